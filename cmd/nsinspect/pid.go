@@ -1,0 +1,136 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nsinspect/nsinspect/inspect"
+	"github.com/nsinspect/nsinspect/report"
+)
+
+func newPIDCmd(s streams, g *globals) *cobra.Command {
+	var out outputFlags
+	var explain bool
+	var vs string
+	cmd := &cobra.Command{
+		Use:   "pid PID|self",
+		Short: "Everything about one process, side by side with the host",
+		Long: `Show the namespaces, cgroup limits and usage, kernel, capabilities,
+security settings, signal behaviour, root filesystem and runtime of a
+process, compared with the host (PID 1, or nsinspect itself when PID 1
+cannot be read) or with another process (--vs).`,
+		Example: `  nsinspect pid 1234
+  nsinspect pid self
+  nsinspect pid 1234 --json | jq .cgroup.memory.limitBytes
+  nsinspect pid 1234 --format '{{.Cgroup.Memory.LimitBytes}}'
+  nsinspect pid 1234 --explain
+  nsinspect pid 1234 --vs 5678`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			form, tmpl, err := out.resolve()
+			if err != nil {
+				return err
+			}
+			fsys := g.fs()
+			pid, err := parsePID(fsys, args[0])
+			if err != nil {
+				return err
+			}
+			var ref *inspect.Reference
+			if vs != "" {
+				vpid, err := parsePID(fsys, vs)
+				if err != nil {
+					return fmt.Errorf("--vs: %w", err)
+				}
+				if ref, err = fsys.ProcessReference(vpid); err != nil {
+					return lookupError(err)
+				}
+			} else if ref, err = fsys.HostReference(); err != nil {
+				return err
+			}
+			target := ref.Process
+			if pid != ref.PID {
+				opt := inspect.Options{}
+				if ref.Process.Rootfs != nil {
+					opt.HostRootDevice = ref.Process.Rootfs.Device
+				}
+				target, err = fsys.Inspect(pid, opt)
+				if target == nil {
+					return lookupError(err)
+				}
+			}
+			host, hostErr := fsys.Host()
+			in := report.Compare(target, ref, host, hostErr)
+			switch form {
+			case "json":
+				err = report.WriteJSON(s.out, in)
+			case "template":
+				err = report.WriteTemplate(s.out, tmpl, in)
+			default:
+				err = report.WriteTable(s.out, in, report.TableOptions{Color: colorful(s.out)})
+				if err == nil && explain {
+					err = report.WriteExplain(s.out, in)
+				}
+			}
+			if err != nil {
+				return err
+			}
+			// The process left mid-read: what was read is printed, and the
+			// exit code says it is incomplete.
+			if errors.Is(lookupErrorOrNil(pid, target), inspect.ErrExited) {
+				return exitError{code: exitRuntime, err: fmt.Errorf("process %d exited during inspection", pid)}
+			}
+			return nil
+		},
+	}
+	out.register(cmd)
+	cmd.Flags().BoolVar(&explain, "explain", false, "after the table, explain each finding in plain words with its evidence")
+	cmd.Flags().StringVar(&vs, "vs", "", "compare with this `PID` instead of the host")
+	// "nsinspect pid -5" reaches pflag as a shorthand flag; say what is wrong.
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		if m := err.Error(); strings.HasPrefix(m, "unknown shorthand flag") {
+			if i := strings.LastIndex(m, " in -"); i >= 0 {
+				if _, nerr := strconv.Atoi(m[i+5:]); nerr == nil {
+					return usagef("invalid pid %q: want a positive number or \"self\"", m[i+4:])
+				}
+			}
+		}
+		return usageError{err}
+	})
+	return cmd
+}
+
+// parsePID accepts a positive number or "self".
+func parsePID(fsys inspect.FS, arg string) (int, error) {
+	if arg == "self" {
+		return fsys.SelfPID()
+	}
+	pid, err := strconv.Atoi(arg)
+	if err != nil || pid <= 0 {
+		return 0, usagef("invalid pid %q: want a positive number or \"self\"", arg)
+	}
+	return pid, nil
+}
+
+// lookupError turns "no such process" and "hidden" into usage errors (exit
+// 2): the user named something that is not there.
+func lookupError(err error) error {
+	if errors.Is(err, inspect.ErrNoProcess) || errors.Is(err, inspect.ErrHidden) {
+		return usageError{err}
+	}
+	return err
+}
+
+// lookupErrorOrNil reports ErrExited when target came back partial.
+func lookupErrorOrNil(pid int, target *inspect.Process) error {
+	for _, e := range target.Errors {
+		if strings.Contains(e.Err, inspect.ErrExited.Error()) && e.Section == "process" {
+			return inspect.ErrExited
+		}
+	}
+	return nil
+}

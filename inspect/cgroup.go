@@ -1,0 +1,617 @@
+package inspect
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"strings"
+
+	"github.com/moby/sys/mountinfo"
+)
+
+// CgroupMode is how the host mounts cgroups, in containerd/cgroups' terms
+// Legacy, Hybrid and Unified.
+type CgroupMode string
+
+// The cgroup modes.
+const (
+	CgroupV1     CgroupMode = "v1"     // only v1 hierarchies
+	CgroupHybrid CgroupMode = "hybrid" // v1 controllers plus a v2 tree without them
+	CgroupV2     CgroupMode = "v2"     // one unified tree at the cgroup root
+	CgroupNone   CgroupMode = "none"   // no cgroup filesystem is mounted
+)
+
+// CgroupPath is one hierarchy a process belongs to.
+type CgroupPath struct {
+	Hierarchy   int      `json:"hierarchy"`
+	Controllers []string `json:"controllers"`
+	Path        string   `json:"path"`          // as /proc/<pid>/cgroup shows it
+	Dir         string   `json:"dir,omitempty"` // the directory holding its files
+	Error       string   `json:"error,omitempty"`
+}
+
+// Cgroup is what the cgroups of one process allow and use. A nil pointer
+// value in the limits means "no limit" when its evidence is present, and
+// "unknown" when it is not.
+type Cgroup struct {
+	Mode     CgroupMode    `json:"mode"`
+	File     string        `json:"file"`
+	Paths    []CgroupPath  `json:"paths"`
+	Memory   MemoryCgroup  `json:"memory"`
+	CPU      CPUCgroup     `json:"cpu"`
+	Pids     PidsCgroup    `json:"pids"`
+	IO       IOCgroup      `json:"io"`
+	Devices  DevicesCgroup `json:"devices"`
+	Pressure Pressure      `json:"pressure"`
+}
+
+// MemoryCgroup holds memory limits and usage in bytes.
+type MemoryCgroup struct {
+	Dir                 string  `json:"dir,omitempty"`
+	LimitBytes          *uint64 `json:"limitBytes"`          // v1 memory.limit_in_bytes, v2 memory.max
+	EffectiveLimitBytes *uint64 `json:"effectiveLimitBytes"` // the smallest limit on the way to the root
+	SoftLimitBytes      *uint64 `json:"softLimitBytes"`      // v1 memory.soft_limit_in_bytes
+	HighBytes           *uint64 `json:"highBytes"`           // v2 memory.high
+	SwapLimitBytes      *uint64 `json:"swapLimitBytes"`      // swap allowed on top of memory
+	UsageBytes          *uint64 `json:"usageBytes"`
+	WorkingSetBytes     *uint64 `json:"workingSetBytes"` // usage minus inactive file, as docker stats
+	CacheBytes          *uint64 `json:"cacheBytes"`
+	AnonBytes           *uint64 `json:"anonBytes"`
+	InactiveFileBytes   *uint64 `json:"inactiveFileBytes"`
+	MaxUsageBytes       *uint64 `json:"maxUsageBytes"` // v1 max_usage_in_bytes, v2 memory.peak
+	OOMKills            *uint64 `json:"oomKills"`
+	LimitHits           *uint64 `json:"limitHits"` // v1 failcnt, v2 memory.events max
+	Sources             Sources `json:"evidence,omitempty"`
+}
+
+// CPUCgroup holds CPU bandwidth, weight, placement and usage.
+type CPUCgroup struct {
+	Dir                 string   `json:"dir,omitempty"`
+	QuotaMicros         *uint64  `json:"quotaMicros"` // nil: no quota
+	PeriodMicros        *uint64  `json:"periodMicros"`
+	CPUs                *float64 `json:"cpus"`   // quota / period
+	Shares              *uint64  `json:"shares"` // v1 cpu.shares
+	Weight              *uint64  `json:"weight"` // v2 cpu.weight
+	CpusetCPUs          *string  `json:"cpusetCpus"`
+	CpusetMems          *string  `json:"cpusetMems"`
+	CpusetCount         *int     `json:"cpusetCount"`
+	UsageMicros         *uint64  `json:"usageMicros"`
+	Periods             *uint64  `json:"periods"`
+	ThrottledPeriods    *uint64  `json:"throttledPeriods"`
+	ThrottledTimeMicros *uint64  `json:"throttledTimeMicros"`
+	Sources             Sources  `json:"evidence,omitempty"`
+}
+
+// PidsCgroup holds the task limit and count.
+type PidsCgroup struct {
+	Dir       string  `json:"dir,omitempty"`
+	Max       *uint64 `json:"max"`
+	Current   *uint64 `json:"current"`
+	LimitHits *uint64 `json:"limitHits"` // pids.events max: forks refused
+	Sources   Sources `json:"evidence,omitempty"`
+}
+
+// IOCgroup holds bytes moved to and from block devices.
+type IOCgroup struct {
+	ReadBytes  *uint64 `json:"readBytes"`
+	WriteBytes *uint64 `json:"writeBytes"`
+	Sources    Sources `json:"evidence,omitempty"`
+}
+
+// DevicesCgroup is the v1 device allow list; v2 uses eBPF and cannot be read.
+type DevicesCgroup struct {
+	AllowAll *bool   `json:"allowAll"` // "a *:* rwm": every host device
+	Sources  Sources `json:"evidence,omitempty"`
+}
+
+// Pressure holds PSI stall figures of the cgroup (or of the host at its root).
+type Pressure struct {
+	CPU     *PSI    `json:"cpu"`
+	Memory  *PSI    `json:"memory"`
+	IO      *PSI    `json:"io"`
+	Sources Sources `json:"evidence,omitempty"`
+}
+
+// cgroupMount is one cgroup filesystem in the reader's mount table.
+type cgroupMount struct {
+	root    string // root of the mount inside the hierarchy, relative to the reader's cgroup ns
+	dir     string // mount point, rebased onto the configured cgroup root
+	v2      bool
+	options map[string]bool // super options: the v1 controllers and name=
+}
+
+// cgroupMounts reads the cgroup mounts of the reader (/proc/self/mountinfo)
+// and works out the mode: cgroup2 at the root is v2; v1 hierarchies with a
+// cgroup2 tree elsewhere are hybrid. Mounts change at runtime (a controller
+// can be mounted later), so this is read on every call.
+func (fsys FS) cgroupMounts() ([]cgroupMount, CgroupMode, error) {
+	f, err := os.Open(fsys.self("mountinfo"))
+	if err != nil {
+		return nil, CgroupNone, err
+	}
+	defer f.Close()
+	infos, err := mountinfo.GetMountsFromReader(f, mountinfo.FSTypeFilter("cgroup", "cgroup2"))
+	if err != nil {
+		return nil, CgroupNone, fmt.Errorf("parsing %s: %w", f.Name(), err)
+	}
+	var out []cgroupMount
+	var v1, v2, unifiedAtRoot bool
+	for _, in := range infos {
+		m := cgroupMount{root: in.Root, dir: fsys.cgroupDir(in.Mountpoint), v2: in.FSType == "cgroup2", options: map[string]bool{}}
+		for o := range strings.SplitSeq(in.VFSOptions, ",") {
+			m.options[o] = true
+		}
+		if m.v2 {
+			v2 = true
+			unifiedAtRoot = unifiedAtRoot || m.dir == fsys.cgroupRoot
+		} else {
+			v1 = true
+		}
+		out = append(out, m)
+	}
+	mode := CgroupNone
+	switch {
+	case unifiedAtRoot && !v1:
+		mode = CgroupV2
+	case v1 && v2:
+		mode = CgroupHybrid
+	case v1:
+		mode = CgroupV1
+	case v2:
+		mode = CgroupV2
+	}
+	return out, mode, nil
+}
+
+// resolve finds the directory of a /proc/<pid>/cgroup line: the mount of
+// that hierarchy plus the path relative to the mount's root. Both paths are
+// relative to the reader's cgroup namespace, so a process outside it shows
+// as "/.." and cannot be located (systemd/systemd#17902).
+func resolve(mounts []cgroupMount, l CgroupLine) (dir, mountDir string, err error) {
+	for _, m := range mounts {
+		if m.v2 != (l.Hierarchy == 0) {
+			continue
+		}
+		if !m.v2 && !hasAll(m.options, l.Controllers) {
+			continue
+		}
+		if strings.HasPrefix(l.Path, "/..") {
+			return "", "", fmt.Errorf("cgroup %s is outside the reader's cgroup namespace", l.Path)
+		}
+		if m.root == "/" {
+			return path.Join(m.dir, l.Path), m.dir, nil
+		}
+		if l.Path == m.root {
+			return m.dir, m.dir, nil
+		}
+		if rel, ok := strings.CutPrefix(l.Path, m.root+"/"); ok {
+			return path.Join(m.dir, rel), m.dir, nil
+		}
+		// The hierarchy may be mounted more than once; try the next mount.
+		continue
+	}
+	return "", "", errors.New("no mount of this hierarchy is visible to the reader")
+}
+
+func hasAll(set map[string]bool, want []string) bool {
+	if len(want) == 0 {
+		return false
+	}
+	for _, w := range want {
+		if !set[w] {
+			return false
+		}
+	}
+	return true
+}
+
+// Cgroup reads the cgroups of pid: membership, limits and usage. Missing
+// files leave values unknown; the returned errors say which parts failed.
+func (fsys FS) Cgroup(pid int) (*Cgroup, []error) {
+	cg := &Cgroup{File: fsys.pid(pid, "cgroup")}
+	raw, err := os.ReadFile(cg.File)
+	if err != nil {
+		return nil, []error{fmt.Errorf("reading %s: %w", cg.File, classify(err))}
+	}
+	lines, err := parseCgroupFile(bytes.NewReader(raw))
+	if err != nil {
+		return nil, []error{fmt.Errorf("%s: %w", cg.File, err)}
+	}
+	mounts, mode, err := fsys.cgroupMounts()
+	cg.Mode = mode
+	var errs []error
+	if err != nil {
+		errs = append(errs, fmt.Errorf("reading cgroup mounts: %w", err))
+	}
+
+	dirs := map[string]string{} // controller (or "" for unified) -> directory
+	mountDirs := map[string]string{}
+	roots := map[string]bool{} // controller -> the process sits in the hierarchy's root cgroup
+	for _, l := range lines {
+		cp := CgroupPath{Hierarchy: l.Hierarchy, Controllers: l.Controllers, Path: l.Path}
+		if cp.Controllers == nil {
+			cp.Controllers = []string{}
+		}
+		dir, mountDir, err := resolve(mounts, l)
+		if err != nil {
+			cp.Error = err.Error()
+		} else {
+			cp.Dir = dir
+		}
+		cg.Paths = append(cg.Paths, cp)
+		keys := l.Controllers
+		if l.Hierarchy == 0 {
+			keys = []string{""}
+		}
+		for _, k := range keys {
+			if dir != "" {
+				dirs[k], mountDirs[k] = dir, mountDir
+			}
+			roots[k] = l.Path == "/"
+		}
+	}
+
+	r := cgroupReader{dirs: dirs, mountDirs: mountDirs, roots: roots, v2: mode == CgroupV2}
+	r.memory(&cg.Memory)
+	r.cpu(&cg.CPU)
+	r.pids(&cg.Pids)
+	r.io(&cg.IO)
+	r.devices(&cg.Devices)
+	r.pressure(&cg.Pressure)
+	return cg, append(errs, r.errs...)
+}
+
+// cgroupReader reads limit and usage files from the resolved directories.
+type cgroupReader struct {
+	dirs      map[string]string
+	mountDirs map[string]string
+	roots     map[string]bool
+	v2        bool
+	errs      []error
+}
+
+// dir is the directory of a v1 controller, or the unified one on v2.
+func (r *cgroupReader) dir(controller string) (string, bool) {
+	if r.v2 {
+		controller = ""
+	}
+	d, ok := r.dirs[controller]
+	return d, ok
+}
+
+func (r *cgroupReader) isRoot(controller string) bool {
+	if r.v2 {
+		controller = ""
+	}
+	return r.roots[controller]
+}
+
+// read returns the trimmed content of dir/name; a missing file is not an
+// error (the controller is off or the kernel lacks the file).
+func (r *cgroupReader) read(dir, name string) (string, string, bool) {
+	p := dir + "/" + name
+	s, err := readTrim(p)
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			r.errs = append(r.errs, fmt.Errorf("reading %s: %w", p, classify(err)))
+		}
+		return "", p, false
+	}
+	return s, p, true
+}
+
+// limit reads a limit file into *dst. A root cgroup has no limit files: that
+// is recorded as "no limit" with the directory as evidence.
+func (r *cgroupReader) limit(src *Sources, field, dir, name string, root bool, dst **uint64) {
+	s, p, ok := r.read(dir, name)
+	if !ok {
+		if root {
+			src.add(field, dir, "root cgroup: no "+name)
+		}
+		return
+	}
+	v, err := parseLimit(s)
+	if err != nil {
+		r.errs = append(r.errs, fmt.Errorf("%s: %w", p, err))
+		return
+	}
+	*dst = v
+	src.add(field, p, s)
+}
+
+func (r *cgroupReader) number(src *Sources, field, dir, name string, dst **uint64) {
+	s, p, ok := r.read(dir, name)
+	if !ok {
+		return
+	}
+	v, err := parseUint(s)
+	if err != nil {
+		r.errs = append(r.errs, fmt.Errorf("%s: %w", p, err))
+		return
+	}
+	*dst = &v
+	src.add(field, p, s)
+}
+
+// keyed reads a flat keyed file; nil when absent.
+func (r *cgroupReader) keyed(dir, name string) (map[string]uint64, string) {
+	s, p, ok := r.read(dir, name)
+	if !ok {
+		return nil, p
+	}
+	kv, err := parseKeyValues([]byte(s))
+	if err != nil {
+		r.errs = append(r.errs, fmt.Errorf("%s: %w", p, err))
+		return nil, p
+	}
+	return kv, p
+}
+
+func (r *cgroupReader) pick(src *Sources, field, file string, kv map[string]uint64, key string, dst **uint64) {
+	if v, ok := kv[key]; ok {
+		*dst = &v
+		src.add(field, file, fmt.Sprintf("%s %d", key, v))
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func (r *cgroupReader) memory(m *MemoryCgroup) {
+	dir, ok := r.dir("memory")
+	if !ok {
+		return
+	}
+	m.Dir = dir
+	root := r.isRoot("memory")
+	src := &m.Sources
+	var stat map[string]uint64
+	var statFile string
+	inactiveKey, cacheKey, anonKey := "inactive_file", "file", "anon"
+	if r.v2 {
+		r.limit(src, "limitBytes", dir, "memory.max", root, &m.LimitBytes)
+		r.limit(src, "highBytes", dir, "memory.high", root, &m.HighBytes)
+		r.limit(src, "swapLimitBytes", dir, "memory.swap.max", root, &m.SwapLimitBytes)
+		r.number(src, "usageBytes", dir, "memory.current", &m.UsageBytes)
+		r.number(src, "maxUsageBytes", dir, "memory.peak", &m.MaxUsageBytes)
+		ev, evFile := r.keyed(dir, "memory.events")
+		r.pick(src, "oomKills", evFile, ev, "oom_kill", &m.OOMKills)
+		r.pick(src, "limitHits", evFile, ev, "max", &m.LimitHits)
+		stat, statFile = r.keyed(dir, "memory.stat")
+		m.EffectiveLimitBytes = r.effectiveV2(src, dir, m.LimitBytes)
+	} else {
+		r.limit(src, "limitBytes", dir, "memory.limit_in_bytes", root, &m.LimitBytes)
+		r.limit(src, "softLimitBytes", dir, "memory.soft_limit_in_bytes", root, &m.SoftLimitBytes)
+		r.number(src, "usageBytes", dir, "memory.usage_in_bytes", &m.UsageBytes)
+		r.number(src, "maxUsageBytes", dir, "memory.max_usage_in_bytes", &m.MaxUsageBytes)
+		r.number(src, "limitHits", dir, "memory.failcnt", &m.LimitHits)
+		oc, ocFile := r.keyed(dir, "memory.oom_control")
+		r.pick(src, "oomKills", ocFile, oc, "oom_kill", &m.OOMKills)
+		// memsw is memory plus swap; the swap share is what lies above the
+		// memory limit. Without swap accounting the file does not exist.
+		var memsw *uint64
+		if s, p, ok := r.read(dir, "memory.memsw.limit_in_bytes"); ok {
+			if v, err := parseLimit(s); err == nil {
+				memsw = v
+				if memsw != nil && m.LimitBytes != nil && *memsw >= *m.LimitBytes {
+					m.SwapLimitBytes = ptr(*memsw - *m.LimitBytes)
+				}
+				src.add("swapLimitBytes", p, s)
+			}
+		}
+		stat, statFile = r.keyed(dir, "memory.stat")
+		// total_* include the descendants, as usage_in_bytes does.
+		inactiveKey, cacheKey, anonKey = "total_inactive_file", "total_cache", "total_rss"
+		if v, ok := stat["hierarchical_memory_limit"]; ok {
+			if v < v1Unlimited {
+				m.EffectiveLimitBytes = ptr(v)
+			}
+			src.add("effectiveLimitBytes", statFile, fmt.Sprintf("hierarchical_memory_limit %d", v))
+		}
+	}
+	r.pick(src, "cacheBytes", statFile, stat, cacheKey, &m.CacheBytes)
+	r.pick(src, "anonBytes", statFile, stat, anonKey, &m.AnonBytes)
+	r.pick(src, "inactiveFileBytes", statFile, stat, inactiveKey, &m.InactiveFileBytes)
+	if m.UsageBytes != nil {
+		ws := *m.UsageBytes
+		if m.InactiveFileBytes != nil && *m.InactiveFileBytes < ws {
+			ws -= *m.InactiveFileBytes
+		}
+		m.WorkingSetBytes = &ws
+		raw := fmt.Sprintf("usage %d", *m.UsageBytes)
+		if m.InactiveFileBytes != nil {
+			raw += fmt.Sprintf(" - %s %d (%s)", inactiveKey, *m.InactiveFileBytes, statFile)
+		}
+		src.add("workingSetBytes", (*src)["usageBytes"].File, raw)
+	}
+}
+
+// effectiveV2 walks from dir up to the mount root and returns the smallest
+// memory.max on the way: cgroup v2 limits nest, and a container without its
+// own limit is still held by its parent's.
+func (r *cgroupReader) effectiveV2(src *Sources, dir string, own *uint64) *uint64 {
+	best, bestFile, bestRaw := own, "", ""
+	if ev, ok := (*src)["limitBytes"]; ok {
+		bestFile, bestRaw = ev.File, ev.Raw
+	}
+	top := r.mountDirs[""]
+	// Walk the parents up to and excluding the hierarchy's mount: the root
+	// cgroup has no memory.max.
+	for d := path.Dir(dir); strings.HasPrefix(d, top+"/"); d = path.Dir(d) {
+		s, err := readTrim(d + "/memory.max")
+		if err != nil {
+			break
+		}
+		v, err := parseLimit(s)
+		if err != nil || v == nil {
+			continue
+		}
+		if best == nil || *v < *best {
+			best, bestFile, bestRaw = v, d+"/memory.max", s
+		}
+	}
+	if bestFile != "" {
+		src.add("effectiveLimitBytes", bestFile, bestRaw)
+	}
+	return best
+}
+
+func (r *cgroupReader) cpu(c *CPUCgroup) {
+	dir, ok := r.dir("cpu")
+	if !ok {
+		return
+	}
+	c.Dir = dir
+	root := r.isRoot("cpu")
+	src := &c.Sources
+	if r.v2 {
+		if s, p, ok := r.read(dir, "cpu.max"); ok {
+			q, period, err := parseCPUMax(s)
+			if err != nil {
+				r.errs = append(r.errs, fmt.Errorf("%s: %w", p, err))
+			} else {
+				c.QuotaMicros, c.PeriodMicros = q, &period
+				src.add("quotaMicros", p, s)
+				src.add("periodMicros", p, s)
+			}
+		} else if root {
+			src.add("quotaMicros", dir, "root cgroup: no cpu.max")
+		}
+		r.number(src, "weight", dir, "cpu.weight", &c.Weight)
+		st, stFile := r.keyed(dir, "cpu.stat")
+		r.pick(src, "usageMicros", stFile, st, "usage_usec", &c.UsageMicros)
+		r.pick(src, "periods", stFile, st, "nr_periods", &c.Periods)
+		r.pick(src, "throttledPeriods", stFile, st, "nr_throttled", &c.ThrottledPeriods)
+		r.pick(src, "throttledTimeMicros", stFile, st, "throttled_usec", &c.ThrottledTimeMicros)
+	} else {
+		r.limit(src, "quotaMicros", dir, "cpu.cfs_quota_us", root, &c.QuotaMicros)
+		r.number(src, "periodMicros", dir, "cpu.cfs_period_us", &c.PeriodMicros)
+		r.number(src, "shares", dir, "cpu.shares", &c.Shares)
+		st, stFile := r.keyed(dir, "cpu.stat")
+		r.pick(src, "periods", stFile, st, "nr_periods", &c.Periods)
+		r.pick(src, "throttledPeriods", stFile, st, "nr_throttled", &c.ThrottledPeriods)
+		if v, ok := st["throttled_time"]; ok { // nanoseconds on v1
+			c.ThrottledTimeMicros = ptr(v / 1000)
+			src.add("throttledTimeMicros", stFile, fmt.Sprintf("throttled_time %d (ns)", v))
+		}
+		if acct, ok := r.dir("cpuacct"); ok {
+			if s, p, ok := r.read(acct, "cpuacct.usage"); ok {
+				if v, err := parseUint(s); err == nil {
+					c.UsageMicros = ptr(v / 1000)
+					src.add("usageMicros", p, s+" (ns)")
+				}
+			}
+		}
+	}
+	if c.QuotaMicros != nil && c.PeriodMicros != nil && *c.PeriodMicros > 0 {
+		c.CPUs = ptr(float64(*c.QuotaMicros) / float64(*c.PeriodMicros))
+	}
+	// cpuset: v1 has its own hierarchy; v2 exposes the effective sets.
+	cpusetDir, cpusFile, memsFile := dir, "cpuset.cpus.effective", "cpuset.mems.effective"
+	if !r.v2 {
+		if cpusetDir, ok = r.dir("cpuset"); !ok {
+			return
+		}
+		cpusFile, memsFile = "cpuset.cpus", "cpuset.mems"
+	}
+	if s, p, ok := r.read(cpusetDir, cpusFile); ok {
+		c.CpusetCPUs = ptr(s)
+		src.add("cpusetCpus", p, s)
+		if n, err := countCPUList(s); err == nil {
+			c.CpusetCount = &n
+		}
+	}
+	if s, p, ok := r.read(cpusetDir, memsFile); ok {
+		c.CpusetMems = ptr(s)
+		src.add("cpusetMems", p, s)
+	}
+}
+
+func (r *cgroupReader) pids(p *PidsCgroup) {
+	dir, ok := r.dir("pids")
+	if !ok {
+		return
+	}
+	p.Dir = dir
+	src := &p.Sources
+	r.limit(src, "max", dir, "pids.max", r.isRoot("pids"), &p.Max)
+	r.number(src, "current", dir, "pids.current", &p.Current)
+	ev, evFile := r.keyed(dir, "pids.events")
+	r.pick(src, "limitHits", evFile, ev, "max", &p.LimitHits)
+}
+
+func (r *cgroupReader) io(o *IOCgroup) {
+	dir, name := "", "io.stat"
+	var ok bool
+	if r.v2 {
+		dir, ok = r.dir("io")
+	} else {
+		dir, ok = r.dir("blkio")
+		name = "blkio.throttle.io_service_bytes_recursive"
+	}
+	if !ok {
+		return
+	}
+	s, p, ok := r.read(dir, name)
+	if !ok && !r.v2 {
+		s, p, ok = r.read(dir, "blkio.throttle.io_service_bytes")
+	}
+	if !ok {
+		return
+	}
+	rd, wr, err := parseIOBytes([]byte(s))
+	if err != nil {
+		r.errs = append(r.errs, fmt.Errorf("%s: %w", p, err))
+		return
+	}
+	o.ReadBytes, o.WriteBytes = &rd, &wr
+	o.Sources.add("readBytes", p, fmt.Sprintf("sum of reads %d", rd))
+	o.Sources.add("writeBytes", p, fmt.Sprintf("sum of writes %d", wr))
+}
+
+func (r *cgroupReader) devices(d *DevicesCgroup) {
+	if r.v2 {
+		return
+	}
+	dir, ok := r.dir("devices")
+	if !ok {
+		return
+	}
+	s, p, ok := r.read(dir, "devices.list")
+	if !ok {
+		return
+	}
+	all := false
+	for line := range strings.SplitSeq(s, "\n") {
+		if strings.TrimSpace(line) == "a *:* rwm" {
+			all = true
+		}
+	}
+	d.AllowAll = &all
+	d.Sources.add("allowAll", p, firstLine(s))
+}
+
+func (r *cgroupReader) pressure(p *Pressure) {
+	dir, ok := r.dirs[""] // PSI lives in the v2 tree, also on hybrid hosts
+	if !ok {
+		return
+	}
+	for _, f := range []struct {
+		name string
+		dst  **PSI
+	}{{"cpu.pressure", &p.CPU}, {"memory.pressure", &p.Memory}, {"io.pressure", &p.IO}} {
+		s, path, ok := r.read(dir, f.name)
+		if !ok {
+			continue
+		}
+		v, err := parsePSI([]byte(s))
+		if err != nil {
+			r.errs = append(r.errs, fmt.Errorf("%s: %w", path, err))
+			continue
+		}
+		*f.dst = v
+		p.Sources.add(strings.TrimSuffix(f.name, ".pressure"), path, firstLine(s))
+	}
+}

@@ -1,0 +1,68 @@
+package inspect
+
+import (
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Default roots of a host.
+const (
+	DefaultProcRoot   = "/proc"
+	DefaultCgroupRoot = "/sys/fs/cgroup"
+)
+
+// FS names the two roots every collector reads through. On a host they are
+// /proc and /sys/fs/cgroup; a DaemonSet that mounts the host at /host sets
+// /host/proc and /host/sys/fs/cgroup; tests point them into testdata.
+// FS is the only place that builds paths into those trees.
+type FS struct {
+	procRoot   string
+	cgroupRoot string
+}
+
+// NewFS returns an FS over the given roots; empty strings mean the defaults.
+func NewFS(procRoot, cgroupRoot string) FS {
+	if procRoot == "" {
+		procRoot = DefaultProcRoot
+	}
+	if cgroupRoot == "" {
+		cgroupRoot = DefaultCgroupRoot
+	}
+	return FS{procRoot: filepath.Clean(procRoot), cgroupRoot: filepath.Clean(cgroupRoot)}
+}
+
+// ProcRoot is the procfs root this FS reads.
+func (fs FS) ProcRoot() string { return fs.procRoot }
+
+// CgroupRoot is the cgroupfs root this FS reads.
+func (fs FS) CgroupRoot() string { return fs.cgroupRoot }
+
+// Live reports whether fs reads the running kernel's own /proc, so that
+// syscalls (setns, statfs) describe the same processes as the files do.
+func (fs FS) Live() bool { return fs.procRoot == DefaultProcRoot }
+
+// proc builds a path under the proc root: proc("stat"), proc("sys", "kernel", "osrelease").
+func (fs FS) proc(elem ...string) string {
+	return filepath.Join(append([]string{fs.procRoot}, elem...)...)
+}
+
+// pid builds a path under /proc/<pid>.
+func (fs FS) pid(pid int, elem ...string) string {
+	return filepath.Join(append([]string{fs.procRoot, strconv.Itoa(pid)}, elem...)...)
+}
+
+// self is /proc/self, the reader's own entry.
+func (fs FS) self(elem ...string) string {
+	return filepath.Join(append([]string{fs.procRoot, "self"}, elem...)...)
+}
+
+// cgroupDir maps a cgroup mount point as the reader's mountinfo shows it
+// (/sys/fs/cgroup/memory) onto the configured cgroup root, so a fixture tree
+// or a host tree mounted at /host/sys/fs/cgroup is read instead.
+func (fs FS) cgroupDir(mountpoint string) string {
+	if rest, ok := strings.CutPrefix(mountpoint, DefaultCgroupRoot); ok && (rest == "" || rest[0] == '/') {
+		return fs.cgroupRoot + rest
+	}
+	return mountpoint
+}

@@ -1,0 +1,205 @@
+package inspect
+
+import (
+	"bytes"
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/moby/sys/mountinfo"
+)
+
+// Rootfs describes the root filesystem a process sees.
+type Rootfs struct {
+	Mountpoint string   `json:"mountpoint"`
+	FSType     string   `json:"fsType"`
+	Source     string   `json:"source"`
+	Root       string   `json:"root"`   // the directory of the source filesystem shown as /
+	Device     string   `json:"device"` // major:minor
+	ReadOnly   bool     `json:"readOnly"`
+	LowerDirs  []string `json:"lowerDirs"` // overlay layers, topmost first
+	UpperDir   string   `json:"upperDir,omitempty"`
+	WorkDir    string   `json:"workDir,omitempty"`
+	MountCount int      `json:"mountCount"`
+	// ProcSysWritable is true when /proc is mounted read-write and nothing
+	// re-mounts /proc/sys read-only: sysctls of the host are writable.
+	ProcSysWritable bool           `json:"procSysWritable"`
+	SysWritable     bool           `json:"sysWritable"` // sysfs mounted read-write
+	HostDevices     bool           `json:"hostDevices"` // /dev is the host's devtmpfs
+	Notable         []NotableMount `json:"notable"`
+	Sources         Sources        `json:"evidence,omitempty"`
+}
+
+// NotableMount is a mount that changes what a container can reach.
+type NotableMount struct {
+	Kind       string `json:"kind"` // host-root, runtime-socket, host-devices, writable-sys
+	Mountpoint string `json:"mountpoint"`
+	Source     string `json:"source"`
+	Root       string `json:"root"`
+	ReadOnly   bool   `json:"readOnly"`
+	Line       string `json:"line"`
+}
+
+// runtimeSockets are control sockets that hand their holder the host.
+var runtimeSockets = []string{
+	"docker.sock", "containerd.sock", "crio.sock", "podman.sock", "cri-dockerd.sock",
+	"dockershim.sock", "kubelet.sock", "lxd.socket", "incus.socket",
+}
+
+// parseMountinfo wraps moby/sys/mountinfo for a file already read in one go.
+func parseMountinfo(b []byte) ([]*mountinfo.Info, error) {
+	return mountinfo.GetMountsFromReader(bytes.NewReader(b), nil)
+}
+
+func readOnly(m *mountinfo.Info) bool {
+	return hasOpt(m.Options, "ro") || hasOpt(m.VFSOptions, "ro")
+}
+
+func hasOpt(opts, want string) bool {
+	for o := range strings.SplitSeq(opts, ",") {
+		if o == want {
+			return true
+		}
+	}
+	return false
+}
+
+// mountLine is a compact one-line rendering of a mountinfo entry, as
+// evidence: "overlay on / type overlay (rw,...)".
+func mountLine(m *mountinfo.Info) string {
+	return fmt.Sprintf("%d %d %d:%d %s %s %s - %s %s %s", m.ID, m.Parent, m.Major, m.Minor, m.Root, m.Mountpoint, m.Options, m.FSType, m.Source, m.VFSOptions)
+}
+
+// newRootfs finds / in a mount table (the last mount there wins, as the
+// kernel stacks them) and the mounts worth flagging. hostRootDevice is the
+// major:minor of the host's / ("" if unknown): a mount of that device's
+// root directory anywhere else is the host's whole filesystem (-v /:/host).
+func newRootfs(mounts []*mountinfo.Info, file, hostRootDevice string) (*Rootfs, error) {
+	var root *mountinfo.Info
+	for _, m := range mounts {
+		if m.Mountpoint == "/" {
+			root = m
+		}
+	}
+	if root == nil {
+		return nil, fmt.Errorf("%s: no mount at /", file)
+	}
+	r := &Rootfs{
+		Mountpoint: "/",
+		FSType:     root.FSType,
+		Source:     root.Source,
+		Root:       root.Root,
+		Device:     fmt.Sprintf("%d:%d", root.Major, root.Minor),
+		ReadOnly:   readOnly(root),
+		MountCount: len(mounts),
+		LowerDirs:  []string{},
+		Notable:    []NotableMount{},
+	}
+	r.Sources.add("fsType", file, mountLine(root))
+	if root.FSType == "overlay" {
+		r.LowerDirs, r.UpperDir, r.WorkDir = overlayDirs(root.VFSOptions)
+	}
+
+	var procRW, procSysRO bool
+	for _, m := range mounts {
+		note := func(kind string) {
+			r.Notable = append(r.Notable, NotableMount{Kind: kind, Mountpoint: m.Mountpoint, Source: m.Source, Root: m.Root, ReadOnly: readOnly(m), Line: mountLine(m)})
+		}
+		dev := fmt.Sprintf("%d:%d", m.Major, m.Minor)
+		switch {
+		case m.Mountpoint != "/" && hostRootDevice != "" && dev == hostRootDevice && m.Root == "/":
+			note("host-root")
+		case isRuntimeSocket(m.Mountpoint) || isRuntimeSocket(m.Root):
+			note("runtime-socket")
+		}
+		switch {
+		case m.Mountpoint == "/proc" && m.FSType == "proc":
+			procRW = !readOnly(m)
+			procSysRO = false // a later /proc mount hides earlier submounts
+		case m.Mountpoint == "/proc/sys":
+			procSysRO = readOnly(m)
+		case m.Mountpoint == "/sys" && m.FSType == "sysfs":
+			r.SysWritable = !readOnly(m)
+		case m.Mountpoint == "/dev" && m.FSType == "devtmpfs":
+			r.HostDevices = true
+			note("host-devices")
+		}
+	}
+	r.ProcSysWritable = procRW && !procSysRO
+	return r, nil
+}
+
+func isRuntimeSocket(p string) bool {
+	base := path.Base(p)
+	for _, s := range runtimeSockets {
+		if base == s {
+			return true
+		}
+	}
+	return false
+}
+
+// overlayDirs reads lowerdir, upperdir and workdir from overlay super
+// options: "lowerdir=/l1:/l2,upperdir=/u,workdir=/w", or since Linux 6.5 one
+// "lowerdir+=/l1" per layer. Layers are separated by unescaped colons; the
+// kernel shows commas and other specials in paths as octal escapes.
+func overlayDirs(opts string) (lower []string, upper, work string) {
+	lower = []string{}
+	for o := range strings.SplitSeq(opts, ",") {
+		k, v, ok := strings.Cut(o, "=")
+		if !ok {
+			continue
+		}
+		switch k {
+		case "lowerdir":
+			for _, l := range splitUnescaped(v, ':') {
+				lower = append(lower, unescapeOctal(l))
+			}
+		case "lowerdir+":
+			lower = append(lower, unescapeOctal(v))
+		case "upperdir":
+			upper = unescapeOctal(v)
+		case "workdir":
+			work = unescapeOctal(v)
+		}
+	}
+	return lower, upper, work
+}
+
+func splitUnescaped(s string, sep byte) []string {
+	var out []string
+	var cur strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == '\\' && i+1 < len(s) && s[i+1] == sep:
+			cur.WriteByte(sep)
+			i++
+		case s[i] == sep:
+			out = append(out, cur.String())
+			cur.Reset()
+		default:
+			cur.WriteByte(s[i])
+		}
+	}
+	return append(out, cur.String())
+}
+
+// unescapeOctal turns the kernel's \040-style escapes back into bytes.
+func unescapeOctal(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+4 <= len(s) {
+			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(n))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}

@@ -1,0 +1,157 @@
+package inspect
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// NamespaceType is a name as it appears in /proc/<pid>/ns.
+type NamespaceType string
+
+// The namespace types, in the order the report lists them.
+const (
+	NSCgroup          NamespaceType = "cgroup"
+	NSIPC             NamespaceType = "ipc"
+	NSMount           NamespaceType = "mnt"
+	NSNet             NamespaceType = "net"
+	NSPID             NamespaceType = "pid"
+	NSPIDForChildren  NamespaceType = "pid_for_children"
+	NSTime            NamespaceType = "time"
+	NSTimeForChildren NamespaceType = "time_for_children"
+	NSUser            NamespaceType = "user"
+	NSUTS             NamespaceType = "uts"
+)
+
+var namespaceOrder = []NamespaceType{NSCgroup, NSIPC, NSMount, NSNet, NSPID, NSPIDForChildren, NSTime, NSTimeForChildren, NSUser, NSUTS}
+
+// initialInode holds the fixed inode numbers the kernel gives the initial
+// namespaces (include/linux/proc_ns.h, PROC_*_INIT_INO). mnt and net have no
+// fixed number. A process whose pid namespace is 0xEFFFFFFC is in the host's.
+var initialInode = map[NamespaceType]uint64{
+	NSIPC: 0xEFFFFFFF, NSUTS: 0xEFFFFFFE, NSUser: 0xEFFFFFFD,
+	NSPID: 0xEFFFFFFC, NSPIDForChildren: 0xEFFFFFFC,
+	NSCgroup: 0xEFFFFFFB, NSTime: 0xEFFFFFFA, NSTimeForChildren: 0xEFFFFFFA,
+}
+
+// Namespace is one entry of /proc/<pid>/ns.
+type Namespace struct {
+	Type   NamespaceType `json:"type"`
+	Inode  uint64        `json:"inode"`
+	Device uint64        `json:"device,omitempty"` // st_dev of the nsfs inode; 0 when not stat-able (fixtures)
+	File   string        `json:"file"`
+	Link   string        `json:"link,omitempty"` // "net:[4026531993]"
+	Error  string        `json:"error,omitempty"`
+}
+
+// Initial reports whether ns is the kernel's initial namespace of its type,
+// known only for types with a fixed inode; ok is false for mnt and net.
+func (ns Namespace) Initial() (initial, ok bool) {
+	ino, ok := initialInode[ns.Type]
+	if !ok || ns.Inode == 0 {
+		return false, false
+	}
+	return ns.Inode == ino, true
+}
+
+// Same reports whether a and b are the same namespace: same device and inode
+// when both were stat-ed, same inode otherwise.
+func (ns Namespace) Same(o Namespace) bool {
+	if ns.Inode == 0 || o.Inode == 0 {
+		return false
+	}
+	if ns.Device != 0 && o.Device != 0 && ns.Device != o.Device {
+		return false
+	}
+	return ns.Inode == o.Inode
+}
+
+// FindNamespace returns the entry of type t, if present.
+func FindNamespace(list []Namespace, t NamespaceType) (Namespace, bool) {
+	for _, ns := range list {
+		if ns.Type == t {
+			return ns, true
+		}
+	}
+	return Namespace{}, false
+}
+
+// parseNamespaceLink understands the target of a /proc/<pid>/ns link,
+// "net:[4026531993]", and returns its type and inode.
+func parseNamespaceLink(link string) (NamespaceType, uint64, error) {
+	typ, rest, ok := strings.Cut(link, ":[")
+	if !ok || !strings.HasSuffix(rest, "]") {
+		return "", 0, fmt.Errorf("parsing namespace link %q", link)
+	}
+	ino, err := strconv.ParseUint(strings.TrimSuffix(rest, "]"), 10, 64)
+	if err != nil {
+		return "", 0, fmt.Errorf("parsing namespace link %q: %w", link, err)
+	}
+	return NamespaceType(typ), ino, nil
+}
+
+// Namespaces lists the namespaces of pid, only the types this kernel shows.
+// A failure on one entry (a zombie has no net, mnt or cgroup namespace left;
+// another user's links need ptrace access) is recorded on that entry.
+func (fsys FS) Namespaces(pid int) ([]Namespace, error) {
+	dir := fsys.pid(pid, "ns")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("listing %s: %w", dir, classify(err))
+	}
+	out := make([]Namespace, 0, len(entries))
+	for _, e := range entries {
+		ns := Namespace{Type: NamespaceType(e.Name()), File: dir + "/" + e.Name()}
+		link, err := os.Readlink(ns.File)
+		if err != nil {
+			ns.Error = namespaceError(err)
+			out = append(out, ns)
+			continue
+		}
+		ns.Link = link
+		if _, ino, err := parseNamespaceLink(link); err != nil {
+			ns.Error = err.Error()
+		} else {
+			ns.Inode = ino
+		}
+		// Stat follows the magic link to the nsfs inode; its device tells
+		// apart namespaces of different nsfs instances. Fixture links point
+		// nowhere, which leaves Device 0.
+		if fsys.Live() {
+			var st syscall.Stat_t
+			if err := syscall.Stat(ns.File, &st); err == nil {
+				ns.Device = st.Dev
+				ns.Inode = st.Ino
+			}
+		}
+		out = append(out, ns)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return nsRank(out[i].Type) < nsRank(out[j].Type) })
+	return out, nil
+}
+
+func namespaceError(err error) string {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		// A zombie keeps its pid and user namespaces but has released the
+		// others; pid_for_children does not exist until the first fork.
+		return "unavailable (process is a zombie, exiting, or has no child yet)"
+	case errors.Is(err, fs.ErrPermission):
+		return ErrPermission.Error()
+	}
+	return err.Error()
+}
+
+func nsRank(t NamespaceType) int {
+	for i, o := range namespaceOrder {
+		if o == t {
+			return i
+		}
+	}
+	return len(namespaceOrder)
+}

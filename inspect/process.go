@@ -1,0 +1,287 @@
+package inspect
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/moby/sys/mountinfo"
+)
+
+// ProcessInfo identifies a process.
+type ProcessInfo struct {
+	PID        int       `json:"pid"`
+	NSpid      []int     `json:"nspid"` // outermost first; the last is its pid in its own namespace
+	PPid       int       `json:"ppid"`
+	Comm       string    `json:"comm"`
+	Cmdline    []string  `json:"cmdline"`
+	State      string    `json:"state"`
+	UID        uint32    `json:"uid"`
+	EUID       uint32    `json:"euid"`
+	GID        uint32    `json:"gid"`
+	EGID       uint32    `json:"egid"`
+	StartTicks uint64    `json:"startTicks"`
+	StartTime  time.Time `json:"startTime"`
+	Sources    Sources   `json:"evidence,omitempty"`
+}
+
+// Process is everything nsinspect knows about one process. A section that
+// could not be read is nil and has an entry in Errors.
+type Process struct {
+	PID          int            `json:"pid"`
+	Info         *ProcessInfo   `json:"process"`
+	Namespaces   []Namespace    `json:"namespaces"`
+	Cgroup       *Cgroup        `json:"cgroup"`
+	Kernel       *Kernel        `json:"kernel"`
+	Capabilities *Capabilities  `json:"capabilities"`
+	Security     *Security      `json:"security"`
+	Signals      *Signals       `json:"signals"`
+	Rootfs       *Rootfs        `json:"rootfs"`
+	Runtime      *Runtime       `json:"runtime"`
+	Errors       []SectionError `json:"errors"`
+}
+
+func (p *Process) fail(section string, err error) {
+	if err != nil {
+		p.Errors = append(p.Errors, SectionError{Section: section, Err: err.Error()})
+	}
+}
+
+// Options tune Inspect.
+type Options struct {
+	// HostRootDevice is the major:minor of the host's root filesystem; a
+	// mount of its root directory inside the target is the whole host disk.
+	HostRootDevice string
+}
+
+// userHZ is the unit of /proc/<pid>/stat times. The kernel exports them in
+// USER_HZ, which is 100 on every architecture Linux runs containers on.
+const userHZ = 100
+
+// SelfPID is the pid of the reader as the proc root knows it.
+func (fsys FS) SelfPID() (int, error) {
+	if fsys.Live() {
+		return os.Getpid(), nil
+	}
+	link, err := os.Readlink(fsys.self())
+	if err != nil {
+		return 0, fmt.Errorf("reading %s: %w", fsys.self(), err)
+	}
+	return strconv.Atoi(link)
+}
+
+// Inspect reads everything about pid. It fails only when there is nothing
+// to report (no such process, or it was replaced mid-read); any other
+// failure leaves its section nil with the reason in Errors. If the process
+// exits during the read, the partial Process is returned with ErrExited.
+func (fsys FS) Inspect(pid int, opt Options) (*Process, error) {
+	statFile := fsys.pid(pid, "stat")
+	b, err := os.ReadFile(statFile)
+	if err != nil {
+		return nil, fsys.notFound(pid, err)
+	}
+	first, err := parseStat(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", statFile, err)
+	}
+	p := &Process{PID: pid, Errors: []SectionError{}}
+
+	statusFile := fsys.pid(pid, "status")
+	var st *Status
+	if raw, err := os.ReadFile(statusFile); err != nil {
+		p.fail("process", fmt.Errorf("reading %s: %w", statusFile, classify(err)))
+	} else if st, err = parseStatus(bytes.NewReader(raw)); err != nil {
+		p.fail("process", fmt.Errorf("%s: %w", statusFile, err))
+	}
+	p.Info = fsys.processInfo(pid, first, st, statFile, statusFile)
+	zombie := first.State == "Z" || first.State == "X"
+
+	ns, err := fsys.Namespaces(pid)
+	p.fail("namespaces", err)
+	p.Namespaces = ns
+	if p.Namespaces == nil {
+		p.Namespaces = []Namespace{}
+	}
+
+	cg, errs := fsys.Cgroup(pid)
+	p.Cgroup = cg
+	for _, e := range errs {
+		p.fail("cgroup", e)
+	}
+
+	p.Kernel, err = fsys.Kernel()
+	p.fail("kernel", err)
+	if p.Kernel != nil {
+		p.fail("kernel", fsys.names(p.Kernel, pid, fsys.sameAsSelf(ns, NSUTS)))
+	}
+
+	last, err := fsys.lastCap()
+	p.fail("capabilities", err)
+	if st != nil {
+		p.Capabilities = newCapabilities(st, last, statusFile)
+		var serrs []error
+		p.Security, serrs = fsys.newSecurity(pid, st, statusFile)
+		for _, e := range serrs {
+			p.fail("security", e)
+		}
+		wchanFile := fsys.pid(pid, "wchan")
+		wchan, _ := readTrim(wchanFile) // "0" or empty when running or unreadable
+		if wchan == "0" {
+			wchan = ""
+		}
+		p.Signals = newSignals(st, wchan, statusFile, wchanFile)
+	}
+
+	mountsFile := fsys.pid(pid, "mountinfo")
+	var mounts []*mountinfo.Info
+	if raw, err := os.ReadFile(mountsFile); err != nil {
+		// A zombie has left its mount namespace: opening mountinfo gives EINVAL.
+		if errors.Is(err, syscall.EINVAL) || zombie {
+			err = ErrZombie
+		}
+		p.fail("rootfs", fmt.Errorf("reading %s: %w", mountsFile, classify(err)))
+	} else if mounts, err = parseMountinfo(raw); err != nil {
+		p.fail("rootfs", fmt.Errorf("%s: %w", mountsFile, err))
+	} else {
+		p.Rootfs, err = newRootfs(mounts, mountsFile, opt.HostRootDevice)
+		p.fail("rootfs", err)
+	}
+
+	p.Runtime = fsys.detectRuntime(pid, cg, mounts, mountsFile, ns)
+
+	if p.Capabilities != nil && !p.Capabilities.Privileged && p.Capabilities.Effective.Has("CAP_SYS_ADMIN") {
+		switch {
+		case cg != nil && cg.Devices.AllowAll != nil && *cg.Devices.AllowAll:
+			p.Capabilities.Privileged = true
+			p.Capabilities.PrivilegedReason = "CAP_SYS_ADMIN with every device allowed (devices.list: a *:* rwm)"
+		case p.Rootfs != nil && p.Rootfs.HostDevices:
+			p.Capabilities.Privileged = true
+			p.Capabilities.PrivilegedReason = "CAP_SYS_ADMIN with the host's /dev (devtmpfs)"
+		}
+	}
+
+	// Same start time before and after: the pid still names the process we
+	// began with, not one that took its number.
+	b, err = os.ReadFile(statFile)
+	if err != nil {
+		return p, fmt.Errorf("pid %d: %w", pid, ErrExited)
+	}
+	if last, err := parseStat(b); err != nil || last.StartTicks != first.StartTicks {
+		return nil, fmt.Errorf("pid %d: %w", pid, ErrPIDReused)
+	}
+	if zombie {
+		p.fail("process", fmt.Errorf("pid %d is a zombie: it has exited and waits for its parent to reap it", pid))
+	}
+	return p, nil
+}
+
+// notFound explains a pid whose stat cannot be read. Under hidepid a
+// process of another user is invisible, and stat gives ENOENT as if it did
+// not exist, so the proc mount options are the only way to tell.
+func (fsys FS) notFound(pid int, err error) error {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ESRCH) {
+		if fsys.hidepid() && os.Geteuid() != 0 {
+			return fmt.Errorf("pid %d: %w (or no such process)", pid, ErrHidden)
+		}
+		return fmt.Errorf("pid %d: %w", pid, ErrNoProcess)
+	}
+	return fmt.Errorf("pid %d: %w", pid, classify(err))
+}
+
+// hidepid reports whether the proc root is mounted with hidepid.
+func (fsys FS) hidepid() bool {
+	f, err := os.Open(fsys.self("mountinfo"))
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	ms, err := mountinfo.GetMountsFromReader(f, mountinfo.FSTypeFilter("proc"))
+	if err != nil {
+		return false
+	}
+	for _, m := range ms {
+		if m.Mountpoint == fsys.procRoot && strings.Contains(m.VFSOptions, "hidepid=") && !strings.Contains(m.VFSOptions, "hidepid=0") && !strings.Contains(m.VFSOptions, "hidepid=off") {
+			return true
+		}
+	}
+	return false
+}
+
+func (fsys FS) processInfo(pid int, stat *Stat, st *Status, statFile, statusFile string) *ProcessInfo {
+	info := &ProcessInfo{PID: pid, PPid: stat.PPid, Comm: stat.Comm, State: stat.State, StartTicks: stat.StartTicks, Cmdline: []string{}, NSpid: []int{}}
+	info.Sources.add("startTicks", statFile, fmt.Sprintf("field 22: %d", stat.StartTicks))
+	if st != nil {
+		info.NSpid = st.NSpid
+		info.State = st.State
+		info.UID, info.EUID = st.UID[0], st.UID[1]
+		info.GID, info.EGID = st.GID[0], st.GID[1]
+		info.Sources.add("nspid", statusFile, "NSpid:\t"+joinInts(st.NSpid))
+		info.Sources.add("uid", statusFile, fmt.Sprintf("Uid:\t%d\t%d\t%d\t%d", st.UID[0], st.UID[1], st.UID[2], st.UID[3]))
+	}
+	if btime, err := fsys.bootTime(); err == nil {
+		info.StartTime = time.Unix(btime, 0).Add(time.Duration(stat.StartTicks) * time.Second / userHZ).UTC()
+		info.Sources.add("startTime", fsys.proc("stat"), fmt.Sprintf("btime %d + %d ticks / %d", btime, stat.StartTicks, userHZ))
+	}
+	if raw, err := os.ReadFile(fsys.pid(pid, "cmdline")); err == nil {
+		raw = bytes.TrimRight(raw, "\x00")
+		if len(raw) > 0 {
+			info.Cmdline = strings.Split(string(raw), "\x00")
+		}
+	}
+	return info
+}
+
+// bootTime reads btime, the boot time in seconds since the epoch, from
+// /proc/stat. (gopsutil's BootTime probes for virtualisation on every first
+// call, reading a dozen files; this needs one line.)
+func (fsys FS) bootTime() (int64, error) {
+	b, err := os.ReadFile(fsys.proc("stat"))
+	if err != nil {
+		return 0, err
+	}
+	return parseBtime(b)
+}
+
+func parseBtime(b []byte) (int64, error) {
+	for line := range bytes.SplitSeq(b, []byte("\n")) {
+		if v, ok := bytes.CutPrefix(line, []byte("btime ")); ok {
+			return strconv.ParseInt(string(bytes.TrimSpace(v)), 10, 64)
+		}
+	}
+	return 0, errors.New("no btime line in stat")
+}
+
+// lastCap reads /proc/sys/kernel/cap_last_cap, the highest capability the
+// running kernel knows.
+func (fsys FS) lastCap() (int, error) {
+	p := fsys.proc("sys", "kernel", "cap_last_cap")
+	s, err := readTrim(p)
+	if err != nil {
+		return 63, fmt.Errorf("reading %s: %w", p, err)
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 || n > 63 {
+		return 63, fmt.Errorf("%s: bad value %q", p, s)
+	}
+	return n, nil
+}
+
+// sameAsSelf reports whether the namespace of type t in list is the reader's.
+func (fsys FS) sameAsSelf(list []Namespace, t NamespaceType) bool {
+	ns, ok := FindNamespace(list, t)
+	if !ok || ns.Inode == 0 {
+		return false
+	}
+	link, err := os.Readlink(fsys.self("ns", string(t)))
+	if err != nil {
+		return false
+	}
+	_, ino, err := parseNamespaceLink(link)
+	return err == nil && ino == ns.Inode
+}

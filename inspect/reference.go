@@ -1,0 +1,75 @@
+package inspect
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+)
+
+// Reference kinds: what the "host" column was read from.
+const (
+	ReferenceInit    = "init"    // PID 1 of the proc root
+	ReferenceSelf    = "self"    // nsinspect itself, when PID 1 cannot be read
+	ReferenceProcess = "process" // a process the user chose with --vs
+)
+
+// Reference is the process a target is compared with.
+type Reference struct {
+	PID    int    `json:"pid"`
+	Kind   string `json:"kind"`
+	Reason string `json:"reason"`
+	// Partial is set when the reader itself runs inside a pid namespace
+	// that is not the host's: processes outside it are invisible.
+	Partial string   `json:"partial,omitempty"`
+	Process *Process `json:"-"`
+}
+
+// HostReference picks the host's stand-in: PID 1 when its namespaces can be
+// read, otherwise the reader itself, and says which and why.
+func (fsys FS) HostReference() (*Reference, error) {
+	self, err := fsys.SelfPID()
+	if err != nil {
+		return nil, err
+	}
+	ref := &Reference{PID: 1, Kind: ReferenceInit, Reason: "PID 1, the host's init"}
+	// PID 1 may hold capabilities the reader lacks (here: CAP_SYS_RESOURCE
+	// missing from our bounding set), which makes its ns links EACCES even
+	// to root under ptrace access rules.
+	if _, err := os.Readlink(fsys.pid(1, "ns", "pid")); err != nil {
+		why := err.Error()
+		switch {
+		case errors.Is(err, fs.ErrPermission):
+			why = fsys.pid(1, "ns", "pid") + ": permission denied"
+		case errors.Is(err, fs.ErrNotExist):
+			why = fsys.pid(1, "ns", "pid") + ": not visible"
+		}
+		ref.PID, ref.Kind = self, ReferenceSelf
+		ref.Reason = fmt.Sprintf("PID 1's namespaces are not readable (%s); compared with nsinspect itself (pid %d)", why, self)
+	}
+	p, err := fsys.Inspect(ref.PID, Options{})
+	if err != nil {
+		return nil, fmt.Errorf("reading reference pid %d: %w", ref.PID, err)
+	}
+	ref.Process = p
+	if ref.Kind == ReferenceSelf {
+		if n, ok := FindNamespace(p.Namespaces, NSPID); ok {
+			if initial, known := n.Initial(); known && initial {
+				ref.Reason += ", which runs in the host's initial pid namespace"
+			} else if known {
+				ref.Partial = fmt.Sprintf("nsinspect runs inside pid namespace %d, not the host's: processes outside it are invisible and the host column describes the container nsinspect runs in", n.Inode)
+				ref.Reason += ", which itself runs inside a container"
+			}
+		}
+	}
+	return ref, nil
+}
+
+// ProcessReference makes pid the reference (nsinspect pid X --vs PID).
+func (fsys FS) ProcessReference(pid int) (*Reference, error) {
+	p, err := fsys.Inspect(pid, Options{})
+	if err != nil {
+		return nil, err
+	}
+	return &Reference{PID: pid, Kind: ReferenceProcess, Reason: fmt.Sprintf("pid %d, chosen with --vs", pid), Process: p}, nil
+}

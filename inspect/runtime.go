@@ -1,0 +1,285 @@
+package inspect
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/moby/sys/mountinfo"
+)
+
+// Runtime names.
+const (
+	RuntimeDocker     = "docker"
+	RuntimeContainerd = "containerd"
+	RuntimeCRIO       = "cri-o"
+	RuntimeKubernetes = "kubernetes"
+	RuntimePodman     = "podman"
+	RuntimeLXC        = "lxc"
+	RuntimeNspawn     = "systemd-nspawn"
+	RuntimeNsinspect  = "nsinspect"
+	RuntimeUnknown    = "unknown" // isolated, but by nothing recognisable
+	RuntimeNone       = "none"
+)
+
+// Runtime is what started the container a process belongs to.
+type Runtime struct {
+	Name          string `json:"name"`
+	ContainerID   string `json:"containerId"`
+	ContainerName string `json:"containerName,omitempty"`
+	Engine        string `json:"engine,omitempty"`    // kubernetes: containerd, cri-o or docker
+	Namespace     string `json:"namespace,omitempty"` // containerd namespace
+	PodUID        string `json:"podUid,omitempty"`
+	QoSClass      string `json:"qosClass,omitempty"` // Guaranteed, Burstable, BestEffort
+	CgroupDriver  string `json:"cgroupDriver,omitempty"`
+	Rootless      bool   `json:"rootless,omitempty"`
+	// Role is "monitor" for a runtime's own helper (podman's conmon, an LXC
+	// monitor) found in a container-shaped cgroup.
+	Role    string  `json:"role,omitempty"`
+	Sources Sources `json:"evidence,omitempty"`
+}
+
+const hex64 = `([0-9a-f]{64})`
+
+type cgroupPattern struct {
+	re    *regexp.Regexp
+	build func(m []string) Runtime
+}
+
+// The cgroup path patterns of each runtime (peers.md §4). Order matters:
+// Kubernetes wraps docker, containerd and CRI-O scopes in its pod slices, and
+// conmon and LXC monitors sit in container-shaped cgroups of their own.
+var cgroupPatterns = []cgroupPattern{
+	// kubelet, systemd driver: kubepods[-qos]-pod<uid_with_underscores>.slice/<engine>-<id>.scope
+	{regexp.MustCompile(`kubepods(?:-(burstable|besteffort))?-pod([0-9a-f_]+)\.slice(?:/(?:(cri-containerd|crio|docker|cri-dockerd)-)?` + hex64 + `(?:\.scope)?)?$`), func(m []string) Runtime {
+		return Runtime{Name: RuntimeKubernetes, QoSClass: qos(m[1]), PodUID: strings.ReplaceAll(m[2], "_", "-"), Engine: engine(m[3]), ContainerID: m[4], CgroupDriver: "systemd"}
+	}},
+	// kubelet, cgroupfs driver: /kubepods[/qos]/pod<uid>/<id>
+	{regexp.MustCompile(`/kubepods(?:/(burstable|besteffort))?/pod([0-9a-f-]+)(?:/` + hex64 + `)?$`), func(m []string) Runtime {
+		return Runtime{Name: RuntimeKubernetes, QoSClass: qos(m[1]), PodUID: m[2], ContainerID: m[3], CgroupDriver: "cgroupfs"}
+	}},
+	{regexp.MustCompile(`(?:^|/)(crio-conmon|libpod-conmon)-` + hex64 + `(?:\.scope)?$`), func(m []string) Runtime {
+		name := RuntimePodman
+		if m[1] == "crio-conmon" {
+			name = RuntimeCRIO
+		}
+		return Runtime{Name: name, ContainerID: m[2], Role: "monitor"}
+	}},
+	{regexp.MustCompile(`(?:^|/)docker-` + hex64 + `\.scope$`), func(m []string) Runtime {
+		return Runtime{Name: RuntimeDocker, ContainerID: m[1], CgroupDriver: "systemd"}
+	}},
+	{regexp.MustCompile(`(?:^|/)docker/` + hex64 + `$`), func(m []string) Runtime {
+		return Runtime{Name: RuntimeDocker, ContainerID: m[1], CgroupDriver: "cgroupfs"}
+	}},
+	{regexp.MustCompile(`(?:^|/)cri-containerd-` + hex64 + `\.scope$`), func(m []string) Runtime {
+		return Runtime{Name: RuntimeContainerd, Engine: "cri", ContainerID: m[1], CgroupDriver: "systemd"}
+	}},
+	{regexp.MustCompile(`(?:^|/)crio-` + hex64 + `(?:\.scope)?$`), func(m []string) Runtime {
+		return Runtime{Name: RuntimeCRIO, ContainerID: m[1]}
+	}},
+	{regexp.MustCompile(`(?:^|/)libpod-(?:payload-)?` + hex64 + `(?:\.scope)?$`), func(m []string) Runtime {
+		return Runtime{Name: RuntimePodman, ContainerID: m[1]}
+	}},
+	{regexp.MustCompile(`(?:^|/)lxc\.monitor\.([^/]+)$`), func(m []string) Runtime {
+		return Runtime{Name: RuntimeLXC, ContainerName: m[1], Role: "monitor"}
+	}},
+	{regexp.MustCompile(`(?:^|/)lxc\.payload\.([^/]+)`), func(m []string) Runtime {
+		return Runtime{Name: RuntimeLXC, ContainerName: m[1]}
+	}},
+	{regexp.MustCompile(`^/lxc/([^/]+)`), func(m []string) Runtime {
+		return Runtime{Name: RuntimeLXC, ContainerName: m[1]}
+	}},
+	{regexp.MustCompile(`^/machine\.slice/machine-([^/]+)\.scope`), func(m []string) Runtime {
+		return Runtime{Name: RuntimeNspawn, ContainerName: unescapeUnit(m[1]), CgroupDriver: "systemd"}
+	}},
+	{regexp.MustCompile(`^/machine\.slice/systemd-nspawn@([^/]+)\.service`), func(m []string) Runtime {
+		return Runtime{Name: RuntimeNspawn, ContainerName: unescapeUnit(m[1]), CgroupDriver: "systemd"}
+	}},
+	{regexp.MustCompile(`(?:^|/)nsinspect/` + hex64 + `$`), func(m []string) Runtime {
+		return Runtime{Name: RuntimeNsinspect, ContainerID: m[1]}
+	}},
+	// plain containerd (ctr, nerdctl): /<namespace>/<id>
+	{regexp.MustCompile(`^/([^/]+)/` + hex64 + `$`), func(m []string) Runtime {
+		return Runtime{Name: RuntimeContainerd, Namespace: m[1], ContainerID: m[2], CgroupDriver: "cgroupfs"}
+	}},
+}
+
+func qos(s string) string {
+	switch s {
+	case "burstable":
+		return "Burstable"
+	case "besteffort":
+		return "BestEffort"
+	}
+	return "Guaranteed"
+}
+
+func engine(s string) string {
+	switch s {
+	case "cri-containerd":
+		return "containerd"
+	case "crio":
+		return "cri-o"
+	case "docker", "cri-dockerd":
+		return "docker"
+	}
+	return ""
+}
+
+// unescapeUnit undoes systemd's unit-name escaping ("qemu\x2d1" is "qemu-1").
+func unescapeUnit(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+3 < len(s) && s[i+1] == 'x' {
+			if n, err := strconv.ParseUint(s[i+2:i+4], 16, 8); err == nil {
+				b.WriteByte(byte(n))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// MatchCgroupPath recognises a runtime from one cgroup path as
+// /proc/<pid>/cgroup shows it from the host. ok is false for paths that
+// belong to no container.
+func MatchCgroupPath(p string) (Runtime, bool) {
+	for _, pat := range cgroupPatterns {
+		if m := pat.re.FindStringSubmatch(p); m != nil {
+			rt := pat.build(m)
+			if strings.Contains(p, "/user@") && strings.Contains(p, ".service/") {
+				rt.Rootless = true
+			}
+			return rt, true
+		}
+	}
+	return Runtime{}, false
+}
+
+// Bind mounts a runtime leaves in a container, recognised by the source
+// directory they come from (the root field of mountinfo). These survive a
+// private cgroup namespace, where /proc/self/cgroup only says "0::/".
+var mountPatterns = []struct {
+	re    *regexp.Regexp
+	build func(m []string) Runtime
+}{
+	{regexp.MustCompile(`/overlay-containers/` + hex64 + `/userdata/`), func(m []string) Runtime { return Runtime{Name: RuntimePodman, ContainerID: m[1]} }},
+	{regexp.MustCompile(`/containers/` + hex64 + `/(?:hostname|hosts|resolv\.conf)$`), func(m []string) Runtime { return Runtime{Name: RuntimeDocker, ContainerID: m[1]} }},
+	{regexp.MustCompile(`/kubelet/pods/([0-9a-f-]{36})/`), func(m []string) Runtime { return Runtime{Name: RuntimeKubernetes, PodUID: m[1]} }},
+	{regexp.MustCompile(`/io\.containerd\.grpc\.v1\.cri/sandboxes/` + hex64 + `/`), func(m []string) Runtime { return Runtime{Name: RuntimeContainerd, Engine: "cri"} }},
+	{regexp.MustCompile(`/nsinspect/` + hex64 + `/`), func(m []string) Runtime { return Runtime{Name: RuntimeNsinspect, ContainerID: m[1]} }},
+}
+
+// detectRuntime tries, in order of trust: the cgroup paths; the bind mounts
+// of /etc/hostname, /etc/hosts and /etc/resolv.conf; the marker files
+// /run/.containerenv and /.dockerenv in the process's root; the container=
+// variable of its environment; finally a non-initial pid namespace, which
+// means "in a container of some kind".
+//
+// Marker files and the environment are trusted only for a process that is
+// isolated (its own pid namespace, or a mount namespace other than the
+// reader's): a host built from a container image keeps /.dockerenv in its /
+// (systemd's virt.c checks it last for the same reason).
+func (fsys FS) detectRuntime(pid int, cg *Cgroup, mounts []*mountinfo.Info, mountsFile string, namespaces []Namespace) *Runtime {
+	if cg != nil {
+		// The unified line is the most specific on v2 and hybrid hosts; on
+		// v1 every controller carries the same path for containers.
+		paths := append([]CgroupPath(nil), cg.Paths...)
+		for i, p := range paths {
+			if p.Hierarchy == 0 {
+				paths[0], paths[i] = paths[i], paths[0]
+			}
+		}
+		for _, p := range paths {
+			if rt, ok := MatchCgroupPath(p.Path); ok {
+				rt.Sources.add("name", cg.File, strconv.Itoa(p.Hierarchy)+":"+strings.Join(p.Controllers, ",")+":"+p.Path)
+				return &rt
+			}
+		}
+	}
+	for _, m := range mounts {
+		switch m.Mountpoint {
+		case "/etc/hostname", "/etc/hosts", "/etc/resolv.conf", "/dev/termination-log", "/run/.containerenv":
+		default:
+			continue
+		}
+		for _, pat := range mountPatterns {
+			if sm := pat.re.FindStringSubmatch(m.Root); sm != nil {
+				rt := pat.build(sm)
+				rt.Sources.add("name", mountsFile, mountLine(m))
+				return &rt
+			}
+		}
+	}
+	pidNS, hasPidNS := FindNamespace(namespaces, NSPID)
+	initialPid, known := pidNS.Initial()
+	isolated := (hasPidNS && known && !initialPid) || !fsys.sameAsSelf(namespaces, NSMount)
+	if !isolated {
+		return &Runtime{Name: RuntimeNone}
+	}
+	root := fsys.pid(pid, "root")
+	if b, err := os.ReadFile(root + "/run/.containerenv"); err == nil {
+		rt := Runtime{Name: RuntimePodman}
+		kv := parseEnvFile(b)
+		rt.ContainerID, rt.ContainerName = kv["id"], kv["name"]
+		rt.Rootless = kv["rootless"] == "1"
+		rt.Sources.add("name", root+"/run/.containerenv", firstLine(string(b)))
+		return &rt
+	}
+	if _, err := os.Stat(root + "/.dockerenv"); err == nil {
+		rt := Runtime{Name: RuntimeDocker}
+		rt.Sources.add("name", root+"/.dockerenv", "exists")
+		return &rt
+	}
+	if env, err := os.ReadFile(fsys.pid(pid, "environ")); err == nil {
+		for v := range bytes.SplitSeq(env, []byte{0}) {
+			if val, ok := bytes.CutPrefix(v, []byte("container=")); ok && len(val) > 0 {
+				rt := Runtime{Name: runtimeFromEnv(string(val))}
+				rt.Sources.add("name", fsys.pid(pid, "environ"), string(v))
+				return &rt
+			}
+		}
+	}
+	rt := Runtime{Name: RuntimeUnknown}
+	if hasPidNS && known && !initialPid {
+		rt.Sources.add("name", pidNS.File, fmt.Sprintf("pid:[%d] is not the host's pid namespace", pidNS.Inode))
+	} else if mnt, ok := FindNamespace(namespaces, NSMount); ok {
+		rt.Sources.add("name", mnt.File, fmt.Sprintf("mnt:[%d] is not the reader's mount namespace", mnt.Inode))
+	}
+	return &rt
+}
+
+func runtimeFromEnv(v string) string {
+	switch v {
+	case "podman", "libpod":
+		return RuntimePodman
+	case "lxc", "lxc-libvirt":
+		return RuntimeLXC
+	case "systemd-nspawn":
+		return RuntimeNspawn
+	case "docker":
+		return RuntimeDocker
+	case "nsinspect":
+		return RuntimeNsinspect
+	}
+	return v
+}
+
+// parseEnvFile reads key="value" lines such as /run/.containerenv.
+func parseEnvFile(b []byte) map[string]string {
+	out := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), "=")
+		if ok {
+			out[strings.TrimSpace(k)] = strings.Trim(strings.TrimSpace(v), `"`)
+		}
+	}
+	return out
+}

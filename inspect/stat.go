@@ -1,0 +1,48 @@
+package inspect
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+)
+
+// Stat is the part of /proc/<pid>/stat nsinspect uses.
+type Stat struct {
+	PID        int
+	Comm       string
+	State      string
+	PPid       int
+	StartTicks uint64 // field 22: start time after boot, in USER_HZ ticks
+}
+
+// parseStat understands /proc/<pid>/stat:
+//
+//	4242 (my (odd) comm) S 1 4242 4242 0 -1 4194560 ... 22:starttime ...
+//
+// The comm is whatever lies between the first '(' and the last ')', since a
+// comm may itself contain spaces and parentheses.
+func parseStat(b []byte) (*Stat, error) {
+	open := bytes.IndexByte(b, '(')
+	closing := bytes.LastIndexByte(b, ')')
+	if open < 1 || closing < open {
+		return nil, fmt.Errorf("parsing stat: no (comm)")
+	}
+	pid, err := strconv.Atoi(string(bytes.TrimSpace(b[:open])))
+	if err != nil {
+		return nil, fmt.Errorf("parsing stat pid: %w", err)
+	}
+	rest := bytes.Fields(b[closing+1:])
+	// rest[0] is field 3 (state); field n is rest[n-3].
+	if len(rest) < 20 {
+		return nil, fmt.Errorf("parsing stat: %d fields after comm, want at least 20", len(rest))
+	}
+	ppid, err := strconv.Atoi(string(rest[1]))
+	if err != nil {
+		return nil, fmt.Errorf("parsing stat ppid: %w", err)
+	}
+	start, err := strconv.ParseUint(string(rest[19]), 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("parsing stat starttime: %w", err)
+	}
+	return &Stat{PID: pid, Comm: string(b[open+1 : closing]), State: string(rest[0]), PPid: ppid, StartTicks: start}, nil
+}

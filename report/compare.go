@@ -1,0 +1,161 @@
+package report
+
+import (
+	"github.com/nsinspect/nsinspect/inspect"
+)
+
+// SchemaVersion is the version of the JSON document; docs/json.md describes
+// it. Renaming or retyping a field is a new version.
+const SchemaVersion = 1
+
+// Inspection is the whole answer to "what is this process?": the target's
+// facts, the reference it is compared with, the host, and the findings.
+// The table, JSON, template and explain forms are all drawn from it.
+type Inspection struct {
+	SchemaVersion int                    `json:"schemaVersion"`
+	PID           int                    `json:"pid"`
+	Process       *inspect.ProcessInfo   `json:"process"`
+	Reference     Reference              `json:"reference"`
+	Namespaces    []Namespace            `json:"namespaces"`
+	Cgroup        *inspect.Cgroup        `json:"cgroup"`
+	Kernel        *inspect.Kernel        `json:"kernel"`
+	Capabilities  *inspect.Capabilities  `json:"capabilities"`
+	Security      *inspect.Security      `json:"security"`
+	Signals       *inspect.Signals       `json:"signals"`
+	Rootfs        *inspect.Rootfs        `json:"rootfs"`
+	Runtime       *inspect.Runtime       `json:"runtime"`
+	Host          *inspect.Host          `json:"host"`
+	Findings      []Finding              `json:"findings"`
+	Errors        []inspect.SectionError `json:"errors"`
+
+	target *inspect.Process
+	ref    *inspect.Process
+}
+
+// Reference says what the "host" column was read from and why.
+type Reference struct {
+	PID     int    `json:"pid"`
+	Kind    string `json:"kind"` // init, self or process
+	Reason  string `json:"reason"`
+	Partial string `json:"partial,omitempty"`
+	Comm    string `json:"comm,omitempty"`
+}
+
+// Namespace is one namespace of the target next to the reference's.
+type Namespace struct {
+	Type  inspect.NamespaceType `json:"type"`
+	Inode uint64                `json:"inode"`
+	// Isolated is true when the target has its own namespace of this type,
+	// false when it shares the reference's, and null when either side could
+	// not be read.
+	Isolated       *bool  `json:"isolated"`
+	ReferenceInode uint64 `json:"referenceInode"`
+	// Initial is true when the namespace is the kernel's initial one of its
+	// type (known for every type but mnt and net).
+	Initial *bool  `json:"initial"`
+	File    string `json:"file"`
+	Error   string `json:"error,omitempty"`
+}
+
+// Compare builds the Inspection of target against ref. host may be nil when
+// it could not be read; hostErr then says why.
+func Compare(target *inspect.Process, ref *inspect.Reference, host *inspect.Host, hostErr error) *Inspection {
+	in := &Inspection{
+		SchemaVersion: SchemaVersion,
+		PID:           target.PID,
+		Process:       target.Info,
+		Reference:     Reference{PID: ref.PID, Kind: ref.Kind, Reason: ref.Reason, Partial: ref.Partial},
+		Cgroup:        target.Cgroup,
+		Kernel:        target.Kernel,
+		Capabilities:  target.Capabilities,
+		Security:      target.Security,
+		Signals:       target.Signals,
+		Rootfs:        target.Rootfs,
+		Runtime:       target.Runtime,
+		Host:          host,
+		Errors:        append([]inspect.SectionError{}, target.Errors...),
+		target:        target,
+		ref:           ref.Process,
+	}
+	if ref.Process != nil && ref.Process.Info != nil {
+		in.Reference.Comm = ref.Process.Info.Comm
+	}
+	if hostErr != nil {
+		in.Errors = append(in.Errors, inspect.SectionError{Section: "host", Err: hostErr.Error()})
+	}
+	in.Namespaces = compareNamespaces(target.Namespaces, ref.Process)
+	in.Findings = findings(in)
+	return in
+}
+
+func compareNamespaces(list []inspect.Namespace, ref *inspect.Process) []Namespace {
+	out := make([]Namespace, 0, len(list))
+	for _, ns := range list {
+		n := Namespace{Type: ns.Type, Inode: ns.Inode, File: ns.File, Error: ns.Error}
+		if initial, ok := ns.Initial(); ok {
+			n.Initial = &initial
+		}
+		if ref != nil {
+			if r, ok := inspect.FindNamespace(ref.Namespaces, ns.Type); ok && r.Inode != 0 && ns.Inode != 0 {
+				isolated := !ns.Same(r)
+				n.Isolated = &isolated
+				n.ReferenceInode = r.Inode
+			}
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// Target is the full fact set of the inspected process.
+func (in *Inspection) Target() *inspect.Process { return in.target }
+
+// ReferenceProcess is the full fact set of the reference, or nil.
+func (in *Inspection) ReferenceProcess() *inspect.Process { return in.ref }
+
+// Isolated lists the namespace types the target does not share with the
+// reference, in report order.
+func (in *Inspection) Isolated() []string {
+	var out []string
+	for _, n := range in.Namespaces {
+		if n.Isolated != nil && *n.Isolated {
+			out = append(out, string(n.Type))
+		}
+	}
+	return out
+}
+
+// Shared lists the namespace types the target shares with the reference.
+func (in *Inspection) Shared() []string {
+	var out []string
+	for _, n := range in.Namespaces {
+		if n.Isolated != nil && !*n.Isolated {
+			out = append(out, string(n.Type))
+		}
+	}
+	return out
+}
+
+// namespace returns the comparison row of type t.
+func (in *Inspection) namespace(t inspect.NamespaceType) (Namespace, bool) {
+	for _, n := range in.Namespaces {
+		if n.Type == t {
+			return n, true
+		}
+	}
+	return Namespace{}, false
+}
+
+// InContainer reports whether the target looks like a container: a runtime
+// was recognised, or it has its own pid or mount namespace.
+func (in *Inspection) InContainer() bool {
+	if in.Runtime != nil && in.Runtime.Name != inspect.RuntimeNone {
+		return true
+	}
+	for _, t := range []inspect.NamespaceType{inspect.NSPID, inspect.NSMount} {
+		if n, ok := in.namespace(t); ok && n.Isolated != nil && *n.Isolated {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,5 @@
+// Package report turns facts from package inspect into what a user reads:
+// it compares a process with its reference (the host), derives findings
+// with their evidence, and renders tables, JSON, Go templates and plain
+// explanations. It never reads /proc or /sys itself.
+package report

@@ -1,0 +1,582 @@
+package report
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/nsinspect/nsinspect/inspect"
+)
+
+// Severity ranks findings; audit fails at or above a chosen level.
+type Severity string
+
+// Severities, lowest first.
+const (
+	Info     Severity = "info"
+	Warn     Severity = "warn"
+	Critical Severity = "critical"
+)
+
+// Rank orders severities: info 0, warn 1, critical 2; -1 if unknown.
+func (s Severity) Rank() int {
+	return slices.Index([]Severity{Info, Warn, Critical}, s)
+}
+
+// Finding is one plain statement about the target with the evidence behind
+// it: the files an operator can cat to check it by hand.
+type Finding struct {
+	ID       string             `json:"id"`
+	Severity Severity           `json:"severity"`
+	Summary  string             `json:"summary"`
+	Detail   string             `json:"detail"`
+	Evidence []inspect.Evidence `json:"evidence"`
+}
+
+// rule looks at an inspection and returns zero or more findings.
+type rule func(in *Inspection) []Finding
+
+// rules in the order explain prints them: what the article asks first, then
+// what an operator should worry about.
+var rules = []rule{
+	hostProcess, runtimeRule, kernelShared, pid1Rule, memoryView, oomKills,
+	cpuView, cpuThrottled, namespacesRule, userNamespace, privilegedRule,
+	extraCapabilities, seccompRule, unionFS, notableMounts, procSysWritable,
+}
+
+func findings(in *Inspection) []Finding {
+	out := []Finding{}
+	for _, r := range rules {
+		for _, f := range r(in) {
+			if f.Evidence == nil {
+				f.Evidence = []inspect.Evidence{}
+			}
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// ev collects the evidence of the named fields that exist.
+func ev(src inspect.Sources, fields ...string) []inspect.Evidence {
+	var out []inspect.Evidence
+	for _, f := range fields {
+		if e, ok := src[f]; ok {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func one(f Finding) []Finding { return []Finding{f} }
+
+func hostProcess(in *Inspection) []Finding {
+	if in.InContainer() || len(in.Namespaces) == 0 {
+		return nil
+	}
+	var e []inspect.Evidence
+	if n, ok := in.namespace(inspect.NSPID); ok {
+		e = append(e, inspect.Evidence{File: n.File, Raw: fmt.Sprintf("pid:[%d]", n.Inode)})
+	}
+	return one(Finding{
+		ID: "host-process", Severity: Info,
+		Summary: fmt.Sprintf("pid %d is not in a container: it shares every namespace with the reference and no runtime claims it", in.PID),
+		Detail: "No pid or mount namespace of its own, no container cgroup path, no runtime marker files: " +
+			"this is an ordinary process of the host (or of the same container as nsinspect).",
+		Evidence: append(e, ev(in.Runtime.Sources, "name")...),
+	})
+}
+
+func runtimeRule(in *Inspection) []Finding {
+	rt := in.Runtime
+	if rt == nil || rt.Name == inspect.RuntimeNone {
+		return nil
+	}
+	what := rt.Name
+	switch {
+	case rt.Name == inspect.RuntimeKubernetes:
+		what = fmt.Sprintf("kubernetes pod %s (QoS %s)", rt.PodUID, rt.QoSClass)
+		if rt.Engine != "" {
+			what += " via " + rt.Engine
+		}
+	case rt.Name == inspect.RuntimeUnknown:
+		what = "an unrecognised runtime (it has its own pid namespace, but no known cgroup path or marker)"
+	}
+	if rt.ContainerID != "" {
+		what += ", container " + short(rt.ContainerID)
+	}
+	if rt.ContainerName != "" {
+		what += " (" + rt.ContainerName + ")"
+	}
+	if rt.Role == "monitor" {
+		what += "; this process is the runtime's monitor, not the container's payload"
+	}
+	return one(Finding{
+		ID: "runtime", Severity: Info,
+		Summary: "Started by " + what,
+		Detail: "Recognised from the evidence below: a cgroup path pattern, a bind mount the runtime made, a marker file in the " +
+			"container's root, or the container= variable — checked in that order.",
+		Evidence: ev(rt.Sources, "name"),
+	})
+}
+
+func short(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
+func kernelShared(in *Inspection) []Finding {
+	k := in.Kernel
+	if k == nil {
+		return nil
+	}
+	detail := "A container is a group of host processes fenced off by namespaces and cgroups, not a virtual machine: " +
+		"there is no kernel inside it. uname -r reads the one running kernel, so it prints " + k.Release + " inside and outside."
+	if n, ok := in.namespace(inspect.NSUTS); ok && n.Isolated != nil && *n.Isolated && k.Hostname != nil {
+		host := ""
+		if in.ref != nil && in.ref.Kernel != nil && in.ref.Kernel.Hostname != nil {
+			host = fmt.Sprintf(" (the host's is %q)", *in.ref.Kernel.Hostname)
+		}
+		detail += fmt.Sprintf(" Only the names differ: its own UTS namespace calls the machine %q%s.", *k.Hostname, host)
+	}
+	return one(Finding{
+		ID: "kernel-shared", Severity: Info,
+		Summary:  "The kernel is the host's own: " + k.Release,
+		Detail:   detail,
+		Evidence: ev(k.Sources, "release", "hostname"),
+	})
+}
+
+func pid1Rule(in *Inspection) []Finding {
+	s, p := in.Signals, in.Process
+	if s == nil || p == nil {
+		return nil
+	}
+	if !s.PID1 {
+		if !in.InContainer() {
+			return nil
+		}
+		return one(Finding{
+			ID: "sigterm", Severity: Info,
+			Summary:  fmt.Sprintf("pid %d is not PID 1 of its pid namespace; SIGTERM: %s", in.PID, s.SIGTERM),
+			Detail:   "Only a namespace's init gets the kernel's protection against default-action signals; this process does not.",
+			Evidence: ev(s.Sources, "pid1", "caught", "ignored"),
+		})
+	}
+	f := Finding{ID: "pid1", Severity: Info, Evidence: ev(s.Sources, "pid1", "caught", "ignored", "blocked", "wchan")}
+	inner := in.PID
+	if len(p.NSpid) > 0 {
+		inner = p.NSpid[len(p.NSpid)-1]
+	}
+	f.Summary = fmt.Sprintf("pid %d is PID %d of its own pid namespace; SIGTERM: %s", in.PID, inner, s.SIGTERM)
+	var b strings.Builder
+	fmt.Fprintf(&b, "The first process started in a new pid namespace gets pid 1 there (NSpid: %s), which is why ps inside shows %q as PID 1. ",
+		strings.Trim(fmt.Sprint(p.NSpid), "[]"), p.Comm)
+	b.WriteString("The kernel shields a namespace's init: a signal whose action is still the default is dropped, " +
+		"so SIGTERM and SIGINT do nothing unless the program installs a handler; only SIGKILL or SIGSTOP sent from the host get through. ")
+	switch s.SIGTERM {
+	case inspect.VerdictDropped:
+		f.Severity = Warn
+		b.WriteString("This process has no SIGTERM handler: docker stop (or nsinspect stop) will wait for its timeout and then SIGKILL it. " +
+			"Run it with --init, or make it handle SIGTERM.")
+	case inspect.VerdictIgnored:
+		f.Severity = Warn
+		b.WriteString("This process ignores SIGTERM outright: only SIGKILL will stop it.")
+	case inspect.VerdictHandled:
+		b.WriteString("This process has a SIGTERM handler (SigCgt), so a stop request reaches it; what it does then is up to the program.")
+	case inspect.VerdictProbablyHandled:
+		b.WriteString("Its masks look like the default, but it sleeps in sigtimedwait (wchan), the way tini and other inits wait for signals: " +
+			"SIGTERM will probably be taken and acted on. This is a heuristic.")
+	case inspect.VerdictBlocked:
+		b.WriteString("SIGTERM is blocked: it stays pending until the program unblocks it or reads it with sigwait or signalfd.")
+	}
+	f.Detail = b.String()
+	return one(f)
+}
+
+func memoryView(in *Inspection) []Finding {
+	if in.Cgroup == nil {
+		return nil
+	}
+	m := in.Cgroup.Memory
+	hostMem := "the host's memory"
+	if in.Host != nil {
+		hostMem = "the host's " + Bytes(in.Host.MemTotalBytes)
+	}
+	var out []Finding
+	limitEv, known := m.Sources["limitBytes"]
+	limit := m.LimitBytes
+	limitFile := limitEv.File
+	if limit == nil && m.EffectiveLimitBytes != nil {
+		limit = m.EffectiveLimitBytes
+		limitFile = m.Sources["effectiveLimitBytes"].File
+	}
+	f := Finding{ID: "memory-view", Severity: Info, Evidence: ev(m.Sources, "limitBytes", "effectiveLimitBytes", "usageBytes", "workingSetBytes")}
+	if in.Host != nil {
+		f.Evidence = append(f.Evidence, ev(in.Host.Sources, "memTotalBytes")...)
+	}
+	inside := "/sys/fs/cgroup/memory/memory.limit_in_bytes"
+	if in.Cgroup.Mode == inspect.CgroupV2 {
+		inside = "/sys/fs/cgroup/memory.max"
+	}
+	usage := ""
+	if m.UsageBytes != nil && m.WorkingSetBytes != nil {
+		usage = fmt.Sprintf(" It uses %s now (%s working set, the figure docker stats shows: usage minus inactive page cache).", Bytes(*m.UsageBytes), Bytes(*m.WorkingSetBytes))
+	}
+	switch {
+	case limit != nil:
+		f.Summary = fmt.Sprintf("free inside shows %s; the real limit is %s, in %s", hostMem, Bytes(*limit), limitFile)
+		f.Detail = "free, top and most runtimes read /proc/meminfo, which always describes the whole host: a cgroup limit does not change it. " +
+			fmt.Sprintf("The limit lives in the memory cgroup: cat %s. Inside a container with its own cgroup view the same file is %s.", limitFile, inside) + usage
+		if m.LimitBytes == nil {
+			f.Detail += " The process's own cgroup sets no limit; the one shown is inherited from a parent cgroup, which caps all its children together."
+		}
+	case known:
+		f.Summary = fmt.Sprintf("No memory limit: free shows %s, and that is what it may really use", hostMem)
+		f.Detail = fmt.Sprintf("%s says %q: no limit, so the process may use all of %s until the kernel's global OOM killer steps in.", limitEv.File, limitEv.Raw, hostMem) +
+			" docker run --memory 512m would write 536870912 there (memory.max on cgroup v2)." + usage
+		if in.InContainer() {
+			out = append(out, Finding{
+				ID: "no-memory-limit", Severity: Warn,
+				Summary:  "The container has no memory limit: it can take " + hostMem,
+				Detail:   "One runaway container can push the whole host into swap or the global OOM killer. Set a limit (docker run --memory, a Kubernetes memory limit).",
+				Evidence: ev(m.Sources, "limitBytes"),
+			})
+		}
+	default:
+		return nil
+	}
+	return append([]Finding{f}, out...)
+}
+
+func oomKills(in *Inspection) []Finding {
+	if in.Cgroup == nil || in.Cgroup.Memory.OOMKills == nil || *in.Cgroup.Memory.OOMKills == 0 {
+		return nil
+	}
+	m := in.Cgroup.Memory
+	limit := "its limit"
+	if m.LimitBytes != nil {
+		limit = "its " + Bytes(*m.LimitBytes) + " limit"
+	}
+	detail := "When a cgroup reaches its memory limit and cannot reclaim, the kernel kills a process inside it with SIGKILL; a container runtime reports exit code 137. "
+	if m.LimitHits != nil {
+		detail += fmt.Sprintf("The limit was reached %d times in all. ", *m.LimitHits)
+	}
+	detail += "Look at the working set against the limit, and at what grew: anonymous memory, tmpfs, page cache that could not be dropped."
+	return one(Finding{
+		ID: "oom-kills", Severity: Critical,
+		Summary:  fmt.Sprintf("The memory cgroup OOM-killed %s for exceeding %s", plural(int(*m.OOMKills), "process", "processes"), limit),
+		Detail:   detail,
+		Evidence: ev(m.Sources, "oomKills", "limitHits", "limitBytes"),
+	})
+}
+
+func cpuView(in *Inspection) []Finding {
+	if in.Cgroup == nil {
+		return nil
+	}
+	c := in.Cgroup.CPU
+	hostCPUs := 0
+	if in.Host != nil {
+		hostCPUs = in.Host.CPUs
+	}
+	nproc := hostCPUs
+	if c.CpusetCount != nil {
+		nproc = *c.CpusetCount
+	}
+	f := Finding{ID: "cpu-view", Severity: Info, Evidence: ev(c.Sources, "quotaMicros", "periodMicros", "shares", "weight", "cpusetCpus")}
+	weight := ""
+	switch {
+	case c.Shares != nil:
+		weight = fmt.Sprintf(" --cpu-shares became cpu.shares = %d, a relative weight (1024 is the default) that matters only when CPUs are contended.", *c.Shares)
+	case c.Weight != nil:
+		weight = fmt.Sprintf(" --cpu-shares became cpu.weight = %d (v2 maps shares 1024 to weight 100), a relative weight that matters only when CPUs are contended.", *c.Weight)
+	}
+	view := fmt.Sprintf(" nproc and /proc/cpuinfo still count %d CPUs: they show the CPUs the process may be scheduled on (its cpuset), not its quota, so a program that sizes its thread pool from them over-subscribes.", nproc)
+	if c.CPUs != nil {
+		f.Summary = fmt.Sprintf("--cpus became a CFS quota of %d µs per %d µs period = %s; nproc still shows %d", *c.QuotaMicros, *c.PeriodMicros, CPUs(*c.CPUs), nproc)
+		f.Detail = fmt.Sprintf("docker run --cpus %g writes the quota and period shown (v1 cpu.cfs_quota_us and cpu.cfs_period_us, v2 cpu.max): "+
+			"the group may run %s of CPU time in every %s, spread over any of its CPUs, and is throttled for the rest of the period.",
+			*c.CPUs, Micros(*c.QuotaMicros), Micros(*c.PeriodMicros)) + weight + view
+	} else if _, ok := c.Sources["quotaMicros"]; ok {
+		f.Summary = fmt.Sprintf("No CPU quota: it may use all %d CPUs; nproc shows %d", hostCPUs, nproc)
+		f.Detail = "There is no CFS quota (cpu.cfs_quota_us -1 or cpu.max \"max\"): docker run --cpus 1 would write 100000 per 100000 µs." + weight + view
+	} else {
+		return nil
+	}
+	return one(f)
+}
+
+func cpuThrottled(in *Inspection) []Finding {
+	if in.Cgroup == nil {
+		return nil
+	}
+	c := in.Cgroup.CPU
+	if c.Periods == nil || c.ThrottledPeriods == nil || *c.Periods == 0 {
+		return nil
+	}
+	ratio := float64(*c.ThrottledPeriods) / float64(*c.Periods)
+	if ratio < 0.2 {
+		return nil
+	}
+	t := ""
+	if c.ThrottledTimeMicros != nil {
+		t = fmt.Sprintf(", %s in all", Micros(*c.ThrottledTimeMicros))
+	}
+	return one(Finding{
+		ID: "cpu-throttled", Severity: Warn,
+		Summary: fmt.Sprintf("Heavy CPU throttling: %d of %d periods (%s) hit the quota%s", *c.ThrottledPeriods, *c.Periods, Percent(ratio), t),
+		Detail: "Each throttled period stalled every thread of the group until the next period began, which shows up as latency spikes " +
+			"even when average CPU use looks low. Raise the quota (--cpus), or lower the parallelism the program derives from nproc.",
+		Evidence: ev(c.Sources, "periods", "throttledPeriods", "throttledTimeMicros", "quotaMicros"),
+	})
+}
+
+// exposure says what sharing a namespace type with the host hands over.
+var exposure = map[inspect.NamespaceType]string{
+	inspect.NSPID:    "it sees every host process and can signal those of its uid",
+	inspect.NSNet:    "it uses the host's interfaces and ports, and can reach services bound to localhost",
+	inspect.NSIPC:    "it shares System V IPC and POSIX message queues with the host",
+	inspect.NSMount:  "it sees the host's mount table and files",
+	inspect.NSUTS:    "it can change the host's hostname if it holds CAP_SYS_ADMIN",
+	inspect.NSUser:   "uid 0 inside is uid 0 on the host",
+	inspect.NSCgroup: "it sees the host's cgroup paths (Docker's default on cgroup v1)",
+	inspect.NSTime:   "it shares the host's monotonic and boot clocks (the usual case)",
+}
+
+// hostShareWarn are the namespaces a container should not share: sharing
+// one is docker's --pid=host, --net=host, --ipc=host or --uts=host.
+var hostShareWarn = []inspect.NamespaceType{inspect.NSPID, inspect.NSNet, inspect.NSIPC, inspect.NSMount, inspect.NSUTS}
+
+func namespacesRule(in *Inspection) []Finding {
+	if len(in.Namespaces) == 0 {
+		return nil
+	}
+	iso, shared := in.Isolated(), in.Shared()
+	var e []inspect.Evidence
+	for _, n := range in.Namespaces {
+		if n.Type == inspect.NSPIDForChildren || n.Type == inspect.NSTimeForChildren || n.Inode == 0 {
+			continue
+		}
+		raw := fmt.Sprintf("%s:[%d]", n.Type, n.Inode)
+		if n.ReferenceInode != 0 {
+			raw += fmt.Sprintf(" (reference %s:[%d])", n.Type, n.ReferenceInode)
+		}
+		e = append(e, inspect.Evidence{File: n.File, Raw: raw})
+	}
+	var d strings.Builder
+	d.WriteString("Namespaces are compared by the device and inode of /proc/<pid>/ns/<type>: the same inode is the same namespace. ")
+	for _, n := range in.Namespaces {
+		if n.Isolated != nil && !*n.Isolated {
+			if x, ok := exposure[n.Type]; ok {
+				fmt.Fprintf(&d, "Shared %s: %s. ", n.Type, x)
+			}
+		}
+	}
+	out := []Finding{{
+		ID: "namespaces", Severity: Info,
+		Summary:  fmt.Sprintf("Isolated: %s; shared with the reference: %s", list(iso), list(shared)),
+		Detail:   strings.TrimSpace(d.String()),
+		Evidence: e,
+	}}
+	if in.InContainer() && in.Runtime != nil && in.Runtime.Role != "monitor" {
+		var bad []string
+		for _, t := range hostShareWarn {
+			if n, ok := in.namespace(t); ok && n.Isolated != nil && !*n.Isolated && in.Reference.Kind != inspect.ReferenceProcess {
+				bad = append(bad, string(t))
+			}
+		}
+		if len(bad) > 0 && len(bad) < len(hostShareWarn) {
+			out = append(out, Finding{
+				ID: "host-namespace-shared", Severity: Warn,
+				Summary:  "The container shares the host's " + strings.Join(bad, ", ") + " namespace" + pluralS(len(bad)),
+				Detail:   "This is what docker run --pid=host, --net=host, --ipc=host or --uts=host do: the isolation of that kind is gone. See the namespaces finding for what each exposes.",
+				Evidence: e,
+			})
+		}
+	}
+	return out
+}
+
+func pluralS(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+func list(s []string) string {
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, ", ")
+}
+
+func userNamespace(in *Inspection) []Finding {
+	s := in.Security
+	if s == nil || len(s.UIDMap) == 0 {
+		return nil
+	}
+	if s.UserNamespaced {
+		sum := "Runs in a user namespace"
+		if s.RootMapsTo != nil {
+			sum = fmt.Sprintf("Runs in a user namespace: root in the container is uid %d on the host", *s.RootMapsTo)
+		}
+		return one(Finding{
+			ID: "user-namespace", Severity: Info, Summary: sum,
+			Detail:   "uid_map translates ids inside to ids outside; capabilities held inside apply only to what the user namespace owns, so a breakout lands as an unprivileged host user.",
+			Evidence: ev(s.Sources, "uidMap", "gidMap"),
+		})
+	}
+	if !in.InContainer() {
+		return nil
+	}
+	return one(Finding{
+		ID: "user-namespace", Severity: Info,
+		Summary:  "No user namespace: uid 0 in the container is uid 0 on the host",
+		Detail:   "uid_map is the identity map \"0 0 4294967295\". Only capabilities, seccomp and the LSM stand between root inside and root outside.",
+		Evidence: ev(s.Sources, "uidMap"),
+	})
+}
+
+func privilegedRule(in *Inspection) []Finding {
+	c := in.Capabilities
+	if c == nil {
+		return nil
+	}
+	all := c.LastCap + 1
+	e := ev(c.Sources, "effective", "bounding")
+	if in.Cgroup != nil {
+		e = append(e, ev(in.Cgroup.Devices.Sources, "allowAll")...)
+	}
+	what := fmt.Sprintf("docker run --privileged grants all %d capabilities this kernel knows, every host device, a writable /sys and cgroupfs, and no seccomp or AppArmor profile.", all)
+	if c.Privileged {
+		sev := Info
+		sum := "Privileged: " + c.PrivilegedReason
+		if in.InContainer() {
+			sev = Critical
+			sum = "The container is privileged: " + c.PrivilegedReason
+		}
+		return one(Finding{
+			ID: "privileged", Severity: sev, Summary: sum,
+			Detail: what + fmt.Sprintf(" This process holds %d of them effective. Root in a privileged container can mount the host's disks, load kernel modules and escape; "+
+				"with -v /:/host it already has the host's files.", c.Effective.Count()),
+			Evidence: e,
+		})
+	}
+	return one(Finding{
+		ID: "privileged", Severity: Info,
+		Summary:  fmt.Sprintf("Not privileged: %d of %d capabilities effective", c.Effective.Count(), all),
+		Detail:   what + fmt.Sprintf(" This process has %s, which is not that.", strings.Join(c.Effective.Names(), ", ")),
+		Evidence: e,
+	})
+}
+
+func extraCapabilities(in *Inspection) []Finding {
+	c := in.Capabilities
+	if c == nil || !in.InContainer() || c.Privileged || len(c.AddedVsDocker) == 0 {
+		return nil
+	}
+	return one(Finding{
+		ID: "capabilities-beyond-docker", Severity: Warn,
+		Summary: "Capabilities beyond Docker's default set: " + strings.Join(c.AddedVsDocker, ", "),
+		Detail: "Docker grants 14 capabilities by default (" + strings.Join(inspect.DockerDefaultCapabilities, ", ") + "). " +
+			"Each extra one widens what root in the container can do to the host; CAP_SYS_ADMIN alone is close to privileged.",
+		Evidence: ev(c.Sources, "effective"),
+	})
+}
+
+func seccompRule(in *Inspection) []Finding {
+	s := in.Security
+	if s == nil || !in.InContainer() || s.Seccomp != "disabled" {
+		return nil
+	}
+	return one(Finding{
+		ID: "seccomp-disabled", Severity: Warn,
+		Summary:  "No seccomp filter: every system call is open to the container",
+		Detail:   "Docker's default profile blocks about 40 rarely needed, risky system calls (keyctl, add_key, unshare for new user namespaces on old kernels, ...). Seccomp: 0 means none is installed.",
+		Evidence: ev(s.Sources, "seccomp"),
+	})
+}
+
+func unionFS(in *Inspection) []Finding {
+	r := in.Rootfs
+	if r == nil {
+		return nil
+	}
+	if r.FSType != "overlay" {
+		return one(Finding{
+			ID: "union-fs", Severity: Info,
+			Summary:  fmt.Sprintf("The root filesystem is %s from %s, not a union filesystem", r.FSType, r.Source),
+			Detail:   "Container runtimes give each container an overlay (union) of read-only image layers and a private writable layer; this process's / is a plain filesystem.",
+			Evidence: ev(r.Sources, "fsType"),
+		})
+	}
+	var d strings.Builder
+	fmt.Fprintf(&d, "overlayfs merges %s read-only lower layer%s", fmt.Sprint(len(r.LowerDirs)), pluralS(len(r.LowerDirs)))
+	if len(r.LowerDirs) > 0 {
+		fmt.Fprintf(&d, " (topmost first: %s)", strings.Join(r.LowerDirs, ", "))
+	}
+	if r.UpperDir != "" {
+		fmt.Fprintf(&d, " with a writable upper layer %s", r.UpperDir)
+	}
+	d.WriteString(". Reads fall through to the first layer that has the file; a write copies the file up into the upper layer, so the image layers are never changed and are shared between containers.")
+	return one(Finding{
+		ID: "union-fs", Severity: Info,
+		Summary:  fmt.Sprintf("The root filesystem is a union (overlay) of %d read-only layer%s and a writable layer", len(r.LowerDirs), pluralS(len(r.LowerDirs))),
+		Detail:   d.String(),
+		Evidence: ev(r.Sources, "fsType"),
+	})
+}
+
+func notableMounts(in *Inspection) []Finding {
+	if in.Rootfs == nil || !in.InContainer() {
+		return nil
+	}
+	var out []Finding
+	for _, m := range in.Rootfs.Notable {
+		e := []inspect.Evidence{{File: in.Rootfs.Sources["fsType"].File, Raw: m.Line}}
+		switch m.Kind {
+		case "host-root":
+			out = append(out, Finding{
+				ID: "host-root-mounted", Severity: Critical,
+				Summary:  fmt.Sprintf("The host's / is mounted at %s (-v /:%s)", m.Mountpoint, m.Mountpoint),
+				Detail:   "The container sees and, unless the mount is read-only, can change every file of the host: /etc/shadow, the runtime's state, other containers' layers. With root and no user namespace that is the host.",
+				Evidence: e,
+			})
+		case "runtime-socket":
+			out = append(out, Finding{
+				ID: "runtime-socket", Severity: Critical,
+				Summary:  fmt.Sprintf("A container-runtime socket is mounted at %s", m.Mountpoint),
+				Detail:   "Whoever can talk to it can start a privileged container with the host's / mounted: it is root on the host.",
+				Evidence: e,
+			})
+		case "host-devices":
+			out = append(out, Finding{
+				ID: "host-devices", Severity: Warn,
+				Summary:  "/dev is the host's devtmpfs: every host device node is visible",
+				Detail:   "Runtimes give a container a small /dev of its own on tmpfs; the host's devtmpfs exposes disks and other devices.",
+				Evidence: e,
+			})
+		}
+	}
+	return out
+}
+
+func procSysWritable(in *Inspection) []Finding {
+	r := in.Rootfs
+	if r == nil || !in.InContainer() || !r.ProcSysWritable {
+		return nil
+	}
+	if n, ok := in.namespace(inspect.NSMount); !ok || n.Isolated == nil || !*n.Isolated {
+		return nil
+	}
+	return one(Finding{
+		ID: "proc-sys-writable", Severity: Warn,
+		Summary:  "/proc/sys is writable: kernel settings of the whole host can be changed from inside",
+		Detail:   "Docker mounts /proc/sys read-only (and masks /proc/kcore, /proc/keys, ...). Writable, root in the container can change host-wide sysctls such as kernel.core_pattern, a known escape.",
+		Evidence: ev(r.Sources, "fsType"),
+	})
+}

@@ -1,0 +1,54 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// WriteExplain writes one paragraph per finding, each followed by the files
+// that back it and what they held, so every claim can be checked with cat.
+func WriteExplain(w io.Writer, in *Inspection) error {
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "EXPLAINED — each claim cites the file it came from; check it with cat.")
+	for _, f := range in.Findings {
+		fmt.Fprintln(w)
+		fmt.Fprintf(w, "[%s] %s: %s\n", f.Severity, f.ID, f.Summary)
+		for _, line := range wrap(f.Detail, 76) {
+			fmt.Fprintf(w, "    %s\n", line)
+		}
+		for _, e := range f.Evidence {
+			if e.Raw != "" {
+				fmt.Fprintf(w, "    evidence: %s: %s\n", e.File, oneLine(e.Raw))
+			} else {
+				fmt.Fprintf(w, "    evidence: %s\n", e.File)
+			}
+		}
+	}
+	return nil
+}
+
+func oneLine(s string) string {
+	s = strings.ReplaceAll(s, "\t", " ")
+	return strings.ReplaceAll(s, "\n", " | ")
+}
+
+// wrap breaks text into lines of at most width runes at spaces.
+func wrap(text string, width int) []string {
+	var lines []string
+	var cur strings.Builder
+	for _, word := range strings.Fields(text) {
+		if cur.Len() > 0 && cur.Len()+1+len(word) > width {
+			lines = append(lines, cur.String())
+			cur.Reset()
+		}
+		if cur.Len() > 0 {
+			cur.WriteByte(' ')
+		}
+		cur.WriteString(word)
+	}
+	if cur.Len() > 0 {
+		lines = append(lines, cur.String())
+	}
+	return lines
+}
