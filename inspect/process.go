@@ -153,7 +153,7 @@ func (fsys FS) Inspect(pid int, opt Options) (*Process, error) {
 		p.fail("rootfs", err)
 	}
 
-	p.Runtime = fsys.detectRuntime(pid, cg, mounts, mountsFile, ns)
+	p.Runtime = fsys.detectRuntime(pid, cg, mounts, mountsFile, ns, opt.HostRootDevice)
 
 	if p.Capabilities != nil && !p.Capabilities.Privileged && p.Capabilities.Effective.Has("CAP_SYS_ADMIN") {
 		switch {

@@ -184,9 +184,10 @@ var mountPatterns = []struct {
 //
 // Marker files and the environment are trusted only for a process that is
 // isolated (its own pid namespace, or a mount namespace other than the
-// reader's): a host built from a container image keeps /.dockerenv in its /
-// (systemd's virt.c checks it last for the same reason).
-func (fsys FS) detectRuntime(pid int, cg *Cgroup, mounts []*mountinfo.Info, mountsFile string, namespaces []Namespace) *Runtime {
+// reader's), and marker files only when its / is not the host's own
+// filesystem: a host built from a container image keeps /.dockerenv in its
+// / (systemd's virt.c checks it last for the same reason).
+func (fsys FS) detectRuntime(pid int, cg *Cgroup, mounts []*mountinfo.Info, mountsFile string, namespaces []Namespace, hostRootDevice string) *Runtime {
 	if cg != nil {
 		// The unified line is the most specific on v2 and hybrid hosts; on
 		// v1 every controller carries the same path for containers.
@@ -223,8 +224,17 @@ func (fsys FS) detectRuntime(pid int, cg *Cgroup, mounts []*mountinfo.Info, moun
 	if !isolated {
 		return &Runtime{Name: RuntimeNone}
 	}
+	hostRoot := false
+	for _, m := range mounts {
+		if m.Mountpoint == "/" {
+			hostRoot = hostRootDevice != "" && fmt.Sprintf("%d:%d", m.Major, m.Minor) == hostRootDevice && m.Root == "/"
+		}
+	}
 	root := fsys.pid(pid, "root")
-	if b, err := os.ReadFile(root + "/run/.containerenv"); err == nil {
+	if hostRoot {
+		root = "" // its / is the host's: markers there say nothing about it
+	}
+	if b, err := os.ReadFile(root + "/run/.containerenv"); root != "" && err == nil {
 		rt := Runtime{Name: RuntimePodman}
 		kv := parseEnvFile(b)
 		rt.ContainerID, rt.ContainerName = kv["id"], kv["name"]
@@ -232,7 +242,7 @@ func (fsys FS) detectRuntime(pid int, cg *Cgroup, mounts []*mountinfo.Info, moun
 		rt.Sources.add("name", root+"/run/.containerenv", firstLine(string(b)))
 		return &rt
 	}
-	if _, err := os.Stat(root + "/.dockerenv"); err == nil {
+	if _, err := os.Stat(root + "/.dockerenv"); root != "" && err == nil {
 		rt := Runtime{Name: RuntimeDocker}
 		rt.Sources.add("name", root+"/.dockerenv", "exists")
 		return &rt
