@@ -52,14 +52,17 @@ func (fsys FS) HostReference() (*Reference, error) {
 		return nil, fmt.Errorf("reading reference pid %d: %w", ref.PID, err)
 	}
 	ref.Process = p
-	if ref.Kind == ReferenceSelf {
-		if n, ok := FindNamespace(p.Namespaces, NSPID); ok {
-			if initial, known := n.Initial(); known && initial {
-				ref.Reason += ", which runs in the host's initial pid namespace"
-			} else if known {
-				ref.Partial = fmt.Sprintf("nsinspect runs inside pid namespace %d, not the host's: processes outside it are invisible and the host column describes the container nsinspect runs in", n.Inode)
-				ref.Reason += ", which itself runs inside a container"
-			}
+	self1 := p
+	if ref.PID != self {
+		if self1, err = fsys.Inspect(self, Options{}); err != nil {
+			return nil, fmt.Errorf("reading nsinspect's own pid %d: %w", self, err)
+		}
+	}
+	if n, ok := FindNamespace(self1.Namespaces, NSPID); ok {
+		if initial, known := n.Initial(); known && initial && ref.Kind == ReferenceSelf {
+			ref.Reason += ", which runs in the host's initial pid namespace"
+		} else if known && !initial {
+			ref.Partial = fmt.Sprintf("nsinspect runs inside pid namespace %d, not the host's: processes outside it are invisible, and the reference is the container nsinspect runs in", n.Inode)
 		}
 	}
 	return ref, nil
