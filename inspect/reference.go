@@ -52,13 +52,13 @@ func (fsys FS) HostReference() (*Reference, error) {
 		return nil, fmt.Errorf("reading reference pid %d: %w", ref.PID, err)
 	}
 	ref.Process = p
-	self1 := p
+	own := p.Namespaces
 	if ref.PID != self {
-		if self1, err = fsys.Inspect(self, Options{}); err != nil {
-			return nil, fmt.Errorf("reading nsinspect's own pid %d: %w", self, err)
+		if own, err = fsys.Namespaces(self); err != nil {
+			return nil, fmt.Errorf("reading nsinspect's own namespaces: %w", err)
 		}
 	}
-	if n, ok := FindNamespace(self1.Namespaces, NSPID); ok {
+	if n, ok := FindNamespace(own, NSPID); ok {
 		if initial, known := n.Initial(); known && initial && ref.Kind == ReferenceSelf {
 			ref.Reason += ", which runs in the host's initial pid namespace"
 		} else if known && !initial {
