@@ -212,7 +212,7 @@ func hasAll(set map[string]bool, want []string) bool {
 // files leave values unknown; the returned errors say which parts failed.
 func (fsys FS) Cgroup(pid int) (*Cgroup, []error) {
 	cg := &Cgroup{File: fsys.pid(pid, "cgroup")}
-	raw, err := os.ReadFile(cg.File)
+	raw, err := readFile(cg.File)
 	if err != nil {
 		return nil, []error{fmt.Errorf("reading %s: %w", cg.File, classify(err))}
 	}

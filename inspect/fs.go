@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Default roots of a host.
@@ -19,6 +20,13 @@ const (
 type FS struct {
 	procRoot   string
 	cgroupRoot string
+	boot       *bootTime // btime never changes while the machine is up
+}
+
+type bootTime struct {
+	once sync.Once
+	sec  int64
+	err  error
 }
 
 // NewFS returns an FS over the given roots; empty strings mean the defaults.
@@ -29,7 +37,7 @@ func NewFS(procRoot, cgroupRoot string) FS {
 	if cgroupRoot == "" {
 		cgroupRoot = DefaultCgroupRoot
 	}
-	return FS{procRoot: filepath.Clean(procRoot), cgroupRoot: filepath.Clean(cgroupRoot)}
+	return FS{procRoot: filepath.Clean(procRoot), cgroupRoot: filepath.Clean(cgroupRoot), boot: &bootTime{}}
 }
 
 // ProcRoot is the procfs root this FS reads.

@@ -107,6 +107,20 @@ func (fsys FS) Namespaces(pid int) ([]Namespace, error) {
 	out := make([]Namespace, 0, len(entries))
 	for _, e := range entries {
 		ns := Namespace{Type: NamespaceType(e.Name()), File: dir + "/" + e.Name()}
+		if fsys.Live() {
+			// stat follows the magic link to the nsfs inode: its device and
+			// inode identify the namespace (readlink shows only the inode).
+			var st syscall.Stat_t
+			if err := syscall.Stat(ns.File, &st); err != nil {
+				ns.Error = namespaceError(err)
+			} else {
+				ns.Device, ns.Inode = st.Dev, st.Ino
+				ns.Link = fmt.Sprintf("%s:[%d]", linkType(ns.Type), st.Ino)
+			}
+			out = append(out, ns)
+			continue
+		}
+		// Fixture links point nowhere: the inode is in the link text.
 		link, err := os.Readlink(ns.File)
 		if err != nil {
 			ns.Error = namespaceError(err)
@@ -119,20 +133,16 @@ func (fsys FS) Namespaces(pid int) ([]Namespace, error) {
 		} else {
 			ns.Inode = ino
 		}
-		// Stat follows the magic link to the nsfs inode; its device tells
-		// apart namespaces of different nsfs instances. Fixture links point
-		// nowhere, which leaves Device 0.
-		if fsys.Live() {
-			var st syscall.Stat_t
-			if err := syscall.Stat(ns.File, &st); err == nil {
-				ns.Device = st.Dev
-				ns.Inode = st.Ino
-			}
-		}
 		out = append(out, ns)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return nsRank(out[i].Type) < nsRank(out[j].Type) })
 	return out, nil
+}
+
+// linkType is the type a namespace link names: pid_for_children is a pid
+// namespace.
+func linkType(t NamespaceType) string {
+	return strings.TrimSuffix(string(t), "_for_children")
 }
 
 func namespaceError(err error) string {

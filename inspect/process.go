@@ -58,6 +58,10 @@ type Options struct {
 	// HostRootDevice is the major:minor of the host's root filesystem; a
 	// mount of its root directory inside the target is the whole host disk.
 	HostRootDevice string
+	// Brief reads only what a comparison needs of a reference: identity,
+	// namespaces, kernel names and the root mount. Cgroup, Capabilities,
+	// Security, Signals and Runtime stay nil.
+	Brief bool
 }
 
 // userHZ is the unit of /proc/<pid>/stat times. The kernel exports them in
@@ -82,7 +86,7 @@ func (fsys FS) SelfPID() (int, error) {
 // exits during the read, the partial Process is returned with ErrExited.
 func (fsys FS) Inspect(pid int, opt Options) (*Process, error) {
 	statFile := fsys.pid(pid, "stat")
-	b, err := os.ReadFile(statFile)
+	b, err := readFile(statFile)
 	if err != nil {
 		return nil, fsys.notFound(pid, err)
 	}
@@ -94,7 +98,7 @@ func (fsys FS) Inspect(pid int, opt Options) (*Process, error) {
 
 	statusFile := fsys.pid(pid, "status")
 	var st *Status
-	if raw, err := os.ReadFile(statusFile); err != nil {
+	if raw, err := readFile(statusFile); err != nil {
 		p.fail("process", fmt.Errorf("reading %s: %w", statusFile, classify(err)))
 	} else if st, err = parseStatus(bytes.NewReader(raw)); err != nil {
 		p.fail("process", fmt.Errorf("%s: %w", statusFile, err))
@@ -109,10 +113,20 @@ func (fsys FS) Inspect(pid int, opt Options) (*Process, error) {
 		p.Namespaces = []Namespace{}
 	}
 
-	cg, errs := fsys.Cgroup(pid)
-	p.Cgroup = cg
-	for _, e := range errs {
-		p.fail("cgroup", e)
+	// The cgroup files are the most numerous; reading them on another
+	// thread overlaps their syscalls with the rest.
+	type cgResult struct {
+		cg   *Cgroup
+		errs []error
+	}
+	cgDone := make(chan cgResult, 1)
+	if opt.Brief {
+		cgDone <- cgResult{}
+	} else {
+		go func() {
+			cg, errs := fsys.Cgroup(pid)
+			cgDone <- cgResult{cg, errs}
+		}()
 	}
 
 	p.Kernel, err = fsys.Kernel()
@@ -121,9 +135,9 @@ func (fsys FS) Inspect(pid int, opt Options) (*Process, error) {
 		p.fail("kernel", fsys.names(p.Kernel, pid, fsys.sameAsSelf(ns, NSUTS)))
 	}
 
-	last, err := fsys.lastCap()
-	p.fail("capabilities", err)
-	if st != nil {
+	if st != nil && !opt.Brief {
+		last, err := fsys.lastCap()
+		p.fail("capabilities", err)
 		p.Capabilities = newCapabilities(st, last, statusFile)
 		var serrs []error
 		p.Security, serrs = fsys.newSecurity(pid, st, statusFile)
@@ -140,7 +154,7 @@ func (fsys FS) Inspect(pid int, opt Options) (*Process, error) {
 
 	mountsFile := fsys.pid(pid, "mountinfo")
 	var mounts []*mountinfo.Info
-	if raw, err := os.ReadFile(mountsFile); err != nil {
+	if raw, err := readFile(mountsFile); err != nil {
 		// A zombie has left its mount namespace: opening mountinfo gives EINVAL.
 		if errors.Is(err, syscall.EINVAL) || zombie {
 			err = ErrZombie
@@ -153,7 +167,15 @@ func (fsys FS) Inspect(pid int, opt Options) (*Process, error) {
 		p.fail("rootfs", err)
 	}
 
-	p.Runtime = fsys.detectRuntime(pid, cg, mounts, mountsFile, ns, opt.HostRootDevice)
+	cgr := <-cgDone
+	cg := cgr.cg
+	p.Cgroup = cg
+	for _, e := range cgr.errs {
+		p.fail("cgroup", e)
+	}
+	if !opt.Brief {
+		p.Runtime = fsys.detectRuntime(pid, cg, mounts, mountsFile, ns, opt.HostRootDevice)
+	}
 
 	if p.Capabilities != nil && !p.Capabilities.Privileged && p.Capabilities.Effective.Has("CAP_SYS_ADMIN") {
 		switch {
@@ -168,7 +190,7 @@ func (fsys FS) Inspect(pid int, opt Options) (*Process, error) {
 
 	// Same start time before and after: the pid still names the process we
 	// began with, not one that took its number.
-	b, err = os.ReadFile(statFile)
+	b, err = readFile(statFile)
 	if err != nil {
 		return p, fmt.Errorf("pid %d: %w", pid, ErrExited)
 	}
@@ -228,7 +250,7 @@ func (fsys FS) processInfo(pid int, stat *Stat, st *Status, statFile, statusFile
 		info.StartTime = time.Unix(btime, 0).Add(time.Duration(stat.StartTicks) * time.Second / userHZ).UTC()
 		info.Sources.add("startTime", fsys.proc("stat"), fmt.Sprintf("btime %d + %d ticks / %d", btime, stat.StartTicks, userHZ))
 	}
-	if raw, err := os.ReadFile(fsys.pid(pid, "cmdline")); err == nil {
+	if raw, err := readFile(fsys.pid(pid, "cmdline")); err == nil {
 		raw = bytes.TrimRight(raw, "\x00")
 		if len(raw) > 0 {
 			info.Cmdline = strings.Split(string(raw), "\x00")
@@ -241,11 +263,18 @@ func (fsys FS) processInfo(pid int, stat *Stat, st *Status, statFile, statusFile
 // /proc/stat. (gopsutil's BootTime probes for virtualisation on every first
 // call, reading a dozen files; this needs one line.)
 func (fsys FS) bootTime() (int64, error) {
-	b, err := os.ReadFile(fsys.proc("stat"))
-	if err != nil {
-		return 0, err
+	read := func() (int64, error) {
+		b, err := readFile(fsys.proc("stat"))
+		if err != nil {
+			return 0, err
+		}
+		return parseBtime(b)
 	}
-	return parseBtime(b)
+	if fsys.boot == nil {
+		return read()
+	}
+	fsys.boot.once.Do(func() { fsys.boot.sec, fsys.boot.err = read() })
+	return fsys.boot.sec, fsys.boot.err
 }
 
 func parseBtime(b []byte) (int64, error) {

@@ -26,8 +26,9 @@ type Reference struct {
 }
 
 // HostReference picks the host's stand-in: PID 1 when its namespaces can be
-// read, otherwise the reader itself, and says which and why.
-func (fsys FS) HostReference() (*Reference, error) {
+// read, otherwise the reader itself, and says which and why. brief reads
+// only what a comparison needs (see Options.Brief).
+func (fsys FS) HostReference(brief bool) (*Reference, error) {
 	self, err := fsys.SelfPID()
 	if err != nil {
 		return nil, err
@@ -47,7 +48,7 @@ func (fsys FS) HostReference() (*Reference, error) {
 		ref.PID, ref.Kind = self, ReferenceSelf
 		ref.Reason = fmt.Sprintf("PID 1's namespaces are not readable (%s); compared with nsinspect itself (pid %d)", why, self)
 	}
-	p, err := fsys.Inspect(ref.PID, Options{})
+	p, err := fsys.Inspect(ref.PID, Options{Brief: brief})
 	if err != nil {
 		return nil, fmt.Errorf("reading reference pid %d: %w", ref.PID, err)
 	}
@@ -69,8 +70,8 @@ func (fsys FS) HostReference() (*Reference, error) {
 }
 
 // ProcessReference makes pid the reference (nsinspect pid X --vs PID).
-func (fsys FS) ProcessReference(pid int) (*Reference, error) {
-	p, err := fsys.Inspect(pid, Options{})
+func (fsys FS) ProcessReference(pid int, brief bool) (*Reference, error) {
+	p, err := fsys.Inspect(pid, Options{Brief: brief})
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/moby/sys/mountinfo"
 )
@@ -45,9 +46,19 @@ type Runtime struct {
 
 const hex64 = `([0-9a-f]{64})`
 
+// cgroupPattern recognises one runtime's cgroup paths. The regular
+// expression is compiled on first use, and only tried on paths that contain
+// its keyword: compiling all of them costs more than a whole inspection of a
+// host process, whose path matches none.
 type cgroupPattern struct {
-	re    *regexp.Regexp
-	build func(m []string) Runtime
+	keyword string
+	expr    string
+	re      func() *regexp.Regexp
+	build   func(m []string) Runtime
+}
+
+func pattern(keyword, expr string, build func(m []string) Runtime) cgroupPattern {
+	return cgroupPattern{keyword: keyword, expr: expr, re: sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) }), build: build}
 }
 
 // The cgroup path patterns of each runtime (peers.md §4). Order matters:
@@ -55,57 +66,57 @@ type cgroupPattern struct {
 // conmon and LXC monitors sit in container-shaped cgroups of their own.
 var cgroupPatterns = []cgroupPattern{
 	// kubelet, systemd driver: kubepods[-qos]-pod<uid_with_underscores>.slice/<engine>-<id>.scope
-	{regexp.MustCompile(`kubepods(?:-(burstable|besteffort))?-pod([0-9a-f_]+)\.slice(?:/(?:(cri-containerd|crio|docker|cri-dockerd)-)?` + hex64 + `(?:\.scope)?)?$`), func(m []string) Runtime {
+	pattern("kubepods", `kubepods(?:-(burstable|besteffort))?-pod([0-9a-f_]+)\.slice(?:/(?:(cri-containerd|crio|docker|cri-dockerd)-)?`+hex64+`(?:\.scope)?)?$`, func(m []string) Runtime {
 		return Runtime{Name: RuntimeKubernetes, QoSClass: qos(m[1]), PodUID: strings.ReplaceAll(m[2], "_", "-"), Engine: engine(m[3]), ContainerID: m[4], CgroupDriver: "systemd"}
-	}},
+	}),
 	// kubelet, cgroupfs driver: /kubepods[/qos]/pod<uid>/<id>
-	{regexp.MustCompile(`/kubepods(?:/(burstable|besteffort))?/pod([0-9a-f-]+)(?:/` + hex64 + `)?$`), func(m []string) Runtime {
+	pattern("kubepods", `/kubepods(?:/(burstable|besteffort))?/pod([0-9a-f-]+)(?:/`+hex64+`)?$`, func(m []string) Runtime {
 		return Runtime{Name: RuntimeKubernetes, QoSClass: qos(m[1]), PodUID: m[2], ContainerID: m[3], CgroupDriver: "cgroupfs"}
-	}},
-	{regexp.MustCompile(`(?:^|/)(crio-conmon|libpod-conmon)-` + hex64 + `(?:\.scope)?$`), func(m []string) Runtime {
+	}),
+	pattern("conmon", `(?:^|/)(crio-conmon|libpod-conmon)-`+hex64+`(?:\.scope)?$`, func(m []string) Runtime {
 		name := RuntimePodman
 		if m[1] == "crio-conmon" {
 			name = RuntimeCRIO
 		}
 		return Runtime{Name: name, ContainerID: m[2], Role: "monitor"}
-	}},
-	{regexp.MustCompile(`(?:^|/)docker-` + hex64 + `\.scope$`), func(m []string) Runtime {
+	}),
+	pattern("docker", `(?:^|/)docker-`+hex64+`\.scope$`, func(m []string) Runtime {
 		return Runtime{Name: RuntimeDocker, ContainerID: m[1], CgroupDriver: "systemd"}
-	}},
-	{regexp.MustCompile(`(?:^|/)docker/` + hex64 + `$`), func(m []string) Runtime {
+	}),
+	pattern("docker", `(?:^|/)docker/`+hex64+`$`, func(m []string) Runtime {
 		return Runtime{Name: RuntimeDocker, ContainerID: m[1], CgroupDriver: "cgroupfs"}
-	}},
-	{regexp.MustCompile(`(?:^|/)cri-containerd-` + hex64 + `\.scope$`), func(m []string) Runtime {
+	}),
+	pattern("cri-containerd", `(?:^|/)cri-containerd-`+hex64+`\.scope$`, func(m []string) Runtime {
 		return Runtime{Name: RuntimeContainerd, Engine: "cri", ContainerID: m[1], CgroupDriver: "systemd"}
-	}},
-	{regexp.MustCompile(`(?:^|/)crio-` + hex64 + `(?:\.scope)?$`), func(m []string) Runtime {
+	}),
+	pattern("crio", `(?:^|/)crio-`+hex64+`(?:\.scope)?$`, func(m []string) Runtime {
 		return Runtime{Name: RuntimeCRIO, ContainerID: m[1]}
-	}},
-	{regexp.MustCompile(`(?:^|/)libpod-(?:payload-)?` + hex64 + `(?:\.scope)?$`), func(m []string) Runtime {
+	}),
+	pattern("libpod", `(?:^|/)libpod-(?:payload-)?`+hex64+`(?:\.scope)?$`, func(m []string) Runtime {
 		return Runtime{Name: RuntimePodman, ContainerID: m[1]}
-	}},
-	{regexp.MustCompile(`(?:^|/)lxc\.monitor\.([^/]+)$`), func(m []string) Runtime {
+	}),
+	pattern("lxc.monitor.", `(?:^|/)lxc\.monitor\.([^/]+)$`, func(m []string) Runtime {
 		return Runtime{Name: RuntimeLXC, ContainerName: m[1], Role: "monitor"}
-	}},
-	{regexp.MustCompile(`(?:^|/)lxc\.payload\.([^/]+)`), func(m []string) Runtime {
+	}),
+	pattern("lxc.payload.", `(?:^|/)lxc\.payload\.([^/]+)`, func(m []string) Runtime {
 		return Runtime{Name: RuntimeLXC, ContainerName: m[1]}
-	}},
-	{regexp.MustCompile(`^/lxc/([^/]+)`), func(m []string) Runtime {
+	}),
+	pattern("/lxc/", `^/lxc/([^/]+)`, func(m []string) Runtime {
 		return Runtime{Name: RuntimeLXC, ContainerName: m[1]}
-	}},
-	{regexp.MustCompile(`^/machine\.slice/machine-([^/]+)\.scope`), func(m []string) Runtime {
+	}),
+	pattern("machine.slice", `^/machine\.slice/machine-([^/]+)\.scope`, func(m []string) Runtime {
 		return Runtime{Name: RuntimeNspawn, ContainerName: unescapeUnit(m[1]), CgroupDriver: "systemd"}
-	}},
-	{regexp.MustCompile(`^/machine\.slice/systemd-nspawn@([^/]+)\.service`), func(m []string) Runtime {
+	}),
+	pattern("machine.slice", `^/machine\.slice/systemd-nspawn@([^/]+)\.service`, func(m []string) Runtime {
 		return Runtime{Name: RuntimeNspawn, ContainerName: unescapeUnit(m[1]), CgroupDriver: "systemd"}
-	}},
-	{regexp.MustCompile(`(?:^|/)nsinspect/` + hex64 + `$`), func(m []string) Runtime {
+	}),
+	pattern("nsinspect", `(?:^|/)nsinspect/`+hex64+`$`, func(m []string) Runtime {
 		return Runtime{Name: RuntimeNsinspect, ContainerID: m[1]}
-	}},
+	}),
 	// plain containerd (ctr, nerdctl): /<namespace>/<id>
-	{regexp.MustCompile(`^/([^/]+)/` + hex64 + `$`), func(m []string) Runtime {
+	pattern("/", `^/([^/]+)/`+hex64+`$`, func(m []string) Runtime {
 		return Runtime{Name: RuntimeContainerd, Namespace: m[1], ContainerID: m[2], CgroupDriver: "cgroupfs"}
-	}},
+	}),
 }
 
 func qos(s string) string {
@@ -150,8 +161,12 @@ func unescapeUnit(s string) string {
 // /proc/<pid>/cgroup shows it from the host. ok is false for paths that
 // belong to no container.
 func MatchCgroupPath(p string) (Runtime, bool) {
+	id := hasHex64(p)
 	for _, pat := range cgroupPatterns {
-		if m := pat.re.FindStringSubmatch(p); m != nil {
+		if !strings.Contains(p, pat.keyword) || (!id && strings.Contains(pat.expr, hex64)) {
+			continue
+		}
+		if m := pat.re().FindStringSubmatch(p); m != nil {
 			rt := pat.build(m)
 			if strings.Contains(p, "/user@") && strings.Contains(p, ".service/") {
 				rt.Rootless = true
@@ -162,18 +177,31 @@ func MatchCgroupPath(p string) (Runtime, bool) {
 	return Runtime{}, false
 }
 
+// hasHex64 reports whether s holds a run of 64 lowercase hex digits, the
+// shape of every container id the patterns capture.
+func hasHex64(s string) bool {
+	run := 0
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') {
+			if run++; run == 64 {
+				return true
+			}
+		} else {
+			run = 0
+		}
+	}
+	return false
+}
+
 // Bind mounts a runtime leaves in a container, recognised by the source
 // directory they come from (the root field of mountinfo). These survive a
 // private cgroup namespace, where /proc/self/cgroup only says "0::/".
-var mountPatterns = []struct {
-	re    *regexp.Regexp
-	build func(m []string) Runtime
-}{
-	{regexp.MustCompile(`/overlay-containers/` + hex64 + `/userdata/`), func(m []string) Runtime { return Runtime{Name: RuntimePodman, ContainerID: m[1]} }},
-	{regexp.MustCompile(`/containers/` + hex64 + `/(?:hostname|hosts|resolv\.conf)$`), func(m []string) Runtime { return Runtime{Name: RuntimeDocker, ContainerID: m[1]} }},
-	{regexp.MustCompile(`/kubelet/pods/([0-9a-f-]{36})/`), func(m []string) Runtime { return Runtime{Name: RuntimeKubernetes, PodUID: m[1]} }},
-	{regexp.MustCompile(`/io\.containerd\.grpc\.v1\.cri/sandboxes/` + hex64 + `/`), func(m []string) Runtime { return Runtime{Name: RuntimeContainerd, Engine: "cri"} }},
-	{regexp.MustCompile(`/nsinspect/` + hex64 + `/`), func(m []string) Runtime { return Runtime{Name: RuntimeNsinspect, ContainerID: m[1]} }},
+var mountPatterns = []cgroupPattern{
+	pattern("/overlay-containers/", `/overlay-containers/`+hex64+`/userdata/`, func(m []string) Runtime { return Runtime{Name: RuntimePodman, ContainerID: m[1]} }),
+	pattern("/containers/", `/containers/`+hex64+`/(?:hostname|hosts|resolv\.conf)$`, func(m []string) Runtime { return Runtime{Name: RuntimeDocker, ContainerID: m[1]} }),
+	pattern("/kubelet/pods/", `/kubelet/pods/([0-9a-f-]{36})/`, func(m []string) Runtime { return Runtime{Name: RuntimeKubernetes, PodUID: m[1]} }),
+	pattern("io.containerd.grpc.v1.cri", `/io\.containerd\.grpc\.v1\.cri/sandboxes/`+hex64+`/`, func(m []string) Runtime { return Runtime{Name: RuntimeContainerd, Engine: "cri"} }),
+	pattern("/nsinspect/", `/nsinspect/`+hex64+`/`, func(m []string) Runtime { return Runtime{Name: RuntimeNsinspect, ContainerID: m[1]} }),
 }
 
 // detectRuntime tries, in order of trust: the cgroup paths; the bind mounts
@@ -211,7 +239,10 @@ func (fsys FS) detectRuntime(pid int, cg *Cgroup, mounts []*mountinfo.Info, moun
 			continue
 		}
 		for _, pat := range mountPatterns {
-			if sm := pat.re.FindStringSubmatch(m.Root); sm != nil {
+			if !strings.Contains(m.Root, pat.keyword) {
+				continue
+			}
+			if sm := pat.re().FindStringSubmatch(m.Root); sm != nil {
 				rt := pat.build(sm)
 				rt.Sources.add("name", mountsFile, mountLine(m))
 				return &rt
@@ -234,7 +265,7 @@ func (fsys FS) detectRuntime(pid int, cg *Cgroup, mounts []*mountinfo.Info, moun
 	if hostRoot {
 		root = "" // its / is the host's: markers there say nothing about it
 	}
-	if b, err := os.ReadFile(root + "/run/.containerenv"); root != "" && err == nil {
+	if b, err := readFile(root + "/run/.containerenv"); root != "" && err == nil {
 		rt := Runtime{Name: RuntimePodman}
 		kv := parseEnvFile(b)
 		rt.ContainerID, rt.ContainerName = kv["id"], kv["name"]
@@ -247,7 +278,7 @@ func (fsys FS) detectRuntime(pid int, cg *Cgroup, mounts []*mountinfo.Info, moun
 		rt.Sources.add("name", root+"/.dockerenv", "exists")
 		return &rt
 	}
-	if env, err := os.ReadFile(fsys.pid(pid, "environ")); err == nil {
+	if env, err := readFile(fsys.pid(pid, "environ")); err == nil {
 		for v := range bytes.SplitSeq(env, []byte{0}) {
 			if val, ok := bytes.CutPrefix(v, []byte("container=")); ok && len(val) > 0 {
 				rt := Runtime{Name: runtimeFromEnv(string(val))}

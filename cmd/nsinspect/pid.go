@@ -36,24 +36,37 @@ cannot be read) or with another process (--vs).`,
 				return err
 			}
 			fsys := g.fs()
+			// JSON and templates show only the comparison of the reference
+			// (its pid and namespaces), not a second column of facts.
+			brief := form != "table"
 			pid, err := parsePID(fsys, args[0])
 			if err != nil {
 				return err
 			}
+			// Host facts do not depend on the rest: read them meanwhile.
+			type hostResult struct {
+				h   *inspect.Host
+				err error
+			}
+			hostDone := make(chan hostResult, 1)
+			go func() {
+				h, err := fsys.Host()
+				hostDone <- hostResult{h, err}
+			}()
 			var ref *inspect.Reference
 			if vs != "" {
 				vpid, err := parsePID(fsys, vs)
 				if err != nil {
 					return fmt.Errorf("--vs: %w", err)
 				}
-				if ref, err = fsys.ProcessReference(vpid); err != nil {
+				if ref, err = fsys.ProcessReference(vpid, brief); err != nil {
 					return lookupError(err)
 				}
-			} else if ref, err = fsys.HostReference(); err != nil {
+			} else if ref, err = fsys.HostReference(brief); err != nil {
 				return err
 			}
 			target := ref.Process
-			if pid != ref.PID {
+			if pid != ref.PID || brief {
 				opt := inspect.Options{}
 				if ref.Process.Rootfs != nil {
 					opt.HostRootDevice = ref.Process.Rootfs.Device
@@ -63,8 +76,8 @@ cannot be read) or with another process (--vs).`,
 					return lookupError(err)
 				}
 			}
-			host, hostErr := fsys.Host()
-			in := report.Compare(target, ref, host, hostErr)
+			hr := <-hostDone
+			in := report.Compare(target, ref, hr.h, hr.err)
 			switch form {
 			case "json":
 				err = report.WriteJSON(s.out, in)
