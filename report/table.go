@@ -161,6 +161,9 @@ func targetLabel(in *Inspection) string {
 		}
 		return ": a host process"
 	}
+	if rt.Name == inspect.RuntimeUnknown {
+		return ": own namespaces, no runtime recognised"
+	}
 	s := ": " + rt.Name
 	if rt.ContainerID != "" {
 		s += " container " + short(rt.ContainerID)
