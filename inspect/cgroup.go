@@ -50,7 +50,10 @@ type Cgroup struct {
 
 // MemoryCgroup holds memory limits and usage in bytes.
 type MemoryCgroup struct {
-	Dir                 string  `json:"dir,omitempty"`
+	Dir string `json:"dir,omitempty"`
+	// HostWide is true when the process sits in the hierarchy's root
+	// cgroup: its usage figures are then the whole host's.
+	HostWide            bool    `json:"hostWide"`
 	LimitBytes          *uint64 `json:"limitBytes"`          // v1 memory.limit_in_bytes, v2 memory.max
 	EffectiveLimitBytes *uint64 `json:"effectiveLimitBytes"` // the smallest limit on the way to the root
 	SoftLimitBytes      *uint64 `json:"softLimitBytes"`      // v1 memory.soft_limit_in_bytes
@@ -69,7 +72,10 @@ type MemoryCgroup struct {
 
 // CPUCgroup holds CPU bandwidth, weight, placement and usage.
 type CPUCgroup struct {
-	Dir                 string   `json:"dir,omitempty"`
+	Dir string `json:"dir,omitempty"`
+	// UsageHostWide is true when CPU usage is read at the root cgroup
+	// (v1 cpuacct or v2): it is then the whole host's.
+	UsageHostWide       bool     `json:"usageHostWide"`
 	QuotaMicros         *uint64  `json:"quotaMicros"` // nil: no quota
 	PeriodMicros        *uint64  `json:"periodMicros"`
 	CPUs                *float64 `json:"cpus"`   // quota / period
@@ -87,11 +93,14 @@ type CPUCgroup struct {
 
 // PidsCgroup holds the task limit and count.
 type PidsCgroup struct {
-	Dir       string  `json:"dir,omitempty"`
-	Max       *uint64 `json:"max"`
-	Current   *uint64 `json:"current"`
-	LimitHits *uint64 `json:"limitHits"` // pids.events max: forks refused
-	Sources   Sources `json:"evidence,omitempty"`
+	Dir string  `json:"dir,omitempty"`
+	Max *uint64 `json:"max"`
+	// EffectiveMax is the smallest pids.max on the way to the root: forks
+	// fail at whichever ancestor runs out first.
+	EffectiveMax *uint64 `json:"effectiveMax"`
+	Current      *uint64 `json:"current"`
+	LimitHits    *uint64 `json:"limitHits"` // pids.events max: forks refused
+	Sources      Sources `json:"evidence,omitempty"`
 }
 
 // IOCgroup holds bytes moved to and from block devices.
@@ -109,10 +118,11 @@ type DevicesCgroup struct {
 
 // Pressure holds PSI stall figures of the cgroup (or of the host at its root).
 type Pressure struct {
-	CPU     *PSI    `json:"cpu"`
-	Memory  *PSI    `json:"memory"`
-	IO      *PSI    `json:"io"`
-	Sources Sources `json:"evidence,omitempty"`
+	HostWide bool    `json:"hostWide"` // read at the root cgroup: system-wide stalls
+	CPU      *PSI    `json:"cpu"`
+	Memory   *PSI    `json:"memory"`
+	IO       *PSI    `json:"io"`
+	Sources  Sources `json:"evidence,omitempty"`
 }
 
 // cgroupMount is one cgroup filesystem in the reader's mount table.
@@ -254,7 +264,15 @@ func (fsys FS) Cgroup(pid int) (*Cgroup, []error) {
 		}
 	}
 
-	r := cgroupReader{dirs: dirs, mountDirs: mountDirs, roots: roots, v2: mode == CgroupV2}
+	// Paths are relative to the reader's cgroup namespace: "/" is the
+	// host's root cgroup only when the reader is in the initial one.
+	hostRoot := false
+	if link, err := os.Readlink(fsys.self("ns", "cgroup")); err == nil {
+		if _, ino, err := parseNamespaceLink(link); err == nil && ino == initialInode[NSCgroup] {
+			hostRoot = true
+		}
+	}
+	r := cgroupReader{dirs: dirs, mountDirs: mountDirs, roots: roots, hostRoot: hostRoot, v2: mode == CgroupV2}
 	r.memory(&cg.Memory)
 	r.cpu(&cg.CPU)
 	r.pids(&cg.Pids)
@@ -268,7 +286,8 @@ func (fsys FS) Cgroup(pid int) (*Cgroup, []error) {
 type cgroupReader struct {
 	dirs      map[string]string
 	mountDirs map[string]string
-	roots     map[string]bool
+	roots     map[string]bool // the process is at "/" of the hierarchy as the reader sees it
+	hostRoot  bool            // and that "/" is the host's root cgroup
 	v2        bool
 	errs      []error
 }
@@ -366,6 +385,7 @@ func (r *cgroupReader) memory(m *MemoryCgroup) {
 	}
 	m.Dir = dir
 	root := r.isRoot("memory")
+	m.HostWide = root && r.hostRoot
 	src := &m.Sources
 	var stat map[string]uint64
 	var statFile string
@@ -380,7 +400,7 @@ func (r *cgroupReader) memory(m *MemoryCgroup) {
 		r.pick(src, "oomKills", evFile, ev, "oom_kill", &m.OOMKills)
 		r.pick(src, "limitHits", evFile, ev, "max", &m.LimitHits)
 		stat, statFile = r.keyed(dir, "memory.stat")
-		m.EffectiveLimitBytes = r.effectiveV2(src, dir, m.LimitBytes)
+		m.EffectiveLimitBytes = r.walkMin(src, "limitBytes", "effectiveLimitBytes", dir, r.mountDirs[""], "memory.max", m.LimitBytes)
 	} else {
 		r.limit(src, "limitBytes", dir, "memory.limit_in_bytes", root, &m.LimitBytes)
 		r.limit(src, "softLimitBytes", dir, "memory.soft_limit_in_bytes", root, &m.SoftLimitBytes)
@@ -428,19 +448,17 @@ func (r *cgroupReader) memory(m *MemoryCgroup) {
 	}
 }
 
-// effectiveV2 walks from dir up to the mount root and returns the smallest
-// memory.max on the way: cgroup v2 limits nest, and a container without its
-// own limit is still held by its parent's.
-func (r *cgroupReader) effectiveV2(src *Sources, dir string, own *uint64) *uint64 {
+// walkMin returns the smallest limit in file on the way from dir up to
+// (and excluding) the hierarchy's mount directory top, starting from own.
+// Limits nest: a cgroup without its own limit is still held by its
+// parent's, and the tightest ancestor wins.
+func (r *cgroupReader) walkMin(src *Sources, ownField, field, dir, top, file string, own *uint64) *uint64 {
 	best, bestFile, bestRaw := own, "", ""
-	if ev, ok := (*src)["limitBytes"]; ok {
+	if ev, ok := (*src)[ownField]; ok {
 		bestFile, bestRaw = ev.File, ev.Raw
 	}
-	top := r.mountDirs[""]
-	// Walk the parents up to and excluding the hierarchy's mount: the root
-	// cgroup has no memory.max.
-	for d := path.Dir(dir); strings.HasPrefix(d, top+"/"); d = path.Dir(d) {
-		s, err := readTrim(d + "/memory.max")
+	for d := path.Dir(dir); top != "" && strings.HasPrefix(d, top+"/"); d = path.Dir(d) {
+		s, err := readTrim(d + "/" + file)
 		if err != nil {
 			break
 		}
@@ -449,11 +467,11 @@ func (r *cgroupReader) effectiveV2(src *Sources, dir string, own *uint64) *uint6
 			continue
 		}
 		if best == nil || *v < *best {
-			best, bestFile, bestRaw = v, d+"/memory.max", s
+			best, bestFile, bestRaw = v, d+"/"+file, s
 		}
 	}
 	if bestFile != "" {
-		src.add("effectiveLimitBytes", bestFile, bestRaw)
+		src.add(field, bestFile, bestRaw)
 	}
 	return best
 }
@@ -465,6 +483,10 @@ func (r *cgroupReader) cpu(c *CPUCgroup) {
 	}
 	c.Dir = dir
 	root := r.isRoot("cpu")
+	c.UsageHostWide = root && r.hostRoot
+	if !r.v2 {
+		c.UsageHostWide = r.isRoot("cpuacct") && r.hostRoot
+	}
 	src := &c.Sources
 	if r.v2 {
 		if s, p, ok := r.read(dir, "cpu.max"); ok {
@@ -537,6 +559,11 @@ func (r *cgroupReader) pids(p *PidsCgroup) {
 	p.Dir = dir
 	src := &p.Sources
 	r.limit(src, "max", dir, "pids.max", r.isRoot("pids"), &p.Max)
+	top := r.mountDirs["pids"]
+	if r.v2 {
+		top = r.mountDirs[""]
+	}
+	p.EffectiveMax = r.walkMin(src, "max", "effectiveMax", dir, top, "pids.max", p.Max)
 	r.number(src, "current", dir, "pids.current", &p.Current)
 	ev, evFile := r.keyed(dir, "pids.events")
 	r.pick(src, "limitHits", evFile, ev, "max", &p.LimitHits)
@@ -598,6 +625,7 @@ func (r *cgroupReader) pressure(p *Pressure) {
 	if !ok {
 		return
 	}
+	p.HostWide = r.roots[""] && r.hostRoot
 	for _, f := range []struct {
 		name string
 		dst  **PSI

@@ -36,7 +36,7 @@ func (fsys FS) Kernel() (*Kernel, error) {
 // names fills the hostname and domainname of pid's UTS namespace. When the
 // process shares the reader's UTS namespace /proc/sys/kernel tells; otherwise
 // only a live reader with CAP_SYS_ADMIN can setns into it and ask uname.
-func (fsys FS) names(k *Kernel, pid int, sameUTS bool) error {
+func (fsys FS) names(k *Kernel, pid int, utsKnown, sameUTS bool) error {
 	if sameUTS {
 		for _, f := range []struct {
 			field, name string
@@ -51,6 +51,9 @@ func (fsys FS) names(k *Kernel, pid int, sameUTS bool) error {
 			k.Sources.add(f.field, p, v)
 		}
 		return nil
+	}
+	if !utsKnown {
+		return fmt.Errorf("hostname unknown: the uts namespace of pid %d could not be read", pid)
 	}
 	if !fsys.Live() {
 		return fmt.Errorf("hostname of another uts namespace needs setns, which a fixture root cannot do")

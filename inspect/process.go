@@ -132,7 +132,8 @@ func (fsys FS) Inspect(pid int, opt Options) (*Process, error) {
 	p.Kernel, err = fsys.Kernel()
 	p.fail("kernel", err)
 	if p.Kernel != nil {
-		p.fail("kernel", fsys.names(p.Kernel, pid, fsys.sameAsSelf(ns, NSUTS)))
+		uts, ok := FindNamespace(ns, NSUTS)
+		p.fail("kernel", fsys.names(p.Kernel, pid, ok && uts.Inode != 0, fsys.sameAsSelf(ns, NSUTS)))
 	}
 
 	if st != nil && !opt.Brief {
@@ -177,7 +178,14 @@ func (fsys FS) Inspect(pid int, opt Options) (*Process, error) {
 		p.Runtime = fsys.detectRuntime(pid, cg, mounts, mountsFile, ns, opt.HostRootDevice)
 	}
 
-	if p.Capabilities != nil && !p.Capabilities.Privileged && p.Capabilities.Effective.Has("CAP_SYS_ADMIN") {
+	// Capabilities held in a user namespace of its own reach only what that
+	// namespace owns, not the host: full sets there are not "privileged".
+	if c := p.Capabilities; c != nil && p.Security != nil && p.Security.UserNamespaced {
+		if c.Privileged {
+			c.Privileged = false
+			c.PrivilegedReason = "its capabilities are held inside a user namespace and do not extend to the host"
+		}
+	} else if c != nil && !c.Privileged && c.Effective.Has("CAP_SYS_ADMIN") {
 		switch {
 		case cg != nil && cg.Devices.AllowAll != nil && *cg.Devices.AllowAll:
 			p.Capabilities.Privileged = true

@@ -64,6 +64,9 @@ func (fsys FS) HostReference(brief bool) (*Reference, error) {
 			ref.Reason += ", which runs in the host's initial pid namespace"
 		} else if known && !initial {
 			ref.Partial = fmt.Sprintf("nsinspect runs inside pid namespace %d, not the host's: processes outside it are invisible, and the reference is the container nsinspect runs in", n.Inode)
+			if ref.Kind == ReferenceInit {
+				ref.Reason = "PID 1 of nsinspect's own pid namespace: the init of the container nsinspect runs in, not the host's"
+			}
 		}
 	}
 	return ref, nil

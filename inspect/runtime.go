@@ -92,7 +92,9 @@ var cgroupPatterns = []cgroupPattern{
 	pattern("crio", `(?:^|/)crio-`+hex64+`(?:\.scope)?$`, func(m []string) Runtime {
 		return Runtime{Name: RuntimeCRIO, ContainerID: m[1]}
 	}),
-	pattern("libpod", `(?:^|/)libpod-(?:payload-)?`+hex64+`(?:\.scope)?$`, func(m []string) Runtime {
+	// crun (podman's default runtime) moves the payload into a "container"
+	// child of the scope so the scope itself can hold only subtree controls.
+	pattern("libpod", `(?:^|/)libpod-(?:payload-)?`+hex64+`(?:\.scope)?(?:/container)?$`, func(m []string) Runtime {
 		return Runtime{Name: RuntimePodman, ContainerID: m[1]}
 	}),
 	pattern("lxc.monitor.", `(?:^|/)lxc\.monitor\.([^/]+)$`, func(m []string) Runtime {

@@ -148,7 +148,13 @@ func (in *Inspection) namespace(t inspect.NamespaceType) (Namespace, bool) {
 
 // InContainer reports whether the target looks like a container: a runtime
 // was recognised, or it has its own pid or mount namespace.
+//
+// A runtime's monitor (podman's conmon, an LXC monitor) sits in a
+// container-shaped cgroup but runs on the host's side: it is not one.
 func (in *Inspection) InContainer() bool {
+	if in.Runtime != nil && in.Runtime.Role == "monitor" {
+		return false
+	}
 	if in.Runtime != nil && in.Runtime.Name != inspect.RuntimeNone {
 		return true
 	}

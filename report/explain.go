@@ -57,11 +57,12 @@ func findings(in *Inspection) []Finding {
 	return out
 }
 
-// ev collects the evidence of the named fields that exist.
+// ev collects the evidence of the named fields that exist, each distinct
+// file and value once (quota and period come from the same cpu.max).
 func ev(src inspect.Sources, fields ...string) []inspect.Evidence {
 	var out []inspect.Evidence
 	for _, f := range fields {
-		if e, ok := src[f]; ok {
+		if e, ok := src[f]; ok && !slices.Contains(out, e) {
 			out = append(out, e)
 		}
 	}
@@ -71,7 +72,7 @@ func ev(src inspect.Sources, fields ...string) []inspect.Evidence {
 func one(f Finding) []Finding { return []Finding{f} }
 
 func hostProcess(in *Inspection) []Finding {
-	if in.InContainer() || len(in.Namespaces) == 0 {
+	if in.InContainer() || len(in.Namespaces) == 0 || (in.Runtime != nil && in.Runtime.Role == "monitor") {
 		return nil
 	}
 	var e []inspect.Evidence
@@ -296,8 +297,8 @@ func cpuView(in *Inspection) []Finding {
 	}
 	view := fmt.Sprintf(" nproc and /proc/cpuinfo still count %d CPUs: they show the CPUs the process may be scheduled on (its cpuset), not its quota, so a program that sizes its thread pool from them over-subscribes.", nproc)
 	if c.CPUs != nil {
-		f.Summary = fmt.Sprintf("--cpus became a CFS quota of %d µs per %d µs period = %s; nproc still shows %d", *c.QuotaMicros, *c.PeriodMicros, CPUs(*c.CPUs), nproc)
-		f.Detail = fmt.Sprintf("docker run --cpus %g writes the quota and period shown (v1 cpu.cfs_quota_us and cpu.cfs_period_us, v2 cpu.max): "+
+		f.Summary = fmt.Sprintf("The CPU limit (--cpus) is a CFS quota of %d µs per %d µs period = %s; nproc still shows %d", *c.QuotaMicros, *c.PeriodMicros, CPUs(*c.CPUs), nproc)
+		f.Detail = fmt.Sprintf("A CPU limit such as docker run --cpus %g is a CFS quota and period (v1 cpu.cfs_quota_us and cpu.cfs_period_us, v2 cpu.max): "+
 			"the group may run %s of CPU time in every %s, spread over any of its CPUs, and is throttled for the rest of the period.",
 			*c.CPUs, Micros(*c.QuotaMicros), Micros(*c.PeriodMicros)) + weight + view
 	} else if _, ok := c.Sources["quotaMicros"]; ok {
@@ -342,7 +343,7 @@ var exposure = map[inspect.NamespaceType]string{
 	inspect.NSMount:  "it sees the host's mount table and files",
 	inspect.NSUTS:    "it can change the host's hostname if it holds CAP_SYS_ADMIN",
 	inspect.NSUser:   "uid 0 inside is uid 0 on the host",
-	inspect.NSCgroup: "it sees the host's cgroup paths (Docker's default on cgroup v1)",
+	inspect.NSCgroup: "it sees the full cgroup paths of the host's tree (Docker's default on cgroup v1 hosts)",
 	inspect.NSTime:   "it shares the host's monotonic and boot clocks (the usual case)",
 }
 
@@ -368,6 +369,9 @@ func namespacesRule(in *Inspection) []Finding {
 	}
 	var d strings.Builder
 	d.WriteString("Namespaces are compared by the device and inode of /proc/<pid>/ns/<type>: the same inode is the same namespace. ")
+	if in.Reference.Partial != "" || in.Reference.PID == in.PID {
+		fmt.Fprintf(&d, "The reference is pid %d (%s), so \"shared\" below means shared with it, and \"the host\" means that reference. ", in.Reference.PID, in.Reference.Reason)
+	}
 	for _, n := range in.Namespaces {
 		if n.Isolated != nil && !*n.Isolated {
 			if x, ok := exposure[n.Type]; ok {
@@ -381,7 +385,7 @@ func namespacesRule(in *Inspection) []Finding {
 		Detail:   strings.TrimSpace(d.String()),
 		Evidence: e,
 	}}
-	if in.InContainer() && in.Runtime != nil && in.Runtime.Role != "monitor" {
+	if in.InContainer() && in.Reference.Partial == "" && in.Reference.PID != in.PID {
 		var bad []string
 		for _, t := range hostShareWarn {
 			if n, ok := in.namespace(t); ok && n.Isolated != nil && !*n.Isolated && in.Reference.Kind != inspect.ReferenceProcess {

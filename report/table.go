@@ -164,6 +164,9 @@ func targetLabel(in *Inspection) string {
 	if rt.Name == inspect.RuntimeUnknown {
 		return ": own namespaces, no runtime recognised"
 	}
+	if rt.Role == "monitor" {
+		return fmt.Sprintf(": %s's monitor for container %s (not itself a container)", rt.Name, short(rt.ContainerID)+rt.ContainerName)
+	}
 	s := ": " + rt.Name
 	if rt.ContainerID != "" {
 		s += " container " + short(rt.ContainerID)
@@ -332,7 +335,7 @@ func cgroupSection(in *Inspection, ref *inspect.Process) section {
 	if _, ok := tm.Sources["swapLimitBytes"]; ok {
 		s.add("swap limit", limitText(tm.SwapLimitBytes, tm.Sources, "swapLimitBytes", nil), limitText(rm.SwapLimitBytes, rm.Sources, "swapLimitBytes", nil), "")
 	}
-	s.add("memory usage", bytesText(tm.UsageBytes), bytesText(rm.UsageBytes), "")
+	s.add("memory usage", hostWide(bytesText(tm.UsageBytes), tm.HostWide), hostWide(bytesText(rm.UsageBytes), rm.HostWide), "")
 	s.add("working set", bytesText(tm.WorkingSetBytes), bytesText(rm.WorkingSetBytes), "")
 	s.add("page cache", bytesText(tm.CacheBytes), bytesText(rm.CacheBytes), "")
 	oomVerdict := ""
@@ -351,15 +354,27 @@ func cgroupSection(in *Inspection, ref *inspect.Process) section {
 		s.add("cpu weight", numText(tc.Weight), numText(rc.Weight), "")
 	}
 	s.add("cpuset", strText(tc.CpusetCPUs), strText(rc.CpusetCPUs), "")
-	s.add("cpu usage", microsText(tc.UsageMicros), microsText(rc.UsageMicros), "")
+	s.add("cpu usage", hostWide(microsText(tc.UsageMicros), tc.UsageHostWide), hostWide(microsText(rc.UsageMicros), rc.UsageHostWide), "")
 	s.add("throttled", throttleText(tc), throttleText(rc), "")
 	tp, rp := t.Pids, r.Pids
-	s.add("pids max", countLimit(tp.Max, tp.Sources, "max"), countLimit(rp.Max, rp.Sources, "max"), limitVerdict(tp.Max, nil, tp.Sources, "max"))
+	s.add("pids max", countLimit(tp.Max, tp.Sources, "max"), countLimit(rp.Max, rp.Sources, "max"), limitVerdict(tp.Max, tp.EffectiveMax, tp.Sources, "max"))
+	if tp.Max == nil && tp.EffectiveMax != nil {
+		s.add("pids max (parent)", numText(tp.EffectiveMax), numText(rp.EffectiveMax), "inherited")
+	}
 	s.add("pids current", numText(tp.Current), numText(rp.Current), "")
 	if t.Pressure.Memory != nil || t.Pressure.CPU != nil {
-		s.add("pressure (avg10)", psiText(t.Pressure), psiText(r.Pressure), "")
+		s.add("pressure (avg10)", hostWide(psiText(t.Pressure), t.Pressure.HostWide), hostWide(psiText(r.Pressure), r.Pressure.HostWide), "")
 	}
 	return s
+}
+
+// hostWide marks a usage figure read at a root cgroup, which counts the
+// whole host rather than the process's group.
+func hostWide(v string, wide bool) string {
+	if wide && v != unknown {
+		return v + " (host-wide)"
+	}
+	return v
 }
 
 func cgroupPath(c *inspect.Cgroup) string {
