@@ -151,6 +151,16 @@ func startLive(t *testing.T, cg *testCgroup, script string, ready func(status st
 	return nil
 }
 
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatal("condition not reached within 5s")
+}
+
 func sigCgtHas(status string, sig syscall.Signal) bool {
 	for _, line := range strings.Split(status, "\n") {
 		if v, ok := strings.CutPrefix(line, "SigCgt:\t"); ok {
@@ -196,6 +206,11 @@ func TestLivePIDInNamespacesAndCgroup(t *testing.T) {
 	cg := newTestCgroup(t)
 	// sh stays PID 1 (the trailing "true" stops it from exec'ing sleep).
 	p := startLive(t, cg, "sleep 60; true", func(string) bool { return true })
+	// sh blocks signals while it forks sleep; inspect it once it waits.
+	waitFor(t, func() bool {
+		w, _ := os.ReadFile(fmt.Sprintf("/proc/%d/wchan", p.pid))
+		return string(w) == "do_wait"
+	})
 	doc := inspectJSON(t, p.pid)
 
 	if got := get(t, doc, "pid"); got != float64(p.pid) {
