@@ -25,7 +25,7 @@ var fixtures = []struct {
 		"cgroup.memory.workingSetBytes": 167772160.0, "cgroup.cpu.cpus": 1.0, "cgroup.cpu.shares": 512.0,
 		"cgroup.cpu.weight": nil, "cgroup.pids.max": 100.0, "runtime.name": "docker",
 		"runtime.containerId": "ce7724981083ac1ad9efeaf127c7da058cbfc6fc7df4333efa6293cee54edcf7",
-		"signals.sigterm": "dropped (pid 1 with default action)", "signals.pid1": true,
+		"signals.sigterm":     "dropped (pid 1 with default action)", "signals.pid1": true,
 		"security.seccomp": "filter", "security.label": "docker-default (enforce)",
 		"capabilities.privileged": false, "reference.kind": "init", "reference.pid": 1.0,
 		"isolated": "ipc mnt net pid pid_for_children uts", "rootfs.fsType": "overlay", "lowerDirs": 3,
@@ -41,7 +41,7 @@ var fixtures = []struct {
 		"cgroup.mode": "v2", "cgroup.memory.limitBytes": 536870912.0, "cgroup.cpu.cpus": 1.5, "cgroup.cpu.weight": 100.0,
 		"cgroup.cpu.shares": nil, "cgroup.pids.max": 200.0, "runtime.name": "docker",
 		"runtime.containerId": "54810704d86cd430d6ff02893e92280c70be2a806e60c1587f2ac6be5f6e7cf7",
-		"reference.kind": "init", "signals.sigterm": "handled", "isolated": "", "lowerDirs": 8,
+		"reference.kind":      "init", "signals.sigterm": "handled", "isolated": "", "lowerDirs": 8, "partial": true,
 	}},
 	{"v2-k8s-burstable", 8123, map[string]any{
 		"cgroup.mode": "v2", "cgroup.memory.limitBytes": 268435456.0, "cgroup.memory.oomKills": 3.0,
@@ -90,6 +90,8 @@ func derived(doc map[string]any, key string) any {
 			}
 		}
 		return strings.Join(out, " ")
+	case "partial":
+		return doc["reference"].(map[string]any)["partial"] != nil
 	case "lowerDirs":
 		return len(doc["rootfs"].(map[string]any)["lowerDirs"].([]any))
 	}

@@ -1,6 +1,3 @@
-// Command nsinspect shows exactly what a container is: the namespaces,
-// cgroup limits and usage, capabilities, security settings, PID-1 signal
-// behaviour and root filesystem of any process, side by side with the host.
 package main
 
 import "os"
