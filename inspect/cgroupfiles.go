@@ -239,8 +239,11 @@ func parseIOBytes(b []byte) (read, write uint64, err error) {
 			continue
 		}
 		for _, kv := range f[1:] {
+			// Only the byte counts are read: blk-iocost and blk-iolatency
+			// append keys whose values are not integers ("cost.vrate=100.00",
+			// "depth=max").
 			k, v, ok := strings.Cut(kv, "=")
-			if !ok {
+			if !ok || (k != "rbytes" && k != "wbytes") {
 				continue
 			}
 			n, err := strconv.ParseUint(v, 10, 64)

@@ -154,6 +154,9 @@ func overlayDirs(opts string) (lower []string, upper, work string) {
 		switch k {
 		case "lowerdir":
 			for _, l := range splitUnescaped(v, ':') {
+				if l == "" {
+					break // "::" starts the data-only layers, not merged: what datadir+ adds
+				}
 				lower = append(lower, unescapeOctal(l))
 			}
 		case "lowerdir+":
@@ -167,6 +170,9 @@ func overlayDirs(opts string) (lower []string, upper, work string) {
 	return lower, upper, work
 }
 
+// splitUnescaped splits s at every sep that no backslash escapes. The kernel
+// shows a lowerdir option as it was given with its backslashes octal-escaped,
+// so an escaped colon reads "\134:".
 func splitUnescaped(s string, sep byte) []string {
 	var out []string
 	var cur strings.Builder
@@ -175,6 +181,9 @@ func splitUnescaped(s string, sep byte) []string {
 		case s[i] == '\\' && i+1 < len(s) && s[i+1] == sep:
 			cur.WriteByte(sep)
 			i++
+		case strings.HasPrefix(s[i:], `\134`) && i+4 < len(s) && s[i+4] == sep:
+			cur.WriteByte(sep)
+			i += 4
 		case s[i] == sep:
 			out = append(out, cur.String())
 			cur.Reset()

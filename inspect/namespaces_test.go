@@ -1,0 +1,77 @@
+package inspect
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestParseNamespaceLink(t *testing.T) {
+	tests := []struct {
+		link string
+		typ  NamespaceType
+		ino  uint64
+	}{
+		// readlink /proc/self/ns/* on Linux 6.18
+		{"cgroup:[4026531835]", NSCgroup, 4026531835},
+		{"ipc:[4026531839]", NSIPC, 4026531839},
+		{"mnt:[4026531832]", NSMount, 4026531832},
+		{"net:[4026531833]", NSNet, 4026531833},
+		{"net:[4026531993]", NSNet, 4026531993},
+		{"pid:[4026531836]", NSPID, 4026531836},
+		{"time:[4026531834]", NSTime, 4026531834},
+		{"user:[4026532177]", NSUser, 4026532177},
+		{"uts:[4026531838]", NSUTS, 4026531838},
+		// pid_for_children links to a pid namespace, so its type reads "pid".
+		{"pid:[4026532180]", NSPID, 4026532180},
+		{"net:[18446744073709551615]", NSNet, 18446744073709551615},
+	}
+	for _, tt := range tests {
+		typ, ino, err := parseNamespaceLink(tt.link)
+		if err != nil || typ != tt.typ || ino != tt.ino {
+			t.Errorf("parseNamespaceLink(%q) = %q, %d, %v; want %q, %d", tt.link, typ, ino, err, tt.typ, tt.ino)
+		}
+	}
+	for _, link := range []string{
+		"",
+		"net",
+		"net:4026531993",
+		"net:[4026531993",
+		"net:[]",
+		"net:[-1]",
+		"net:[0x10]",
+		"net:[18446744073709551616]",
+		"net:[4026531993]]",
+		"/proc/self/ns/net",
+		"4026531993",
+	} {
+		if typ, ino, err := parseNamespaceLink(link); err == nil {
+			t.Errorf("parseNamespaceLink(%q) = %q, %d; want error", link, typ, ino)
+		}
+	}
+}
+
+func FuzzParseNamespaceLink(f *testing.F) {
+	for _, s := range []string{"net:[4026531993]", "pid:[4026531836]", "user:[4026532177]", "net:[]", "net"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, link string) {
+		typ, ino, err := parseNamespaceLink(link)
+		if err != nil {
+			if typ != "" || ino != 0 {
+				t.Fatalf("parseNamespaceLink(%q) = %q, %d with %v", link, typ, ino, err)
+			}
+			return
+		}
+		// The link is exactly type:[inode].
+		if strings.Contains(string(typ), ":[") {
+			t.Fatalf("type %q still holds the separator", typ)
+		}
+		if !strings.HasPrefix(link, string(typ)+":[") || !strings.HasSuffix(link, "]") {
+			t.Fatalf("parseNamespaceLink(%q) = %q, %d", link, typ, ino)
+		}
+		if n, err := strconv.ParseUint(link[len(typ)+2:len(link)-1], 10, 64); err != nil || n != ino {
+			t.Fatalf("parseNamespaceLink(%q) inode %d", link, ino)
+		}
+	})
+}

@@ -1,0 +1,207 @@
+package inspect
+
+import (
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestMatchCgroupPath(t *testing.T) {
+	const (
+		id    = docker64
+		id2   = "0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9"
+		uid   = "0f5a6e3c-1b2d-4e5f-8a9b-0c1d2e3f4a5b"
+		uidSD = "0f5a6e3c_1b2d_4e5f_8a9b_0c1d2e3f4a5b" // the systemd driver's form
+	)
+	tests := []struct {
+		name string
+		path string
+		want Runtime
+	}{
+		// Docker
+		{"docker cgroupfs", "/docker/" + id,
+			Runtime{Name: RuntimeDocker, ContainerID: id, CgroupDriver: "cgroupfs"}},
+		{"docker systemd", "/system.slice/docker-" + id + ".scope",
+			Runtime{Name: RuntimeDocker, ContainerID: id, CgroupDriver: "systemd"}},
+		{"rootless docker", "/user.slice/user-1000.slice/user@1000.service/user.slice/docker-" + id + ".scope",
+			Runtime{Name: RuntimeDocker, ContainerID: id, CgroupDriver: "systemd", Rootless: true}},
+		{"docker in docker: the inner container", "/docker/" + id + "/docker/" + id2,
+			Runtime{Name: RuntimeDocker, ContainerID: id2, CgroupDriver: "cgroupfs"}},
+
+		// Kubernetes, systemd driver
+		{"kubernetes burstable containerd", "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" + uidSD + ".slice/cri-containerd-" + id + ".scope",
+			Runtime{Name: RuntimeKubernetes, QoSClass: "Burstable", PodUID: uid, Engine: "containerd", ContainerID: id, CgroupDriver: "systemd"}},
+		{"kubernetes besteffort cri-o", "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" + uidSD + ".slice/crio-" + id + ".scope",
+			Runtime{Name: RuntimeKubernetes, QoSClass: "BestEffort", PodUID: uid, Engine: "cri-o", ContainerID: id, CgroupDriver: "systemd"}},
+		{"kubernetes guaranteed cri-o", "/kubepods.slice/kubepods-pod" + uidSD + ".slice/crio-" + id + ".scope",
+			Runtime{Name: RuntimeKubernetes, QoSClass: "Guaranteed", PodUID: uid, Engine: "cri-o", ContainerID: id, CgroupDriver: "systemd"}},
+		{"kubernetes burstable cri-dockerd", "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" + uidSD + ".slice/docker-" + id + ".scope",
+			Runtime{Name: RuntimeKubernetes, QoSClass: "Burstable", PodUID: uid, Engine: "docker", ContainerID: id, CgroupDriver: "systemd"}},
+
+		// Kubernetes, cgroupfs driver
+		{"kubernetes cgroupfs burstable", "/kubepods/burstable/pod" + uid + "/" + id,
+			Runtime{Name: RuntimeKubernetes, QoSClass: "Burstable", PodUID: uid, ContainerID: id, CgroupDriver: "cgroupfs"}},
+		{"kubernetes cgroupfs besteffort", "/kubepods/besteffort/pod" + uid + "/" + id,
+			Runtime{Name: RuntimeKubernetes, QoSClass: "BestEffort", PodUID: uid, ContainerID: id, CgroupDriver: "cgroupfs"}},
+		{"kubernetes cgroupfs guaranteed", "/kubepods/pod" + uid + "/" + id,
+			Runtime{Name: RuntimeKubernetes, QoSClass: "Guaranteed", PodUID: uid, ContainerID: id, CgroupDriver: "cgroupfs"}},
+
+		// containerd
+		{"containerd default namespace", "/default/" + id,
+			Runtime{Name: RuntimeContainerd, Namespace: "default", ContainerID: id, CgroupDriver: "cgroupfs"}},
+		{"containerd k8s.io namespace", "/k8s.io/" + id,
+			Runtime{Name: RuntimeContainerd, Namespace: "k8s.io", ContainerID: id, CgroupDriver: "cgroupfs"}},
+		{"containerd cri outside kubepods", "/system.slice/cri-containerd-" + id + ".scope",
+			Runtime{Name: RuntimeContainerd, Engine: "cri", ContainerID: id, CgroupDriver: "systemd"}},
+
+		// CRI-O
+		{"cri-o scope", "/system.slice/crio-" + id + ".scope",
+			Runtime{Name: RuntimeCRIO, ContainerID: id}},
+		{"cri-o conmon in the pod slice", "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" + uidSD + ".slice/crio-conmon-" + id + ".scope",
+			Runtime{Name: RuntimeCRIO, ContainerID: id, Role: "monitor"}},
+		{"cri-o conmon in system.slice", "/system.slice/crio-conmon-" + id + ".scope",
+			Runtime{Name: RuntimeCRIO, ContainerID: id, Role: "monitor"}},
+
+		// Podman
+		{"podman rootful", "/machine.slice/libpod-" + id + ".scope",
+			Runtime{Name: RuntimePodman, ContainerID: id}},
+		{"podman with crun on v2: the container sub-cgroup", "/machine.slice/libpod-" + id + ".scope/container",
+			Runtime{Name: RuntimePodman, ContainerID: id}},
+		{"podman conmon", "/machine.slice/libpod-conmon-" + id + ".scope",
+			Runtime{Name: RuntimePodman, ContainerID: id, Role: "monitor"}},
+		{"podman cgroupfs", "/libpod_parent/libpod-" + id,
+			Runtime{Name: RuntimePodman, ContainerID: id}},
+		{"podman cgroupfs payload", "/libpod_parent/libpod-payload-" + id,
+			Runtime{Name: RuntimePodman, ContainerID: id}},
+		{"podman rootless", "/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-" + id + ".scope",
+			Runtime{Name: RuntimePodman, ContainerID: id, Rootless: true}},
+		{"podman rootless conmon", "/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-conmon-" + id + ".scope",
+			Runtime{Name: RuntimePodman, ContainerID: id, Role: "monitor", Rootless: true}},
+
+		// LXC
+		{"lxc payload", "/lxc.payload.web",
+			Runtime{Name: RuntimeLXC, ContainerName: "web"}},
+		{"lxc payload, systemd inside", "/lxc.payload.web/system.slice/ssh.service",
+			Runtime{Name: RuntimeLXC, ContainerName: "web"}},
+		{"lxc monitor", "/lxc.monitor.web",
+			Runtime{Name: RuntimeLXC, ContainerName: "web", Role: "monitor"}},
+		{"lxc legacy", "/lxc/web",
+			Runtime{Name: RuntimeLXC, ContainerName: "web"}},
+		{"lxc legacy, systemd inside", "/lxc/web/init.scope",
+			Runtime{Name: RuntimeLXC, ContainerName: "web"}},
+
+		// systemd-nspawn and machined
+		{"machined scope, escaped name", `/machine.slice/machine-qemu\x2d1\x2dvm.scope`,
+			Runtime{Name: RuntimeNspawn, ContainerName: "qemu-1-vm", CgroupDriver: "systemd"}},
+		{"nspawn service", "/machine.slice/systemd-nspawn@debian.service",
+			Runtime{Name: RuntimeNspawn, ContainerName: "debian", CgroupDriver: "systemd"}},
+		{"nspawn payload", `/machine.slice/systemd-nspawn@my\x2dbox.service/payload/system.slice/cron.service`,
+			Runtime{Name: RuntimeNspawn, ContainerName: "my-box", CgroupDriver: "systemd"}},
+		{"machined name ending in a short escape", `/machine.slice/machine-a\x2.scope`,
+			Runtime{Name: RuntimeNspawn, ContainerName: `a\x2`, CgroupDriver: "systemd"}},
+
+		// nsinspect itself
+		{"nsinspect", "/nsinspect/" + id,
+			Runtime{Name: RuntimeNsinspect, ContainerID: id}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := MatchCgroupPath(tt.path)
+			if !ok {
+				t.Fatalf("MatchCgroupPath(%q) did not match", tt.path)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("MatchCgroupPath(%q) =\n%+v\nwant\n%+v", tt.path, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestMatchCgroupPathNoContainer(t *testing.T) {
+	for _, p := range []string{
+		"",
+		"/",
+		"/init.scope",
+		"/user.slice/user-1000.slice/session-3.scope",
+		"/user.slice/user-1000.slice/user@1000.service/app.slice/dbus.service",
+		"/system.slice/ssh.service",
+		"/system.slice/docker.service",
+		"/system.slice/containerd.service",
+		"/system.slice/crio.service",
+		"/kubepods.slice",
+		"/kubepods.slice/kubepods-burstable.slice",
+		"/kubepods/burstable",
+		"/docker/" + docker64[:63],                    // too short for an id
+		"/docker/" + strings.ToUpper(docker64),        // ids are lower case
+		"/system.slice/docker-" + docker64 + ".mount", // not a scope
+		"/process_api/86d6b20695ea472b735a3156602e6576",
+	} {
+		if got, ok := MatchCgroupPath(p); ok {
+			t.Errorf("MatchCgroupPath(%q) = %+v, want no match", p, got)
+		}
+	}
+}
+
+func TestUnescapeUnit(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`qemu\x2d1\x2dvm`, "qemu-1-vm"},
+		{`a\x2fb`, "a/b"},
+		{`\x2d`, "-"},
+		{`plain`, "plain"},
+		{`a\x2`, `a\x2`},   // cut short
+		{`a\xzz`, `a\xzz`}, // not hex
+		{`a\`, `a\`},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := unescapeUnit(tt.in); got != tt.want {
+			t.Errorf("unescapeUnit(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+var hex64Re = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+func FuzzMatchCgroupPath(f *testing.F) {
+	for _, s := range []string{
+		"/docker/" + docker64,
+		"/system.slice/docker-" + docker64 + ".scope",
+		"/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod0f5a6e3c_1b2d_4e5f_8a9b_0c1d2e3f4a5b.slice/cri-containerd-" + docker64 + ".scope",
+		"/kubepods/pod0f5a6e3c-1b2d-4e5f-8a9b-0c1d2e3f4a5b/" + docker64,
+		"/machine.slice/libpod-conmon-" + docker64 + ".scope",
+		"/machine.slice/libpod-" + docker64 + ".scope/container",
+		"/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-" + docker64 + ".scope",
+		"/lxc.payload.web", "/lxc.monitor.web", "/lxc/web",
+		`/machine.slice/machine-qemu\x2d1\x2dvm.scope`,
+		`/machine.slice/machine-a\x2.scope`,
+		"/nsinspect/" + docker64, "/default/" + docker64,
+		"/", "/user.slice/user-1000.slice/session-3.scope",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, p string) {
+		rt, ok := MatchCgroupPath(p)
+		if !ok {
+			if !reflect.DeepEqual(rt, Runtime{}) {
+				t.Fatalf("no match but %+v", rt)
+			}
+			return
+		}
+		if rt.Name == "" {
+			t.Fatalf("MatchCgroupPath(%q): match without a name", p)
+		}
+		if rt.ContainerID != "" && (!hex64Re.MatchString(rt.ContainerID) || !strings.Contains(p, rt.ContainerID)) {
+			t.Fatalf("MatchCgroupPath(%q): container id %q", p, rt.ContainerID)
+		}
+		if strings.Contains(rt.PodUID, "_") {
+			t.Fatalf("MatchCgroupPath(%q): pod uid %q keeps underscores", p, rt.PodUID)
+		}
+		if (rt.Name == RuntimeKubernetes) != (rt.QoSClass != "") {
+			t.Fatalf("MatchCgroupPath(%q): %s with QoS class %q", p, rt.Name, rt.QoSClass)
+		}
+		if rt.Rootless && !strings.Contains(p, "/user@") {
+			t.Fatalf("MatchCgroupPath(%q): rootless outside a user manager", p)
+		}
+	})
+}
