@@ -211,6 +211,9 @@ func countCPUList(s string) (int, error) {
 				return 0, fmt.Errorf("parsing cpu list %q", s)
 			}
 		}
+		if b-a >= math.MaxInt32-n { // no machine has 2^31 CPUs: garbage
+			return 0, fmt.Errorf("parsing cpu list %q: too many cpus", s)
+		}
 		n += b - a + 1
 	}
 	return n, nil

@@ -52,13 +52,28 @@ const hex64 = `([0-9a-f]{64})`
 // host process, whose path matches none.
 type cgroupPattern struct {
 	keyword string
+	needsID bool // matches only paths holding a 64-hex container id
 	expr    string
 	re      func() *regexp.Regexp
 	build   func(m []string) Runtime
 }
 
 func pattern(keyword, expr string, build func(m []string) Runtime) cgroupPattern {
-	return cgroupPattern{keyword: keyword, expr: expr, re: sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) }), build: build}
+	return cgroupPattern{
+		keyword: keyword,
+		needsID: strings.Contains(expr, hex64),
+		expr:    expr,
+		re:      sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) }),
+		build:   build,
+	}
+}
+
+// podPattern is a pattern whose container id is optional: a Kubernetes pod
+// slice holds processes of its own (the pause container on some setups).
+func podPattern(keyword, expr string, build func(m []string) Runtime) cgroupPattern {
+	p := pattern(keyword, expr, build)
+	p.needsID = false
+	return p
 }
 
 // The cgroup path patterns of each runtime (peers.md §4). Order matters:
@@ -66,12 +81,12 @@ func pattern(keyword, expr string, build func(m []string) Runtime) cgroupPattern
 // conmon and LXC monitors sit in container-shaped cgroups of their own.
 var cgroupPatterns = []cgroupPattern{
 	// kubelet, systemd driver: kubepods[-qos]-pod<uid_with_underscores>.slice/<engine>-<id>.scope
-	pattern("kubepods", `kubepods(?:-(burstable|besteffort))?-pod([0-9a-f_]+)\.slice(?:/(?:(cri-containerd|crio|docker|cri-dockerd)-)?`+hex64+`(?:\.scope)?)?$`, func(m []string) Runtime {
+	podPattern("kubepods", `kubepods(?:-(burstable|besteffort))?-pod([0-9a-f_]+)\.slice(?:/(?:(cri-containerd|crio|docker|cri-dockerd)-)?`+hex64+`(?:\.scope)?(?:/container)?)?$`, func(m []string) Runtime {
 		return Runtime{Name: RuntimeKubernetes, QoSClass: qos(m[1]), PodUID: strings.ReplaceAll(m[2], "_", "-"), Engine: engine(m[3]), ContainerID: m[4], CgroupDriver: "systemd"}
 	}),
-	// kubelet, cgroupfs driver: /kubepods[/qos]/pod<uid>/<id>
-	pattern("kubepods", `/kubepods(?:/(burstable|besteffort))?/pod([0-9a-f-]+)(?:/`+hex64+`)?$`, func(m []string) Runtime {
-		return Runtime{Name: RuntimeKubernetes, QoSClass: qos(m[1]), PodUID: m[2], ContainerID: m[3], CgroupDriver: "cgroupfs"}
+	// kubelet, cgroupfs driver: /kubepods[/qos]/pod<uid>/[crio-]<id>
+	podPattern("kubepods", `/kubepods(?:/(burstable|besteffort))?/pod([0-9a-f-]+)(?:/(?:(crio|docker)-)?`+hex64+`)?$`, func(m []string) Runtime {
+		return Runtime{Name: RuntimeKubernetes, QoSClass: qos(m[1]), PodUID: m[2], Engine: engine(m[3]), ContainerID: m[4], CgroupDriver: "cgroupfs"}
 	}),
 	pattern("conmon", `(?:^|/)(crio-conmon|libpod-conmon)-`+hex64+`(?:\.scope)?$`, func(m []string) Runtime {
 		name := RuntimePodman
@@ -165,7 +180,7 @@ func unescapeUnit(s string) string {
 func MatchCgroupPath(p string) (Runtime, bool) {
 	id := hasHex64(p)
 	for _, pat := range cgroupPatterns {
-		if !strings.Contains(p, pat.keyword) || (!id && strings.Contains(pat.expr, hex64)) {
+		if !strings.Contains(p, pat.keyword) || (!id && pat.needsID) {
 			continue
 		}
 		if m := pat.re().FindStringSubmatch(p); m != nil {

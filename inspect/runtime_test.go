@@ -205,3 +205,36 @@ func FuzzMatchCgroupPath(f *testing.F) {
 		}
 	})
 }
+
+func TestMatchCgroupPathPodLevelAndCRIOCgroupfs(t *testing.T) {
+	id := strings.Repeat("ab", 32)
+	for _, tc := range []struct {
+		path             string
+		pod, qos, engine string
+		container        string
+	}{
+		{"/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod6f1c2a3b_4d5e_6f70_8192_a3b4c5d6e7f8.slice", "6f1c2a3b-4d5e-6f70-8192-a3b4c5d6e7f8", "Burstable", "", ""},
+		{"/kubepods/burstable/pod6f1c2a3b-4d5e-6f70-8192-a3b4c5d6e7f8", "6f1c2a3b-4d5e-6f70-8192-a3b4c5d6e7f8", "Burstable", "", ""},
+		{"/kubepods/besteffort/pod6f1c2a3b-4d5e-6f70-8192-a3b4c5d6e7f8/crio-" + id, "6f1c2a3b-4d5e-6f70-8192-a3b4c5d6e7f8", "BestEffort", "cri-o", id},
+		{"/kubepods.slice/kubepods-pod6f1c2a3b_4d5e_6f70_8192_a3b4c5d6e7f8.slice/crio-" + id + ".scope/container", "6f1c2a3b-4d5e-6f70-8192-a3b4c5d6e7f8", "Guaranteed", "cri-o", id},
+	} {
+		rt, ok := MatchCgroupPath(tc.path)
+		if !ok || rt.Name != RuntimeKubernetes || rt.PodUID != tc.pod || rt.QoSClass != tc.qos || rt.Engine != tc.engine || rt.ContainerID != tc.container {
+			t.Errorf("MatchCgroupPath(%q) = %+v, %v; want kubernetes pod %s qos %s engine %q id %q", tc.path, rt, ok, tc.pod, tc.qos, tc.engine, tc.container)
+		}
+	}
+}
+
+func TestCountCPUListRejectsOverflow(t *testing.T) {
+	for _, s := range []string{"0-9223372036854775807", "0-4611686018427387904,0-4611686018427387904"} {
+		if n, err := countCPUList(s); err == nil {
+			t.Errorf("countCPUList(%q) = %d, want an error", s, n)
+		}
+	}
+}
+
+func TestMapToOutsideDoesNotWrap(t *testing.T) {
+	if out, ok := mapToOutside([]IDMapping{{Inside: 0, Outside: 4294967295, Length: 2}}, 1); ok {
+		t.Errorf("mapToOutside wrapped to %d", out)
+	}
+}

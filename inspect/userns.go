@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -54,7 +55,11 @@ func identityMap(m []IDMapping) bool {
 func mapToOutside(m []IDMapping, id uint32) (uint32, bool) {
 	for _, e := range m {
 		if id >= e.Inside && uint64(id) < uint64(e.Inside)+uint64(e.Length) {
-			return e.Outside + (id - e.Inside), true
+			out := uint64(e.Outside) + uint64(id-e.Inside)
+			if out > math.MaxUint32 { // the kernel refuses such maps
+				return 0, false
+			}
+			return uint32(out), true
 		}
 	}
 	return 0, false
