@@ -102,6 +102,7 @@ func newRootfs(mounts []*mountinfo.Info, file, hostRootDevice string) (*Rootfs, 
 	}
 
 	var procRW, procSysRO bool
+	var procLine string
 	for _, m := range mounts {
 		note := func(kind string) {
 			r.Notable = append(r.Notable, NotableMount{Kind: kind, Mountpoint: m.Mountpoint, Source: m.Source, Root: m.Root, ReadOnly: readOnly(m), Line: mountLine(m)})
@@ -117,8 +118,10 @@ func newRootfs(mounts []*mountinfo.Info, file, hostRootDevice string) (*Rootfs, 
 		case m.Mountpoint == "/proc" && m.FSType == "proc":
 			procRW = !readOnly(m)
 			procSysRO = false // a later /proc mount hides earlier submounts
+			procLine = mountLine(m)
 		case m.Mountpoint == "/proc/sys":
 			procSysRO = readOnly(m)
+			procLine = mountLine(m)
 		case m.Mountpoint == "/sys" && m.FSType == "sysfs":
 			r.SysWritable = !readOnly(m)
 		case m.Mountpoint == "/dev" && m.FSType == "devtmpfs":
@@ -127,6 +130,9 @@ func newRootfs(mounts []*mountinfo.Info, file, hostRootDevice string) (*Rootfs, 
 		}
 	}
 	r.ProcSysWritable = procRW && !procSysRO
+	if procLine != "" {
+		r.Sources.add("procSysWritable", file, procLine)
+	}
 	return r, nil
 }
 

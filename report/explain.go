@@ -581,6 +581,6 @@ func procSysWritable(in *Inspection) []Finding {
 		ID: "proc-sys-writable", Severity: Warn,
 		Summary:  "/proc/sys is writable: kernel settings of the whole host can be changed from inside",
 		Detail:   "Docker mounts /proc/sys read-only (and masks /proc/kcore, /proc/keys, ...). Writable, root in the container can change host-wide sysctls such as kernel.core_pattern, a known escape.",
-		Evidence: ev(r.Sources, "fsType"),
+		Evidence: ev(r.Sources, "procSysWritable"),
 	})
 }
