@@ -64,6 +64,10 @@ type Options struct {
 	Brief bool
 }
 
+// beforeRecheck, when set by a test, runs between the reads and the final
+// start-time check, to make a process exit or its pid be reused there.
+var beforeRecheck func(pid int)
+
 // userHZ is the unit of /proc/<pid>/stat times. The kernel exports them in
 // USER_HZ, which is 100 on every architecture Linux runs containers on.
 const userHZ = 100
@@ -198,6 +202,9 @@ func (fsys FS) Inspect(pid int, opt Options) (*Process, error) {
 
 	// Same start time before and after: the pid still names the process we
 	// began with, not one that took its number.
+	if beforeRecheck != nil {
+		beforeRecheck(pid)
+	}
 	b, err = readFile(statFile)
 	if err != nil {
 		return p, fmt.Errorf("pid %d: %w", pid, ErrExited)

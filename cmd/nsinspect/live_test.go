@@ -367,16 +367,7 @@ func TestLiveZombieStillReports(t *testing.T) {
 
 func TestLiveNonRootSeesWhatItCan(t *testing.T) {
 	requireRoot(t)
-	dir, err := os.MkdirTemp("", "nsinspect-nonroot-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	os.Chmod(dir, 0o755)
-	bin := filepath.Join(dir, "nsinspect")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	cmd := exec.Command(bin, "pid", strconv.Itoa(os.Getpid()), "--json")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
 	out, err := cmd.Output()
@@ -400,5 +391,48 @@ func TestLiveNonRootSeesWhatItCan(t *testing.T) {
 		if e := n.(map[string]any)["error"]; e != "permission denied" {
 			t.Errorf("namespace %v: error %v, want permission denied", n.(map[string]any)["type"], e)
 		}
+	}
+}
+
+// buildBinary builds nsinspect into a directory any user may enter, for
+// tests that run it as another user or in another namespace.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "nsinspect-bin-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	os.Chmod(dir, 0o755)
+	bin := filepath.Join(dir, "nsinspect")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// Under hidepid, another user's process is invisible and its /proc entry
+// gives ENOENT as if it did not exist: nsinspect must say it may be hidden.
+// The test mounts a private procfs with hidepid in a new mount namespace,
+// never touching the host's /proc.
+func TestLiveHidepid(t *testing.T) {
+	requireRoot(t)
+	for _, tool := range []string{"unshare", "setpriv"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s (util-linux) not installed", tool)
+		}
+	}
+	bin := buildBinary(t)
+	script := `mount -t proc -o hidepid=invisible proc /proc && exec setpriv --reuid=65534 --regid=65534 --clear-groups "$0" pid 1`
+	cmd := exec.Command("unshare", "--mount", "--propagation", "private", "sh", "-c", script, bin)
+	out, err := cmd.CombinedOutput()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != exitUsage {
+		t.Fatalf("nsinspect pid 1 under hidepid as nobody: %v, want exit %d; output %q", err, exitUsage, out)
+	}
+	if !strings.Contains(string(out), "hidden by hidepid") || strings.Count(string(out), "\n") != 1 {
+		t.Errorf("output %q, want one line saying hidden by hidepid", out)
 	}
 }

@@ -66,14 +66,15 @@ cannot be read) or with another process (--vs).`,
 				return err
 			}
 			target := ref.Process
+			var inspectErr error
 			if pid != ref.PID || brief {
 				opt := inspect.Options{}
 				if ref.Process.Rootfs != nil {
 					opt.HostRootDevice = ref.Process.Rootfs.Device
 				}
-				target, err = fsys.Inspect(pid, opt)
+				target, inspectErr = fsys.Inspect(pid, opt)
 				if target == nil {
-					return lookupError(err)
+					return lookupError(inspectErr)
 				}
 			}
 			hr := <-hostDone
@@ -94,10 +95,10 @@ cannot be read) or with another process (--vs).`,
 			}
 			// The process left mid-read: what was read is printed, and the
 			// exit code says it is incomplete.
-			if errors.Is(lookupErrorOrNil(pid, target), inspect.ErrExited) {
+			if errors.Is(inspectErr, inspect.ErrExited) {
 				return exitError{code: exitRuntime, err: fmt.Errorf("process %d exited during inspection", pid)}
 			}
-			return nil
+			return inspectErr
 		},
 	}
 	out.register(cmd)
@@ -136,14 +137,4 @@ func lookupError(err error) error {
 		return usageError{err}
 	}
 	return err
-}
-
-// lookupErrorOrNil reports ErrExited when target came back partial.
-func lookupErrorOrNil(pid int, target *inspect.Process) error {
-	for _, e := range target.Errors {
-		if strings.Contains(e.Err, inspect.ErrExited.Error()) && e.Section == "process" {
-			return inspect.ErrExited
-		}
-	}
-	return nil
 }
