@@ -138,14 +138,14 @@ type cgroupMount struct {
 // cgroup2 tree elsewhere are hybrid. Mounts change at runtime (a controller
 // can be mounted later), so this is read on every call.
 func (fsys FS) cgroupMounts() ([]cgroupMount, CgroupMode, error) {
-	f, err := os.Open(fsys.self("mountinfo"))
+	file := fsys.self("mountinfo")
+	b, err := readFile(file)
 	if err != nil {
 		return nil, CgroupNone, err
 	}
-	defer f.Close()
-	infos, err := mountinfo.GetMountsFromReader(f, mountinfo.FSTypeFilter("cgroup", "cgroup2"))
+	infos, err := mountinfo.GetMountsFromReader(bytes.NewReader(b), mountinfo.FSTypeFilter("cgroup", "cgroup2"))
 	if err != nil {
-		return nil, CgroupNone, fmt.Errorf("parsing %s: %w", f.Name(), err)
+		return nil, CgroupNone, fmt.Errorf("parsing %s: %w", file, err)
 	}
 	var out []cgroupMount
 	var v1, v2, unifiedAtRoot bool

@@ -233,12 +233,11 @@ func (fsys FS) notFound(pid int, err error) error {
 
 // hidepid reports whether the proc root is mounted with hidepid.
 func (fsys FS) hidepid() bool {
-	f, err := os.Open(fsys.self("mountinfo"))
+	b, err := readFile(fsys.self("mountinfo"))
 	if err != nil {
 		return false
 	}
-	defer f.Close()
-	ms, err := mountinfo.GetMountsFromReader(f, mountinfo.FSTypeFilter("proc"))
+	ms, err := mountinfo.GetMountsFromReader(bytes.NewReader(b), mountinfo.FSTypeFilter("proc"))
 	if err != nil {
 		return false
 	}

@@ -25,10 +25,20 @@ type Reference struct {
 	Process *Process `json:"-"`
 }
 
-// HostReference picks the host's stand-in: PID 1 when its namespaces can be
-// read, otherwise the reader itself, and says which and why. brief reads
-// only what a comparison needs (see Options.Brief).
+// HostReference picks the host's stand-in and reads it: see
+// ChooseHostReference and ReadReference.
 func (fsys FS) HostReference(brief bool) (*Reference, error) {
+	ref, err := fsys.ChooseHostReference()
+	if err != nil {
+		return nil, err
+	}
+	return ref, fsys.ReadReference(ref, brief)
+}
+
+// ChooseHostReference decides, with one readlink, which process stands for
+// the host: PID 1 when its namespaces can be read, otherwise the reader
+// itself, and says which and why. The facts are read by ReadReference.
+func (fsys FS) ChooseHostReference() (*Reference, error) {
 	self, err := fsys.SelfPID()
 	if err != nil {
 		return nil, err
@@ -48,15 +58,29 @@ func (fsys FS) HostReference(brief bool) (*Reference, error) {
 		ref.PID, ref.Kind = self, ReferenceSelf
 		ref.Reason = fmt.Sprintf("PID 1's namespaces are not readable (%s); compared with nsinspect itself (pid %d)", why, self)
 	}
+	return ref, nil
+}
+
+// ReadReference inspects ref.PID into ref.Process. For a host reference it
+// also notes whether the reader itself runs in a container, which makes the
+// view partial. brief reads only what a comparison needs (Options.Brief).
+func (fsys FS) ReadReference(ref *Reference, brief bool) error {
 	p, err := fsys.Inspect(ref.PID, Options{Brief: brief})
 	if err != nil {
-		return nil, fmt.Errorf("reading reference pid %d: %w", ref.PID, err)
+		return fmt.Errorf("reading reference pid %d: %w", ref.PID, err)
 	}
 	ref.Process = p
+	if ref.Kind == ReferenceProcess {
+		return nil
+	}
+	self, err := fsys.SelfPID()
+	if err != nil {
+		return err
+	}
 	own := p.Namespaces
 	if ref.PID != self {
 		if own, err = fsys.Namespaces(self); err != nil {
-			return nil, fmt.Errorf("reading nsinspect's own namespaces: %w", err)
+			return fmt.Errorf("reading nsinspect's own namespaces: %w", err)
 		}
 	}
 	if n, ok := FindNamespace(own, NSPID); ok {
@@ -69,14 +93,32 @@ func (fsys FS) HostReference(brief bool) (*Reference, error) {
 			}
 		}
 	}
-	return ref, nil
+	return nil
 }
 
-// ProcessReference makes pid the reference (nsinspect pid X --vs PID).
-func (fsys FS) ProcessReference(pid int, brief bool) (*Reference, error) {
-	p, err := fsys.Inspect(pid, Options{Brief: brief})
+// RootDevice is the major:minor of the filesystem pid sees at /, read from
+// its mountinfo: a mount of that device's root elsewhere in a container is
+// the host's whole filesystem.
+func (fsys FS) RootDevice(pid int) (string, error) {
+	b, err := readFile(fsys.pid(pid, "mountinfo"))
 	if err != nil {
-		return nil, err
+		return "", classify(err)
 	}
-	return &Reference{PID: pid, Kind: ReferenceProcess, Reason: fmt.Sprintf("pid %d, chosen with --vs", pid), Process: p}, nil
+	mounts, err := parseMountinfo(b)
+	if err != nil {
+		return "", err
+	}
+	dev := ""
+	for _, m := range mounts {
+		if m.Mountpoint == "/" {
+			dev = fmt.Sprintf("%d:%d", m.Major, m.Minor)
+		}
+	}
+	return dev, nil
+}
+
+// ChooseProcessReference makes pid the reference (nsinspect pid X --vs
+// PID); ReadReference reads it.
+func ChooseProcessReference(pid int) *Reference {
+	return &Reference{PID: pid, Kind: ReferenceProcess, Reason: fmt.Sprintf("pid %d, chosen with --vs", pid)}
 }

@@ -43,7 +43,19 @@ cannot be read) or with another process (--vs).`,
 			if err != nil {
 				return err
 			}
-			// Host facts do not depend on the rest: read them meanwhile.
+			var ref *inspect.Reference
+			if vs != "" {
+				vpid, err := parsePID(fsys, vs)
+				if err != nil {
+					return fmt.Errorf("--vs: %w", err)
+				}
+				ref = inspect.ChooseProcessReference(vpid)
+			} else if ref, err = fsys.ChooseHostReference(); err != nil {
+				return err
+			}
+
+			// Host facts, the reference and the target are read at the same
+			// time: each is dozens of small /proc reads.
 			type hostResult struct {
 				h   *inspect.Host
 				err error
@@ -53,29 +65,25 @@ cannot be read) or with another process (--vs).`,
 				h, err := fsys.Host()
 				hostDone <- hostResult{h, err}
 			}()
-			var ref *inspect.Reference
-			if vs != "" {
-				vpid, err := parsePID(fsys, vs)
-				if err != nil {
-					return fmt.Errorf("--vs: %w", err)
-				}
-				if ref, err = fsys.ProcessReference(vpid, brief); err != nil {
-					return lookupError(err)
-				}
-			} else if ref, err = fsys.HostReference(brief); err != nil {
-				return err
-			}
-			target := ref.Process
+			refDone := make(chan error, 1)
+			go func() { refDone <- fsys.ReadReference(ref, brief) }()
+
+			var target *inspect.Process
 			var inspectErr error
 			if pid != ref.PID || brief {
-				opt := inspect.Options{}
-				if ref.Process.Rootfs != nil {
-					opt.HostRootDevice = ref.Process.Rootfs.Device
-				}
-				target, inspectErr = fsys.Inspect(pid, opt)
-				if target == nil {
-					return lookupError(inspectErr)
-				}
+				// The reference's / tells a bind mount of the host's disk
+				// inside the target (-v /:/host) from an ordinary volume.
+				hostRoot, _ := fsys.RootDevice(ref.PID)
+				target, inspectErr = fsys.Inspect(pid, inspect.Options{HostRootDevice: hostRoot})
+			}
+			if err := <-refDone; err != nil {
+				return lookupError(err)
+			}
+			if pid == ref.PID && !brief {
+				target = ref.Process
+			}
+			if target == nil {
+				return lookupError(inspectErr)
 			}
 			hr := <-hostDone
 			in := report.Compare(target, ref, hr.h, hr.err)

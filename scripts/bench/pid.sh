@@ -17,7 +17,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-go build -o "$tmp/nsinspect" ./cmd/nsinspect
+# Static, as the README installs it: no libc start-up (see README "Install").
+CGO_ENABLED=0 go build -o "$tmp/nsinspect" ./cmd/nsinspect
 unshare --fork --pid --net --uts --ipc --mount --mount-proc sleep 600 &
 for _ in $(seq 50); do
   target=$(pgrep -P $! sleep || true)
