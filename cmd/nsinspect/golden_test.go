@@ -196,3 +196,58 @@ func TestTemplateAndJSONAgree(t *testing.T) {
 		t.Errorf("--format output %q, want %q", out, want)
 	}
 }
+
+// TestJSONContract checks that every path runbooks rely on (docs/json.md,
+// marked "contract") is present in the document.
+func TestJSONContract(t *testing.T) {
+	code, out, errOut := run(t, fixtureArgs("v1-docker", 4242, "--json")...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{
+		"pid", "process.nspid", "reference.pid", "cgroup.mode",
+		"cgroup.memory.limitBytes", "cgroup.memory.usageBytes", "cgroup.memory.workingSetBytes", "cgroup.memory.oomKills",
+		"cgroup.cpu.quotaMicros", "cgroup.cpu.periodMicros", "cgroup.cpu.cpus", "cgroup.cpu.shares", "cgroup.cpu.weight",
+		"cgroup.cpu.throttledPeriods", "cgroup.pids.max", "cgroup.pids.current", "kernel.release",
+		"capabilities.effective", "capabilities.privileged", "security.seccomp", "security.noNewPrivs",
+		"signals.pid1", "signals.sigterm", "rootfs.fsType", "rootfs.lowerDirs", "runtime.name", "runtime.containerId",
+		"host.memTotalBytes", "host.cpus",
+	} {
+		get(t, doc, path) // fails the test if a key is missing
+	}
+	for list, keys := range map[string][]string{
+		"namespaces": {"type", "inode", "isolated"},
+		"findings":   {"id", "severity", "summary", "evidence"},
+	} {
+		items := doc[list].([]any)
+		if len(items) == 0 {
+			t.Fatalf(".%s is empty", list)
+		}
+		for _, it := range items {
+			for _, k := range keys {
+				if _, ok := it.(map[string]any)[k]; !ok {
+					t.Errorf(".%s[] lacks %q: %v", list, k, it)
+				}
+			}
+		}
+	}
+	if _, ok := doc["errors"].([]any); !ok {
+		t.Errorf(".errors is not an array: %v", doc["errors"])
+	}
+}
+
+// TestHostEnvironmentRoots: HOST_PROC and HOST_SYS (gopsutil's convention)
+// point nsinspect at a host mounted elsewhere, like --proc-root.
+func TestHostEnvironmentRoots(t *testing.T) {
+	root, _ := filepath.Abs(filepath.Join("..", "..", "testdata", "v2-host-nolimits"))
+	t.Setenv("HOST_PROC", filepath.Join(root, "proc"))
+	t.Setenv("HOST_SYS", filepath.Join(root, "sys"))
+	code, out, errOut := run(t, "pid", "812", "--format", "{{.Process.Comm}} {{.Cgroup.Mode}}")
+	if code != 0 || out != "sshd v2\n" {
+		t.Errorf("with HOST_PROC/HOST_SYS: exit %d, out %q, err %q; want sshd v2", code, out, errOut)
+	}
+}
