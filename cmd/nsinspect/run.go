@@ -1,0 +1,287 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nsinspect/nsinspect/launch"
+)
+
+// exitLaunch is Docker's code for a failure of the launcher itself (bad
+// flags included); run otherwise exits with the container's own status.
+const exitLaunch = 125
+
+type runFlags struct {
+	memory, memorySwap, cpus, cpusetCPUs string
+	cpuShares                            uint64
+	pidsLimit                            int64
+	name, hostname, workdir, user        string
+	network, rootfs                      string
+	detach, rm, readOnly, privileged     bool
+	initProc, interactive, tty           bool
+	env, volumes, capAdd, capDrop        []string
+}
+
+func newRunCmd(s streams, g *globals) *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "run [flags] -- COMMAND [ARG...]",
+		Short: "Run a command in a new, isolated container",
+		Long: `Run a command in new pid, mount, uts, ipc, network and cgroup namespaces,
+inside cgroups with the given limits, on an overlay of the host's / (or of
+--rootfs) with a private writable layer, with Docker's default capabilities.
+The command is PID 1 of the container, as with Docker; --init puts a small
+reaping init in front of it. Exit status: the command's own, 128+N when a
+signal N killed it, 137 with a message when the memory limit did, 127 when
+the command is not found, 126 when it cannot be executed, 125 when
+nsinspect itself failed.`,
+		Example: `  nsinspect run --memory 512m -- sh
+  nsinspect run --memory 512m --cpus 1 --pids-limit 100 --hostname web -- python3 app.py
+  nsinspect run -d --name web --memory 256m -- sleep 1000
+  nsinspect run --rootfs /srv/busybox --read-only -- /bin/sh -c 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes'`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			spec, err := f.spec(cmd, args)
+			if err != nil {
+				return exitError{code: exitLaunch, err: err}
+			}
+			return runContainer(s, spec)
+		},
+	}
+	fl := cmd.Flags()
+	fl.SetInterspersed(false) // everything after the command belongs to it
+	fl.StringVarP(&f.memory, "memory", "m", "", "memory limit (e.g. 512m, 1g)")
+	fl.StringVar(&f.memorySwap, "memory-swap", "", "memory plus swap limit; -1 for unlimited swap")
+	fl.StringVar(&f.cpus, "cpus", "", "number of CPUs (CFS quota), e.g. 1.5")
+	fl.Uint64VarP(&f.cpuShares, "cpu-shares", "c", 0, "relative CPU weight (default 1024)")
+	fl.StringVar(&f.cpusetCPUs, "cpuset-cpus", "", "CPUs the container may use, e.g. 0-1")
+	fl.Int64Var(&f.pidsLimit, "pids-limit", 0, "maximum number of tasks (0 or -1: unlimited)")
+	fl.StringVar(&f.name, "name", "", "container name")
+	fl.StringVar(&f.hostname, "hostname", "", "hostname (default: the short id)")
+	fl.BoolVarP(&f.detach, "detach", "d", false, "run in the background and print the container id")
+	fl.BoolVar(&f.rm, "rm", false, "remove the container's state when it exits (the default for foreground runs)")
+	fl.StringArrayVarP(&f.env, "env", "e", nil, "set an environment variable (KEY=VALUE, or KEY to copy it)")
+	fl.StringVarP(&f.workdir, "workdir", "w", "", "working directory inside the container")
+	fl.StringVarP(&f.user, "user", "u", "", "uid[:gid] to run the command as")
+	fl.StringArrayVarP(&f.volumes, "volume", "v", nil, "bind mount host:container[:ro]")
+	fl.BoolVar(&f.readOnly, "read-only", false, "mount the container's / read-only")
+	fl.StringVar(&f.rootfs, "rootfs", "", "directory to use as the read-only lower layer instead of the host's /")
+	fl.StringVar(&f.network, "network", "none", "none (own network namespace with lo up) or host")
+	fl.BoolVar(&f.privileged, "privileged", false, "every capability nsinspect holds, host devices, no masks")
+	fl.StringArrayVar(&f.capAdd, "cap-add", nil, "add a capability (CAP_NET_ADMIN, SYS_PTRACE, ALL)")
+	fl.StringArrayVar(&f.capDrop, "cap-drop", nil, "drop a capability (or ALL)")
+	fl.BoolVar(&f.initProc, "init", false, "run a reaping init as PID 1 that forwards signals to the command")
+	fl.BoolVarP(&f.interactive, "interactive", "i", false, "keep stdin open and pass it to the container")
+	fl.BoolVarP(&f.tty, "tty", "t", false, "allocate a terminal inside the container")
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return exitError{code: exitLaunch, err: err}
+	})
+	return cmd
+}
+
+// spec turns the flags into a launch.Spec, rejecting malformed values
+// before anything is created.
+func (f *runFlags) spec(cmd *cobra.Command, args []string) (*launch.Spec, error) {
+	spec := &launch.Spec{
+		Args: args, Name: f.name, Hostname: f.hostname, Cwd: f.workdir, Network: f.network,
+		ReadOnly: f.readOnly, Privileged: f.privileged, CapAdd: f.capAdd, CapDrop: f.capDrop,
+		Init: f.initProc, TTY: f.tty, Interactive: f.interactive, Detach: f.detach,
+	}
+	spec.Remove = f.rm || (!cmd.Flags().Changed("rm") && !f.detach)
+	if f.rootfs != "" {
+		st, err := os.Stat(f.rootfs)
+		if err != nil || !st.IsDir() {
+			return nil, fmt.Errorf("invalid --rootfs %q: not a directory", f.rootfs)
+		}
+		abs, err := canonical(f.rootfs)
+		if err != nil {
+			return nil, fmt.Errorf("invalid --rootfs %q: %w", f.rootfs, err)
+		}
+		spec.Rootfs = abs
+	}
+	r := &spec.Resources
+	if f.memory != "" {
+		v, err := launch.ParseBytes(f.memory)
+		if err != nil {
+			return nil, fmt.Errorf("--memory: %w", err)
+		}
+		r.MemoryBytes = &v
+	}
+	if f.memorySwap != "" {
+		v := int64(-1)
+		if f.memorySwap != "-1" {
+			var err error
+			if v, err = launch.ParseBytes(f.memorySwap); err != nil {
+				return nil, fmt.Errorf("--memory-swap: %w", err)
+			}
+		}
+		r.MemorySwapBytes = &v
+	}
+	if f.cpus != "" {
+		q, p, err := launch.ParseCPUs(f.cpus, runtime.NumCPU())
+		if err != nil {
+			return nil, err
+		}
+		r.CPUQuota, r.CPUPeriod = &q, p
+	}
+	if cmd.Flags().Changed("cpu-shares") {
+		if f.cpuShares < 2 || f.cpuShares > 262144 {
+			return nil, fmt.Errorf("invalid --cpu-shares %d: want 2 to 262144", f.cpuShares)
+		}
+		r.CPUShares = &f.cpuShares
+	}
+	if f.cpusetCPUs != "" {
+		v, err := launch.ParseCpuset(f.cpusetCPUs)
+		if err != nil {
+			return nil, err
+		}
+		r.CpusetCPUs = v
+	}
+	if f.pidsLimit > 0 {
+		r.PidsLimit = &f.pidsLimit
+	} else if f.pidsLimit < -1 {
+		return nil, fmt.Errorf("invalid --pids-limit %d: want a positive number, or 0 / -1 for unlimited", f.pidsLimit)
+	}
+	if f.user != "" {
+		uid, gid, err := launch.ParseUser(f.user)
+		if err != nil {
+			return nil, err
+		}
+		spec.UID, spec.GID = uid, gid
+	}
+	for _, v := range f.volumes {
+		vol, err := launch.ParseVolume(v)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := os.Stat(vol.Source); err != nil {
+			return nil, fmt.Errorf("invalid --volume %q: %s does not exist", v, vol.Source)
+		}
+		spec.Volumes = append(spec.Volumes, vol)
+	}
+	for _, e := range f.env {
+		if !strings.Contains(e, "=") {
+			if v, ok := os.LookupEnv(e); ok {
+				e += "=" + v
+			} else {
+				continue
+			}
+		}
+		spec.Env = append(spec.Env, e)
+	}
+	if err := launch.ValidateCapNames("--cap-add", f.capAdd); err != nil {
+		return nil, err
+	}
+	if err := launch.ValidateCapNames("--cap-drop", f.capDrop); err != nil {
+		return nil, err
+	}
+	if f.tty && !launch.IsTerminal(os.Stdin) {
+		return nil, errors.New("-t: the input device is not a terminal")
+	}
+	if err := spec.Validate(); err != nil {
+		return nil, err
+	}
+	return spec, nil
+}
+
+// canonical resolves a --rootfs path on the host once; the container then
+// only ever sees it as its lower layer.
+func canonical(p string) (string, error) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", err
+	}
+	return filepath.EvalSymlinks(abs)
+}
+
+// runContainer runs spec in the foreground (or starts it detached) and
+// turns its end into nsinspect's exit code.
+func runContainer(s streams, spec *launch.Spec) error {
+	if os.Geteuid() != 0 {
+		return exitError{code: exitLaunch, err: errors.New("run needs root (namespaces, cgroups and mounts)")}
+	}
+	if spec.Detach {
+		st, err := launch.StartDetached(spec)
+		if err != nil {
+			return launchErr(err)
+		}
+		fmt.Fprintln(s.out, st.ID)
+		return nil
+	}
+	c, err := launch.Create(spec)
+	if err != nil {
+		return launchErr(err)
+	}
+	// Signals meant for the container: forwarded to its PID 1 from the
+	// moment it exists, so none is lost while it starts.
+	sigs := make(chan os.Signal, 16)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH)
+	defer signal.Stop(sigs)
+
+	stdio := launch.Stdio{Out: os.Stdout, Err: os.Stderr}
+	if spec.Interactive && !spec.TTY {
+		stdio.In = os.Stdin
+	}
+	if err := c.Start(stdio); err != nil {
+		return launchErr(err)
+	}
+	if pty := c.Pty(); pty != nil {
+		restore, err := launch.MakeRaw(os.Stdin)
+		if err == nil {
+			defer restore()
+		}
+		launch.CopySize(os.Stdin, pty)
+		go io.Copy(pty, os.Stdin)
+		go io.Copy(os.Stdout, pty)
+	}
+	go func() {
+		for sig := range sigs {
+			if sig == syscall.SIGWINCH {
+				if pty := c.Pty(); pty != nil {
+					launch.CopySize(os.Stdin, pty)
+				}
+				continue
+			}
+			c.Signal(sig.(syscall.Signal))
+		}
+	}()
+	es := c.Wait()
+	if pty := c.Pty(); pty != nil {
+		drain(os.Stdout, pty)
+	}
+	if err := c.Finish(es); err != nil {
+		fmt.Fprintln(s.err, "nsinspect: cleaning up: "+err.Error())
+	}
+	if es.Message != "" {
+		fmt.Fprintln(s.err, "nsinspect: "+es.Message)
+	}
+	if es.Code != 0 {
+		return exitError{code: es.Code}
+	}
+	return nil
+}
+
+// drain copies what the terminal still holds after the command exited.
+func drain(w io.Writer, pty *os.File) {
+	pty.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+	io.Copy(w, pty)
+}
+
+// launchErr prints a launcher failure with its code (125, 126, 127).
+func launchErr(err error) error {
+	var ee *launch.ExitError
+	if errors.As(err, &ee) {
+		return exitError{code: ee.Code, err: ee.Err}
+	}
+	return exitError{code: exitLaunch, err: err}
+}

@@ -1,0 +1,323 @@
+package launch
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/containerd/cgroups/v3"
+	"github.com/containerd/cgroups/v3/cgroup1"
+	"github.com/containerd/cgroups/v3/cgroup2"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+const cgroupRoot = "/sys/fs/cgroup"
+
+// cgroupParent is where every container's cgroup lives, in each hierarchy:
+// /nsinspect/<id>, absolute rather than nested under the launcher's own
+// cgroup (here the shell's memory cgroup belongs to the machine's tooling).
+const cgroupParent = "/nsinspect"
+
+// dockerDevices is Docker's device allow list: everything denied, then the
+// few character devices a container's /dev holds, plus mknod of any kind
+// (a node made cannot be opened unless allowed here).
+func dockerDevices(privileged bool) []specs.LinuxDeviceCgroup {
+	if privileged {
+		return []specs.LinuxDeviceCgroup{{Allow: true, Access: "rwm"}}
+	}
+	c := func(major, minor int64) specs.LinuxDeviceCgroup {
+		d := specs.LinuxDeviceCgroup{Allow: true, Type: "c", Access: "rwm"}
+		if major >= 0 {
+			d.Major = &major
+		}
+		if minor >= 0 {
+			d.Minor = &minor
+		}
+		return d
+	}
+	all := func(t string) specs.LinuxDeviceCgroup {
+		return specs.LinuxDeviceCgroup{Allow: true, Type: t, Access: "m"}
+	}
+	return []specs.LinuxDeviceCgroup{
+		{Allow: false, Access: "rwm"},
+		all("c"), all("b"),
+		c(1, 3), c(1, 5), c(1, 7), c(1, 8), c(1, 9), // null zero full random urandom
+		c(5, 0), c(5, 1), c(5, 2), // tty console ptmx
+		c(136, -1), // the container's ptys
+	}
+}
+
+func toSpecs(r Resources, privileged bool) *specs.LinuxResources {
+	res := &specs.LinuxResources{Devices: dockerDevices(privileged)}
+	if r.MemoryBytes != nil {
+		res.Memory = &specs.LinuxMemory{Limit: r.MemoryBytes}
+		swap := r.MemorySwapBytes
+		if swap == nil {
+			// Docker's default: as much swap as memory.
+			s := 2 * *r.MemoryBytes
+			swap = &s
+		}
+		if swapAccounting() {
+			res.Memory.Swap = swap
+		}
+	}
+	if r.CPUQuota != nil || r.CPUShares != nil || r.CpusetCPUs != "" {
+		res.CPU = &specs.LinuxCPU{Cpus: r.CpusetCPUs, Shares: r.CPUShares}
+		if r.CPUQuota != nil {
+			p := r.CPUPeriod
+			res.CPU.Quota, res.CPU.Period = r.CPUQuota, &p
+		}
+	}
+	if r.PidsLimit != nil {
+		res.Pids = &specs.LinuxPids{Limit: r.PidsLimit}
+	}
+	return res
+}
+
+// swapAccounting reports whether the v1 memory controller accounts swap
+// (memory.memsw.* exist) or v2 has memory.swap.max.
+func swapAccounting() bool {
+	for _, p := range []string{cgroupRoot + "/memory/memory.memsw.limit_in_bytes", cgroupRoot + "/memory.swap.max", cgroupRoot + "/init.scope/memory.swap.max"} {
+		if _, err := os.Stat(p); err == nil {
+			return true
+		}
+	}
+	return cgroups.Mode() == cgroups.Unified
+}
+
+// cgroupSet is the cgroups of one container: the v1 controllers through
+// cgroup1 (legacy and hybrid hosts), or the v2 group through cgroup2, plus
+// on hybrid hosts a directory in the unified tree, which has no
+// controllers but offers cgroup.kill and cgroup.events.
+type cgroupSet struct {
+	paths Paths
+	v1    cgroup1.Cgroup
+	v2    *cgroup2.Manager
+}
+
+func containerCgroup(id string) string { return cgroupParent + "/" + id }
+
+// createCgroups makes the container's cgroups with their limits. A cgroup
+// that already exists is refused: it might hold processes or be frozen.
+func createCgroups(id string, r Resources, privileged bool) (*cgroupSet, error) {
+	group := containerCgroup(id)
+	res := toSpecs(r, privileged)
+	cs := &cgroupSet{}
+	switch mode := cgroups.Mode(); mode {
+	case cgroups.Unified:
+		cs.paths.Mode = "v2"
+		if _, err := os.Stat(cgroupRoot + group); err == nil {
+			return nil, fmt.Errorf("cgroup %s already exists", group)
+		}
+		// The parent must delegate the controllers to its children.
+		for _, dir := range []string{cgroupRoot, cgroupRoot + cgroupParent} {
+			os.MkdirAll(dir, 0o755)
+			os.WriteFile(dir+"/cgroup.subtree_control", []byte("+memory +cpu +cpuset +pids +io"), 0)
+		}
+		m, err := cgroup2.NewManager(cgroupRoot, group, cgroup2.ToResources(res))
+		if err != nil {
+			return nil, fmt.Errorf("creating cgroup %s: %w", group, err)
+		}
+		cs.v2 = m
+		cs.paths.Unified = cgroupRoot + group
+	case cgroups.Legacy, cgroups.Hybrid:
+		cs.paths.Mode = "v1"
+		if _, err := os.Stat(cgroupRoot + "/memory" + group); err == nil {
+			return nil, fmt.Errorf("cgroup %s already exists", group)
+		}
+		// A controller mounted while the machine runs is picked up: the
+		// hierarchy is read from mountinfo on every creation.
+		var cg cgroup1.Cgroup
+		var err error
+		for try := 0; try < 3; try++ { // a concurrent cleanup may remove the shared parent
+			if cg, err = cgroup1.New(cgroup1.StaticPath(group), res); err == nil {
+				break
+			}
+		}
+		if err != nil {
+			cs.removeV1Dirs(group)
+			return nil, fmt.Errorf("creating cgroup %s: %w", group, err)
+		}
+		cs.v1 = cg
+		cs.paths.V1 = map[string]string{}
+		for _, s := range cg.Subsystems() {
+			if p, ok := s.(interface{ Path(string) string }); ok {
+				cs.paths.V1[string(s.Name())] = p.Path(group)
+			}
+		}
+		if mode == cgroups.Hybrid {
+			cs.paths.Mode = "hybrid"
+			dir := cgroupRoot + "/unified" + group
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				cs.destroy()
+				return nil, fmt.Errorf("creating %s: %w", dir, err)
+			}
+			cs.paths.Unified = dir
+		}
+	default:
+		return nil, errors.New("no cgroup filesystem is mounted at /sys/fs/cgroup")
+	}
+	return cs, nil
+}
+
+func (cs *cgroupSet) removeV1Dirs(group string) {
+	entries, _ := os.ReadDir(cgroupRoot)
+	for _, e := range entries {
+		os.Remove(filepath.Join(cgroupRoot, e.Name(), group))
+	}
+}
+
+// loadCgroups reattaches to a container's cgroups from its state, for
+// cleanup after its launcher was killed.
+func loadCgroups(p Paths) *cgroupSet { return &cgroupSet{paths: p} }
+
+// add moves pid into every cgroup of the container. It runs before the
+// container's init is told to proceed, so no user code ever runs outside
+// the limits.
+func (cs *cgroupSet) add(pid int) error {
+	if cs.v2 != nil {
+		if err := cs.v2.AddProc(uint64(pid)); err != nil {
+			return fmt.Errorf("adding pid %d to %s: %w", pid, cs.paths.Unified, err)
+		}
+		return nil
+	}
+	if cs.v1 != nil {
+		if err := cs.v1.AddProc(uint64(pid)); err != nil {
+			return fmt.Errorf("adding pid %d to the v1 cgroups: %w", pid, err)
+		}
+	}
+	if cs.paths.Unified != "" {
+		if err := os.WriteFile(cs.paths.Unified+"/cgroup.procs", []byte(strconv.Itoa(pid)), 0); err != nil {
+			return fmt.Errorf("adding pid %d to %s: %w", pid, cs.paths.Unified, err)
+		}
+	}
+	return nil
+}
+
+// memoryDir is the directory with the container's memory files.
+func (cs *cgroupSet) memoryDir() string {
+	if cs.paths.Mode == "v2" {
+		return cs.paths.Unified
+	}
+	return cs.paths.V1["memory"]
+}
+
+// oomKills reads the memory cgroup's OOM-kill counter: v1
+// memory.oom_control oom_kill, v2 memory.events oom_kill.
+func (cs *cgroupSet) oomKills() (uint64, error) {
+	dir := cs.memoryDir()
+	if dir == "" {
+		return 0, errors.New("no memory cgroup")
+	}
+	file := "memory.oom_control"
+	if cs.paths.Mode == "v2" {
+		file = "memory.events"
+	}
+	b, err := os.ReadFile(filepath.Join(dir, file))
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "oom_kill "); ok {
+			return strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+		}
+	}
+	return 0, nil
+}
+
+// procs lists the pids in the container's cgroup (the unified one when
+// there is one, else the first v1 controller).
+func (cs *cgroupSet) procs() []int {
+	dirs := []string{cs.paths.Unified}
+	for _, d := range cs.paths.V1 {
+		dirs = append(dirs, d)
+	}
+	seen := map[int]bool{}
+	var out []int
+	for _, d := range dirs {
+		if d == "" {
+			continue
+		}
+		b, err := os.ReadFile(d + "/cgroup.procs")
+		if err != nil {
+			continue
+		}
+		for f := range strings.FieldsSeq(string(b)) {
+			if pid, err := strconv.Atoi(f); err == nil && !seen[pid] {
+				seen[pid] = true
+				out = append(out, pid)
+			}
+		}
+	}
+	return out
+}
+
+// killAll SIGKILLs every process of the container. cgroup.kill (Linux 5.14,
+// also in a hybrid host's unified tree) does it atomically; otherwise the
+// v1 freezer stops the group so nothing can fork while each pid is killed.
+func (cs *cgroupSet) killAll() {
+	if cs.paths.Unified != "" {
+		if err := os.WriteFile(cs.paths.Unified+"/cgroup.kill", []byte("1"), 0); err == nil {
+			return
+		}
+	}
+	freezer := cs.paths.V1["freezer"]
+	if freezer != "" {
+		os.WriteFile(freezer+"/freezer.state", []byte("FROZEN"), 0)
+	}
+	for _, pid := range cs.procs() {
+		syscallKill(pid)
+	}
+	if freezer != "" {
+		os.WriteFile(freezer+"/freezer.state", []byte("THAWED"), 0)
+	}
+}
+
+// destroy kills what is left and removes every directory, leaf first,
+// retrying while the kernel still tears the last tasks down.
+func (cs *cgroupSet) destroy() error {
+	cs.killAll()
+	deadline := time.Now().Add(3 * time.Second)
+	for len(cs.procs()) > 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+		cs.killAll()
+	}
+	var dirs []string
+	for _, d := range cs.paths.V1 {
+		dirs = append(dirs, d)
+	}
+	if cs.paths.Unified != "" {
+		dirs = append(dirs, cs.paths.Unified)
+	}
+	var errs []error
+	for _, d := range dirs {
+		if err := rmdirRetry(d); err != nil {
+			errs = append(errs, err)
+		}
+		// The shared parent goes when the last container leaves; a
+		// concurrent launcher that still uses it makes this fail, harmlessly.
+		os.Remove(filepath.Dir(d))
+	}
+	return errors.Join(errs...)
+}
+
+func rmdirRetry(dir string) error {
+	var err error
+	delay := 5 * time.Millisecond
+	for i := 0; i < 8; i++ {
+		if err = os.Remove(dir); err == nil || errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		time.Sleep(delay)
+		delay *= 2
+	}
+	return fmt.Errorf("removing cgroup %s: %w", dir, err)
+}
+
+func syscallKill(pid int) { _ = unix.Kill(pid, unix.SIGKILL) }

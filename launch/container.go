@@ -1,0 +1,385 @@
+package launch
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Stdio is what the container's command reads and writes. In nil means
+// /dev/null; Out and Err must be files (the terminal, a log).
+type Stdio struct {
+	In       io.Reader
+	Out, Err *os.File
+}
+
+// ExitError is a failure with the exit code Docker's contract gives it:
+// 125 when nsinspect could not make the container, 126 when the command
+// cannot be executed, 127 when it does not exist.
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string { return e.Err.Error() }
+func (e *ExitError) Unwrap() error { return e.Err }
+
+func failure(err error) error {
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		return err
+	}
+	return &ExitError{Code: 125, Err: err}
+}
+
+// Container is one container this process launched and waits for.
+type Container struct {
+	State *State
+	cg    *cgroupSet
+	proc  *os.Process
+	done  chan *os.ProcessState
+	pty   *os.File
+	live  *os.File // write end of the liveness pipe, never written
+	stdin *os.File // write end of the stdin pipe, for -i
+}
+
+// pauseAt blocks a launcher step named in NSINSPECT_TEST_PAUSE_AT, so a
+// test can SIGKILL the launcher there and check that nothing leaks.
+func pauseAt(step string) string {
+	v := os.Getenv("NSINSPECT_TEST_PAUSE_AT")
+	if v == step {
+		for {
+			time.Sleep(time.Hour)
+		}
+	}
+	return v
+}
+
+// Create reserves a name and id, writes the state directory and makes the
+// cgroups with their limits. Nothing runs yet. On failure nothing is left.
+func Create(spec *Spec) (*Container, error) {
+	GC() // what a killed launcher left behind goes first
+	if err := spec.ResolveCapabilities(); err != nil {
+		return nil, failure(err)
+	}
+	st, err := newState(spec)
+	if err != nil {
+		return nil, failure(err)
+	}
+	cg, err := createCgroups(st.ID, spec.Resources, spec.Privileged)
+	if err != nil {
+		os.RemoveAll(st.Dir())
+		return nil, failure(err)
+	}
+	st.Cgroups = cg.paths
+	st.Supervisor = os.Getpid()
+	st.SupervisorStartTicks, _, _ = startTicks(st.Supervisor)
+	if err := st.Save(); err != nil {
+		cg.destroy()
+		os.RemoveAll(st.Dir())
+		return nil, failure(err)
+	}
+	pauseAt("after-cgroup")
+	return &Container{State: st, cg: cg}, nil
+}
+
+// cloneFlags are the namespaces of a new container: all but user, with the
+// network shared only for --network host. The time namespace is added when
+// the kernel has one (5.6); Go then clones with clone3.
+func cloneFlags(spec *Spec) uintptr {
+	f := uintptr(unix.CLONE_NEWPID | unix.CLONE_NEWNS | unix.CLONE_NEWUTS | unix.CLONE_NEWIPC)
+	if spec.Network != "host" {
+		f |= unix.CLONE_NEWNET
+	}
+	if _, err := os.Stat("/proc/self/ns/time"); err == nil {
+		f |= unix.CLONE_NEWTIME
+	}
+	return f
+}
+
+// sealedSelf copies the nsinspect binary into a sealed memfd. A reaper that
+// stays PID 1 runs from it, so a container process opening /proc/1/exe
+// finds an immutable copy, never the host's binary (CVE-2019-5736).
+func sealedSelf() (*os.File, error) {
+	src, err := os.Open("/proc/self/exe")
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	fd, err := unix.MemfdCreate("nsinspect", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
+	if err != nil {
+		return nil, fmt.Errorf("memfd_create: %w", err)
+	}
+	f := os.NewFile(uintptr(fd), "memfd:nsinspect")
+	if _, err := io.Copy(f, src); err != nil {
+		f.Close()
+		return nil, err
+	}
+	seals := unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
+	if _, err := unix.FcntlInt(uintptr(fd), unix.F_ADD_SEALS, seals); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("sealing the memfd: %w", err)
+	}
+	return f, nil
+}
+
+// Start runs the container's init and returns once the user's command has
+// been exec'd (or, with --init, started under the reaper). If anything
+// fails, the init is gone and the cgroups and state are removed before
+// Start returns an *ExitError.
+func (c *Container) Start(stdio Stdio) (err error) {
+	spec := &c.State.Spec
+	defer func() {
+		if err != nil {
+			c.abort()
+			err = failure(err)
+		}
+	}()
+
+	sp, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	parent, child := os.NewFile(uintptr(sp[0]), "init-socket"), os.NewFile(uintptr(sp[1]), "init-socket")
+	defer parent.Close()
+	liveR, liveW, err := os.Pipe()
+	if err != nil {
+		child.Close()
+		return err
+	}
+	c.live = liveW
+
+	exe := "/proc/self/exe"
+	if spec.Init {
+		mem, err := sealedSelf()
+		if err != nil {
+			child.Close()
+			liveR.Close()
+			return fmt.Errorf("copying nsinspect for --init: %w", err)
+		}
+		defer mem.Close()
+		exe = "/proc/self/fd/" + strconv.Itoa(int(mem.Fd()))
+	}
+
+	cmd := &exec.Cmd{
+		Path:       exe,
+		Args:       []string{"nsinspect", InitArg},
+		Env:        []string{initEnv},
+		ExtraFiles: []*os.File{child, liveR},
+		Stdout:     stdio.Out,
+		Stderr:     stdio.Err,
+		SysProcAttr: &syscall.SysProcAttr{
+			Cloneflags: cloneFlags(spec),
+			Pdeathsig:  syscall.SIGKILL,
+			// Its own process group: a Ctrl-C at the launcher's terminal
+			// reaches the launcher, which forwards it as Docker does.
+			Setpgid: !spec.TTY,
+		},
+	}
+	if stdio.In != nil && !spec.TTY {
+		r, w, err := os.Pipe()
+		if err != nil {
+			return err
+		}
+		cmd.Stdin, c.stdin = r, w
+		defer r.Close()
+		go func() {
+			io.Copy(w, stdio.In)
+			w.Close()
+		}()
+	}
+
+	// The parent-death signal fires when the thread that forked the child
+	// exits, not the process (golang/go#27505): fork from a locked thread
+	// that lives exactly as long as the container.
+	started := make(chan error, 1)
+	c.done = make(chan *os.ProcessState, 1)
+	go func() {
+		runtime.LockOSThread()
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		c.proc = cmd.Process
+		started <- nil
+		ps, _ := cmd.Process.Wait()
+		c.done <- ps
+		// The goroutine ends with the thread still locked: Go retires it.
+	}()
+	err = <-started
+	child.Close()
+	liveR.Close()
+	if err != nil {
+		return fmt.Errorf("starting the container's init: %w", err)
+	}
+
+	// Into every cgroup before the init may go on: no user code ever runs
+	// outside the limits, not even the first fork of a fork bomb.
+	if err := c.cg.add(c.proc.Pid); err != nil {
+		return err
+	}
+	cfg := initConfig{Spec: *spec, MountDir: c.State.mountDir(), Cgroup: c.State.Cgroups.Mode, PauseAt: os.Getenv("NSINSPECT_TEST_PAUSE_AT")}
+	b, err := json.Marshal(cfg)
+	if err != nil {
+		return err
+	}
+	if err := unix.Sendmsg(int(parent.Fd()), b, nil, nil, 0); err != nil {
+		return fmt.Errorf("sending the config to the container's init: %w", err)
+	}
+	if err := c.readInit(parent); err != nil {
+		return err
+	}
+	c.State.Pid = c.proc.Pid
+	c.State.StartTicks, _, _ = startTicks(c.proc.Pid)
+	c.State.Status = StatusRunning
+	c.State.Started = time.Now().UTC()
+	return c.State.Save()
+}
+
+// readInit reads the init's messages until the socket closes, which
+// happens when exec succeeded.
+func (c *Container) readInit(sock *os.File) error {
+	buf := make([]byte, 64<<10)
+	oob := make([]byte, unix.CmsgSpace(4))
+	for {
+		n, oobn, _, _, err := unix.Recvmsg(int(sock.Fd()), buf, oob, 0)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("reading from the container's init: %w", err)
+		}
+		if n == 0 {
+			return nil
+		}
+		var m message
+		if err := json.Unmarshal(buf[:n], &m); err != nil {
+			return fmt.Errorf("bad message from the container's init: %w", err)
+		}
+		switch m.Type {
+		case msgError:
+			return &ExitError{Code: m.Code, Err: errors.New(m.Error)}
+		case msgPty:
+			scms, err := unix.ParseSocketControlMessage(oob[:oobn])
+			if err != nil || len(scms) == 0 {
+				return errors.New("no terminal received from the container's init")
+			}
+			fds, err := unix.ParseUnixRights(&scms[0])
+			if err != nil || len(fds) == 0 {
+				return errors.New("no terminal received from the container's init")
+			}
+			unix.CloseOnExec(fds[0])
+			c.pty = os.NewFile(uintptr(fds[0]), "pty-master")
+		case msgStarted:
+			return nil
+		}
+	}
+}
+
+// Pty is the master side of the container's terminal (-t), or nil.
+func (c *Container) Pty() *os.File { return c.pty }
+
+// Signal sends sig to the container's PID 1.
+func (c *Container) Signal(sig syscall.Signal) error {
+	if c.proc == nil {
+		return errors.New("not started")
+	}
+	return unix.Kill(c.proc.Pid, sig)
+}
+
+// ExitStatus is how a container ended, in Docker's terms.
+type ExitStatus struct {
+	Code      int
+	Signal    syscall.Signal // the signal that killed PID 1, if any
+	OOMKilled bool
+	Message   string // "killed: out of memory (limit 32MiB)"
+}
+
+// Wait blocks until PID 1 exits and returns its status: the command's own
+// code, 128+N for a signal N, and 137 with a message when the memory
+// cgroup's OOM killer did it (read from the cgroup's counter, not guessed).
+func (c *Container) Wait() ExitStatus {
+	ps := <-c.done
+	var es ExitStatus
+	ws, _ := ps.Sys().(syscall.WaitStatus)
+	switch {
+	case ws.Signaled():
+		es.Signal = ws.Signal()
+		es.Code = 128 + int(es.Signal)
+	default:
+		es.Code = ws.ExitStatus()
+	}
+	if es.Code == 137 {
+		if n, err := c.cg.oomKills(); err == nil && n > 0 {
+			es.OOMKilled = true
+			limit := "no limit"
+			if m := c.State.Spec.Resources.MemoryBytes; m != nil {
+				limit = "limit " + humanBytes(*m)
+			}
+			es.Message = fmt.Sprintf("killed: out of memory (%s)", limit)
+		}
+	}
+	return es
+}
+
+// Finish removes the cgroups (killing anything left in them) and, for
+// --rm, the state; otherwise it records the exit in state.json.
+func (c *Container) Finish(es ExitStatus) error {
+	if c.pty != nil {
+		c.pty.Close()
+	}
+	if c.live != nil {
+		c.live.Close()
+	}
+	if c.stdin != nil {
+		c.stdin.Close()
+	}
+	err := c.cg.destroy()
+	if c.State.Spec.Remove {
+		if rerr := os.RemoveAll(c.State.Dir()); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+		return err
+	}
+	c.State.Status = StatusExited
+	c.State.Finished = time.Now().UTC()
+	c.State.ExitCode = &es.Code
+	c.State.ExitMessage = es.Message
+	return errors.Join(err, c.State.Save())
+}
+
+// abort undoes a failed Start: the init is killed and reaped, the cgroups
+// and the state go.
+func (c *Container) abort() {
+	if c.live != nil {
+		c.live.Close()
+	}
+	if c.proc != nil {
+		c.proc.Kill()
+		<-c.done
+	}
+	c.cg.destroy()
+	os.RemoveAll(c.State.Dir())
+}
+
+func humanBytes(n int64) string {
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB"}
+	v, i := float64(n), 0
+	for v >= 1024 && i < len(units)-1 {
+		v /= 1024
+		i++
+	}
+	if v == float64(int64(v)) {
+		return fmt.Sprintf("%d%s", int64(v), units[i])
+	}
+	return fmt.Sprintf("%.1f%s", v, units[i])
+}

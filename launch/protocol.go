@@ -1,0 +1,41 @@
+package launch
+
+// The launcher and the container's init talk over a SOCK_SEQPACKET
+// socketpair inherited as fd 3: the launcher sends one initConfig once the
+// init is inside its cgroups; the init answers with messages and, when the
+// user's command has been exec'd, with EOF (the socket is close-on-exec).
+// fd 4 is the read end of the liveness pipe: the launcher holds the write
+// end and never writes, so EOF there means the launcher is gone.
+const (
+	fdSock = 3
+	fdLive = 4
+)
+
+// InitArg is argv[1] of the nsinspect binary re-executed as a container's
+// init; initEnv must also be set, so a user typing "nsinspect init" gets
+// the ordinary usage error.
+const (
+	InitArg = "init"
+	initEnv = "_NSINSPECT_INIT=1"
+)
+
+type initConfig struct {
+	Spec     Spec   `json:"spec"`
+	MountDir string `json:"mountDir"` // an empty host directory for the staging tmpfs
+	Cgroup   string `json:"cgroup"`   // v1, hybrid or v2: which cgroupfs to mount inside
+	PauseAt  string `json:"pauseAt,omitempty"`
+}
+
+// message types from init to launcher.
+const (
+	msgError   = "error"   // setup or exec failed: Code is the exit code (125, 126, 127)
+	msgPty     = "pty"     // carries the pty master fd (SCM_RIGHTS)
+	msgStarted = "started" // --init: the command runs as Pid inside the container
+)
+
+type message struct {
+	Type  string `json:"type"`
+	Code  int    `json:"code,omitempty"`
+	Error string `json:"error,omitempty"`
+	Pid   int    `json:"pid,omitempty"`
+}

@@ -1,0 +1,244 @@
+package launch
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// StateRoot holds one directory per container: state.json, the log of a
+// detached container, and the mount point of its root filesystem (empty
+// on the host: the mounts live only in the container's mount namespace).
+var StateRoot = "/run/nsinspect"
+
+// Status of a container.
+const (
+	StatusCreated = "created"
+	StatusRunning = "running"
+	StatusExited  = "exited"
+)
+
+// State is what state.json holds about one container.
+type State struct {
+	ID       string    `json:"id"`
+	Name     string    `json:"name"`
+	Status   string    `json:"status"`
+	Created  time.Time `json:"created"`
+	Started  time.Time `json:"started,omitzero"`
+	Finished time.Time `json:"finished,omitzero"`
+	// Pid is the container's init as the host sees it, with its start time
+	// (field 22 of /proc/<pid>/stat) so a reused pid is never mistaken for it.
+	Pid        int    `json:"pid"`
+	StartTicks uint64 `json:"startTicks"`
+	// Supervisor is the nsinspect process that waits for the container
+	// (the foreground launcher, or the background one of run -d).
+	Supervisor           int    `json:"supervisor"`
+	SupervisorStartTicks uint64 `json:"supervisorStartTicks"`
+	ExitCode             *int   `json:"exitCode,omitempty"`
+	ExitMessage          string `json:"exitMessage,omitempty"`
+	Cgroups              Paths  `json:"cgroups"`
+	Spec                 Spec   `json:"spec"`
+}
+
+// Paths are the cgroup directories of a container, for cleanup after a
+// crash: every v1 controller's directory and the v2 (or hybrid unified) one.
+type Paths struct {
+	Mode    string            `json:"mode"`
+	V1      map[string]string `json:"v1,omitempty"`
+	Unified string            `json:"unified,omitempty"`
+}
+
+// Dir is the container's state directory.
+func (st *State) Dir() string { return filepath.Join(StateRoot, st.ID) }
+
+// LogFile is where a detached container's output goes.
+func (st *State) LogFile() string { return filepath.Join(st.Dir(), "container.log") }
+
+func (st *State) mountDir() string { return filepath.Join(st.Dir(), "mnt") }
+
+// Short is the 12-character form of the id, as docker shows it.
+func (st *State) Short() string { return st.ID[:12] }
+
+// Save writes state.json atomically.
+func (st *State) Save() error {
+	b, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(st.Dir(), ".state.json.tmp")
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(st.Dir(), "state.json"))
+}
+
+func newID() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// lockState serialises changes to the set of containers (names must be
+// unique) with an flock on StateRoot.
+func lockState() (func(), error) {
+	if err := os.MkdirAll(StateRoot, 0o700); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(filepath.Join(StateRoot, ".lock"), os.O_CREATE|os.O_RDWR|syscall.O_CLOEXEC, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { f.Close() }, nil
+}
+
+// newState reserves an id and a unique name and creates the state
+// directory.
+func newState(spec *Spec) (*State, error) {
+	unlock, err := lockState()
+	if err != nil {
+		return nil, fmt.Errorf("locking %s: %w", StateRoot, err)
+	}
+	defer unlock()
+	all, err := List()
+	if err != nil {
+		return nil, err
+	}
+	st := &State{ID: newID(), Status: StatusCreated, Created: time.Now().UTC(), Spec: *spec}
+	st.Name = spec.Name
+	if st.Name == "" {
+		st.Name = "nsi-" + st.ID[:8]
+	}
+	for _, o := range all {
+		if o.Name == st.Name {
+			return nil, fmt.Errorf("the name %q is already used by container %s: remove it first (nsinspect rm %s)", st.Name, o.Short(), st.Name)
+		}
+	}
+	st.Spec.ID, st.Spec.Name = st.ID, st.Name
+	if err := os.MkdirAll(st.mountDir(), 0o700); err != nil {
+		return nil, err
+	}
+	if err := st.Save(); err != nil {
+		os.RemoveAll(st.Dir())
+		return nil, err
+	}
+	return st, nil
+}
+
+// List reads every container's state, oldest first. Directories without a
+// readable state.json (a launcher killed while creating one) are skipped;
+// gc removes them.
+func List() ([]*State, error) {
+	entries, err := os.ReadDir(StateRoot)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []*State
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(StateRoot, e.Name(), "state.json"))
+		if err != nil {
+			continue
+		}
+		var st State
+		if json.Unmarshal(b, &st) == nil && st.ID == e.Name() {
+			out = append(out, &st)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Created.Before(out[j].Created) })
+	return out, nil
+}
+
+// ErrNotFound is returned by Find for an unknown name or id.
+var ErrNotFound = errors.New("no such container")
+
+// Find resolves a name, a full id, or an id prefix of at least 4 hex
+// characters to one container.
+func Find(ref string) (*State, error) {
+	all, err := List()
+	if err != nil {
+		return nil, err
+	}
+	for _, st := range all {
+		if st.Name == ref || st.ID == ref {
+			return st, nil
+		}
+	}
+	var hits []*State
+	if len(ref) >= 4 {
+		for _, st := range all {
+			if strings.HasPrefix(st.ID, ref) {
+				hits = append(hits, st)
+			}
+		}
+	}
+	switch len(hits) {
+	case 1:
+		return hits[0], nil
+	case 0:
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, ref)
+	}
+	return nil, fmt.Errorf("%q matches %d containers: give more of the id", ref, len(hits))
+}
+
+// Refresh re-reads state.json.
+func (st *State) Refresh() error {
+	b, err := os.ReadFile(filepath.Join(st.Dir(), "state.json"))
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, st)
+}
+
+// Alive reports whether the container's init is still the process
+// recorded (same pid and start time).
+func (st *State) Alive() bool { return st.Pid > 0 && processIs(st.Pid, st.StartTicks) }
+
+// SupervisorAlive reports whether the nsinspect process waiting for the
+// container still runs.
+func (st *State) SupervisorAlive() bool {
+	return st.Supervisor > 0 && processIs(st.Supervisor, st.SupervisorStartTicks)
+}
+
+// processIs reports whether pid runs and started at ticks; a zombie counts
+// as gone.
+func processIs(pid int, ticks uint64) bool {
+	t, state, err := startTicks(pid)
+	return err == nil && t == ticks && state != "Z" && state != "X"
+}
+
+// startTicks reads field 22 and the state of /proc/<pid>/stat.
+func startTicks(pid int) (uint64, string, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, "", err
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return 0, "", errors.New("bad stat")
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 20 {
+		return 0, "", errors.New("bad stat")
+	}
+	var t uint64
+	_, err = fmt.Sscan(f[19], &t)
+	return t, f[0], err
+}

@@ -1,0 +1,111 @@
+package launch
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+)
+
+// SuperviseArg is argv[1] of the background nsinspect that runs a detached
+// container (run -d): it stays in its own session, writes the container's
+// output to its log, waits for it and cleans up, like conmon for podman.
+const (
+	SuperviseArg = "supervise"
+	superviseEnv = "_NSINSPECT_SUPERVISE=1"
+)
+
+// IsSupervisor reports whether this process is a detached container's
+// supervisor.
+func IsSupervisor() bool {
+	return len(os.Args) > 1 && os.Args[1] == SuperviseArg && os.Getenv(strings.Split(superviseEnv, "=")[0]) == "1"
+}
+
+type detachResult struct {
+	ID    string `json:"id,omitempty"`
+	Code  int    `json:"code,omitempty"`
+	Error string `json:"error,omitempty"`
+}
+
+// StartDetached starts a supervisor for spec and returns the container's
+// state once its command runs (or an *ExitError if it could not start).
+func StartDetached(spec *Spec) (*State, error) {
+	specR, specW, err := os.Pipe()
+	if err != nil {
+		return nil, failure(err)
+	}
+	resR, resW, err := os.Pipe()
+	if err != nil {
+		return nil, failure(err)
+	}
+	cmd := exec.Command("/proc/self/exe", SuperviseArg)
+	cmd.Env = []string{superviseEnv}
+	if v := os.Getenv("NSINSPECT_TEST_PAUSE_AT"); v != "" {
+		cmd.Env = append(cmd.Env, "NSINSPECT_TEST_PAUSE_AT="+v)
+	}
+	cmd.ExtraFiles = []*os.File{specR, resW}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return nil, failure(err)
+	}
+	specR.Close()
+	resW.Close()
+	json.NewEncoder(specW).Encode(spec)
+	specW.Close()
+	var res detachResult
+	err = json.NewDecoder(bufio.NewReader(resR)).Decode(&res)
+	resR.Close()
+	go cmd.Wait() // reap it should it exit at once; otherwise it outlives us
+	if err != nil {
+		return nil, failure(fmt.Errorf("the supervisor of the detached container died: %w", err))
+	}
+	if res.Error != "" {
+		return nil, &ExitError{Code: res.Code, Err: errors.New(res.Error)}
+	}
+	return Find(res.ID)
+}
+
+// Supervise is the body of a detached container's supervisor. It never
+// returns.
+func Supervise() {
+	var spec Spec
+	in := os.NewFile(3, "spec")
+	out := os.NewFile(4, "result")
+	if err := json.NewDecoder(in).Decode(&spec); err != nil {
+		os.Exit(125)
+	}
+	in.Close()
+	fail := func(err error) {
+		code := 125
+		var ee *ExitError
+		if errors.As(err, &ee) {
+			code = ee.Code
+		}
+		json.NewEncoder(out).Encode(detachResult{Code: code, Error: err.Error()})
+		os.Exit(code)
+	}
+	c, err := Create(&spec)
+	if err != nil {
+		fail(err)
+	}
+	log, err := os.OpenFile(c.State.LogFile(), os.O_CREATE|os.O_WRONLY|os.O_APPEND|syscall.O_CLOEXEC, 0o600)
+	if err != nil {
+		c.abort()
+		fail(err)
+	}
+	if err := c.Start(Stdio{Out: log, Err: log}); err != nil {
+		fail(err)
+	}
+	json.NewEncoder(out).Encode(detachResult{ID: c.State.ID})
+	out.Close()
+	es := c.Wait()
+	if es.Message != "" {
+		fmt.Fprintln(log, "nsinspect: "+es.Message)
+	}
+	c.Finish(es)
+	os.Exit(0)
+}
