@@ -1,11 +1,11 @@
 package inspect
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 
 	"github.com/shirou/gopsutil/v4/common"
-	"github.com/shirou/gopsutil/v4/cpu"
 	"github.com/shirou/gopsutil/v4/mem"
 )
 
@@ -29,15 +29,30 @@ func (fsys FS) Host() (*Host, error) {
 	}
 	h.MemTotalBytes = vm.Total
 	h.Sources.add("memTotalBytes", fsys.proc("meminfo"), fmt.Sprintf("MemTotal: %d kB", vm.Total/1024))
-	n, err := cpu.CountsWithContext(ctx, true)
+	// Online CPUs as docker stats counts them: the cpuN lines of
+	// /proc/stat. (gopsutil parses /proc/cpuinfo, a kilobyte per CPU; this
+	// file is read anyway, for the boot time.)
+	b, err := readFile(fsys.proc("stat"))
 	if err != nil {
 		return h, fmt.Errorf("counting host cpus: %w", err)
 	}
-	h.CPUs = n
-	h.Sources.add("cpus", fsys.proc("cpuinfo"), fmt.Sprintf("%d processor entries", n))
+	h.CPUs = countStatCPUs(b)
+	h.Sources.add("cpus", fsys.proc("stat"), fmt.Sprintf("%d cpuN lines", h.CPUs))
 	if _, mode, err := fsys.cgroupMounts(); err == nil {
 		h.CgroupMode = mode
 		h.Sources.add("cgroupMode", fsys.self("mountinfo"), "cgroup mounts: "+string(mode))
 	}
 	return h, nil
+}
+
+// countStatCPUs counts the "cpu0", "cpu1", ... lines of /proc/stat: the
+// online CPUs.
+func countStatCPUs(b []byte) int {
+	n := 0
+	for line := range bytes.SplitSeq(b, []byte("\n")) {
+		if len(line) > 3 && bytes.HasPrefix(line, []byte("cpu")) && line[3] >= '0' && line[3] <= '9' {
+			n++
+		}
+	}
+	return n
 }

@@ -117,20 +117,14 @@ func (fsys FS) Inspect(pid int, opt Options) (*Process, error) {
 		p.Namespaces = []Namespace{}
 	}
 
-	// The cgroup files are the most numerous; reading them on another
-	// thread overlaps their syscalls with the rest.
-	type cgResult struct {
-		cg   *Cgroup
-		errs []error
-	}
-	cgDone := make(chan cgResult, 1)
-	if opt.Brief {
-		cgDone <- cgResult{}
-	} else {
-		go func() {
-			cg, errs := fsys.Cgroup(pid)
-			cgDone <- cgResult{cg, errs}
-		}()
+	var cg *Cgroup
+	if !opt.Brief {
+		var errs []error
+		cg, errs = fsys.Cgroup(pid)
+		p.Cgroup = cg
+		for _, e := range errs {
+			p.fail("cgroup", e)
+		}
 	}
 
 	p.Kernel, err = fsys.Kernel()
@@ -172,12 +166,6 @@ func (fsys FS) Inspect(pid int, opt Options) (*Process, error) {
 		p.fail("rootfs", err)
 	}
 
-	cgr := <-cgDone
-	cg := cgr.cg
-	p.Cgroup = cg
-	for _, e := range cgr.errs {
-		p.fail("cgroup", e)
-	}
 	if !opt.Brief {
 		p.Runtime = fsys.detectRuntime(pid, cg, mounts, mountsFile, ns, opt.HostRootDevice)
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -107,17 +106,20 @@ func ParseCPUs(s string, max int) (quota int64, period uint64, err error) {
 	return quota, period, nil
 }
 
-var cpusetRE = regexp.MustCompile(`^\d+(-\d+)?(,\d+(-\d+)?)*$`)
-
 // ParseCpuset checks a --cpuset-cpus list such as 0-1,3.
 func ParseCpuset(s string) (string, error) {
-	if !cpusetRE.MatchString(s) {
-		return "", fmt.Errorf("invalid --cpuset-cpus %q: want a CPU list such as 0-1,3", s)
-	}
+	bad := fmt.Errorf("invalid --cpuset-cpus %q: want a CPU list such as 0-1,3", s)
 	for part := range strings.SplitSeq(s, ",") {
-		if lo, hi, ok := strings.Cut(part, "-"); ok {
-			a, _ := strconv.Atoi(lo)
-			b, _ := strconv.Atoi(hi)
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err := strconv.ParseUint(lo, 10, 16)
+		if err != nil {
+			return "", bad
+		}
+		if isRange {
+			b, err := strconv.ParseUint(hi, 10, 16)
+			if err != nil {
+				return "", bad
+			}
 			if b < a {
 				return "", fmt.Errorf("invalid --cpuset-cpus %q: range %s runs backwards", s, part)
 			}
@@ -178,10 +180,21 @@ func ParseUser(s string) (uid, gid uint32, err error) {
 	return uid, gid, nil
 }
 
-var nameRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$`)
-
-// ValidName reports whether s can name a container (Docker's rule).
-func ValidName(s string) bool { return nameRE.MatchString(s) }
+// ValidName reports whether s can name a container (Docker's rule:
+// [a-zA-Z0-9][a-zA-Z0-9_.-]*), at most 128 characters.
+func ValidName(s string) bool {
+	if s == "" || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		alnum := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+		if !alnum && (i == 0 || (c != '_' && c != '.' && c != '-')) {
+			return false
+		}
+	}
+	return true
+}
 
 // Validate checks what flags cannot check one by one. It is called before
 // anything is created.

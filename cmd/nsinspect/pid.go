@@ -54,39 +54,28 @@ cannot be read) or with another process (--vs).`,
 				return err
 			}
 
-			// Host facts, the reference and the target are read at the same
-			// time: each is dozens of small /proc reads.
-			type hostResult struct {
-				h   *inspect.Host
-				err error
+			// Sequential on purpose: goroutines here would start threads,
+			// and on this kind of VM their page faults cost more than the
+			// overlap of a few dozen small reads gains.
+			if err := fsys.ReadReference(ref, brief); err != nil {
+				return lookupError(err)
 			}
-			hostDone := make(chan hostResult, 1)
-			go func() {
-				h, err := fsys.Host()
-				hostDone <- hostResult{h, err}
-			}()
-			refDone := make(chan error, 1)
-			go func() { refDone <- fsys.ReadReference(ref, brief) }()
-
-			var target *inspect.Process
+			target := ref.Process
 			var inspectErr error
 			if pid != ref.PID || brief {
 				// The reference's / tells a bind mount of the host's disk
 				// inside the target (-v /:/host) from an ordinary volume.
-				hostRoot, _ := fsys.RootDevice(ref.PID)
-				target, inspectErr = fsys.Inspect(pid, inspect.Options{HostRootDevice: hostRoot})
+				opt := inspect.Options{}
+				if ref.Process.Rootfs != nil {
+					opt.HostRootDevice = ref.Process.Rootfs.Device
+				}
+				target, inspectErr = fsys.Inspect(pid, opt)
+				if target == nil {
+					return lookupError(inspectErr)
+				}
 			}
-			if err := <-refDone; err != nil {
-				return lookupError(err)
-			}
-			if pid == ref.PID && !brief {
-				target = ref.Process
-			}
-			if target == nil {
-				return lookupError(inspectErr)
-			}
-			hr := <-hostDone
-			in := report.Compare(target, ref, hr.h, hr.err)
+			host, hostErr := fsys.Host()
+			in := report.Compare(target, ref, host, hostErr)
 			switch form {
 			case "json":
 				err = report.WriteJSON(s.out, in)
