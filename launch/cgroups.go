@@ -191,6 +191,13 @@ func (cs *cgroupSet) add(pid int) error {
 		if err := cs.v1.AddProc(uint64(pid)); err != nil {
 			return fmt.Errorf("adding pid %d to the v1 cgroups: %w", pid, err)
 		}
+	} else {
+		// Reattached from state (nsinspect exec): the paths are all we have.
+		for _, dir := range cs.paths.V1 {
+			if err := os.WriteFile(dir+"/cgroup.procs", []byte(strconv.Itoa(pid)), 0); err != nil {
+				return fmt.Errorf("adding pid %d to %s: %w", pid, dir, err)
+			}
+		}
 	}
 	if cs.paths.Unified != "" {
 		if err := os.WriteFile(cs.paths.Unified+"/cgroup.procs", []byte(strconv.Itoa(pid)), 0); err != nil {

@@ -106,32 +106,18 @@ func launcherGone() bool {
 
 func run(cfg *initConfig, sock *os.File) error {
 	spec := &cfg.Spec
-	// The cgroup namespace is made now, not at clone time: the launcher has
-	// just moved us into the container's cgroups, so their directories
-	// become the namespace's root and /proc/self/cgroup reads "/".
-	if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
-		return setupErr("creating the cgroup namespace: %w", err)
-	}
-	// SIGKILL if the launcher's thread dies. Set again here because the
-	// clone-time setting does not survive every exec path.
-	unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0)
-	if launcherGone() {
-		os.Exit(125)
-	}
-
-	if err := setupRootfs(cfg); err != nil {
-		return err
-	}
 	hostname := spec.Hostname
 	if hostname == "" {
 		hostname = spec.ID[:12]
 	}
-	if err := unix.Sethostname([]byte(hostname)); err != nil {
-		return setupErr("setting hostname: %w", err)
-	}
-	if spec.Network != "host" {
-		if err := loopbackUp(); err != nil {
-			return setupErr("bringing up lo: %w", err)
+	if !cfg.Exec {
+		if err := setupContainer(cfg, hostname); err != nil {
+			return err
+		}
+	} else {
+		unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0)
+		if launcherGone() {
+			os.Exit(125)
 		}
 	}
 
@@ -171,8 +157,10 @@ func run(cfg *initConfig, sock *os.File) error {
 		}
 		// /dev/console is the terminal, bound via the fd we opened and
 		// verified, never through a path the container could swap.
-		if err := bindConsole(slave); err != nil {
-			return setupErr("binding /dev/console: %w", err)
+		if !cfg.Exec {
+			if err := bindConsole(slave); err != nil {
+				return setupErr("binding /dev/console: %w", err)
+			}
 		}
 		if err := send(message{Type: msgPty}, int(master.Fd())); err != nil {
 			return setupErr("passing the terminal to the launcher: %w", err)
@@ -203,6 +191,36 @@ func run(cfg *initConfig, sock *os.File) error {
 	}
 	err = unix.Exec(path, spec.Args, env)
 	return execError(spec.Args[0], err)
+}
+
+// setupContainer makes the init's namespaces into a container: cgroup
+// namespace, root filesystem, hostname, loopback.
+func setupContainer(cfg *initConfig, hostname string) error {
+	spec := &cfg.Spec
+	// The cgroup namespace is made now, not at clone time: the launcher has
+	// just moved us into the container's cgroups, so their directories
+	// become the namespace's root and /proc/self/cgroup reads "/".
+	if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
+		return setupErr("creating the cgroup namespace: %w", err)
+	}
+	// SIGKILL if the launcher's thread dies. Set again here because the
+	// clone-time setting does not survive every exec path.
+	unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0)
+	if launcherGone() {
+		os.Exit(125)
+	}
+	if err := setupRootfs(cfg); err != nil {
+		return err
+	}
+	if err := unix.Sethostname([]byte(hostname)); err != nil {
+		return setupErr("setting hostname: %w", err)
+	}
+	if spec.Network != "host" {
+		if err := loopbackUp(); err != nil {
+			return setupErr("bringing up lo: %w", err)
+		}
+	}
+	return nil
 }
 
 // containerEnv is Docker's default environment plus the user's -e values.

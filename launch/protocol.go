@@ -20,7 +20,11 @@ const (
 )
 
 type initConfig struct {
-	Spec     Spec   `json:"spec"`
+	Spec Spec `json:"spec"`
+	// Exec is set for nsinspect exec: the process already sits in the
+	// container's namespaces and cgroups; only the last steps (working
+	// directory, terminal, privileges, exec) are left.
+	Exec     bool   `json:"exec,omitempty"`
 	MountDir string `json:"mountDir"` // an empty host directory for the staging tmpfs
 	Cgroup   string `json:"cgroup"`   // v1, hybrid or v2: which cgroupfs to mount inside
 	PauseAt  string `json:"pauseAt,omitempty"`

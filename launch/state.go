@@ -137,9 +137,13 @@ func newState(spec *Spec) (*State, error) {
 	return st, nil
 }
 
-// List reads every container's state, oldest first. Directories without a
-// readable state.json (a launcher killed while creating one) are skipped;
-// gc removes them.
+// StatusDead is a container recorded as running whose init is gone: its
+// launcher was killed. nsinspect gc removes what is left.
+const StatusDead = "dead"
+
+// List reads every container's state, oldest first, marking as dead the
+// ones whose init is gone. Directories without a readable state.json (a
+// launcher killed while creating one) are skipped; gc removes them.
 func List() ([]*State, error) {
 	entries, err := os.ReadDir(StateRoot)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -159,6 +163,9 @@ func List() ([]*State, error) {
 		}
 		var st State
 		if json.Unmarshal(b, &st) == nil && st.ID == e.Name() {
+			if st.Status == StatusRunning && !st.Alive() && !st.SupervisorAlive() {
+				st.Status = StatusDead
+			}
 			out = append(out, &st)
 		}
 	}

@@ -244,17 +244,7 @@ func runContainer(s streams, spec *launch.Spec) error {
 		go io.Copy(pty, os.Stdin)
 		go io.Copy(os.Stdout, pty)
 	}
-	go func() {
-		for sig := range sigs {
-			if sig == syscall.SIGWINCH {
-				if pty := c.Pty(); pty != nil {
-					launch.CopySize(os.Stdin, pty)
-				}
-				continue
-			}
-			c.Signal(sig.(syscall.Signal))
-		}
-	}()
+	go forward(sigs, c)
 	es := c.Wait()
 	if pty := c.Pty(); pty != nil {
 		drain(os.Stdout, pty)
