@@ -1,0 +1,208 @@
+package launch_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+)
+
+// bin is the nsinspect binary under test, built once by TestMain (static,
+// as the README installs it) when the tests run as root.
+var bin string
+
+func TestMain(m *testing.M) {
+	code := func() int {
+		if os.Geteuid() == 0 {
+			dir, err := os.MkdirTemp("", "nsinspect-launch-test-")
+			if err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				return 1
+			}
+			defer os.RemoveAll(dir)
+			os.Chmod(dir, 0o755)
+			bin = filepath.Join(dir, "nsinspect")
+			build := exec.Command("go", "build", "-o", bin, "../cmd/nsinspect")
+			build.Env = append(os.Environ(), "CGO_ENABLED=0")
+			if out, err := build.CombinedOutput(); err != nil {
+				fmt.Fprintf(os.Stderr, "building nsinspect: %v\n%s", err, out)
+				return 1
+			}
+		}
+		return m.Run()
+	}()
+	os.Exit(code)
+}
+
+// requireRoot skips a test that needs root, saying why.
+func requireRoot(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("container test skipped: it creates namespaces, cgroups and mounts, which needs root; run `go test ./...` as root")
+	}
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// nsi runs the nsinspect binary with args and a 60 s limit.
+func nsi(t *testing.T, args ...string) result {
+	t.Helper()
+	return nsiWith(t, nil, nil, args...)
+}
+
+func nsiWith(t *testing.T, stdin []byte, env []string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	r := result{stdout: out.String(), stderr: errb.String()}
+	if ee, ok := err.(*exec.ExitError); ok {
+		r.code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("running nsinspect %v: %v", args, err)
+	}
+	return r
+}
+
+// snapshot is what a container could leave behind on the host: cgroup
+// directories, mounts, state directories, nsinspect processes, zombies.
+type snapshot map[string][]string
+
+func snap() snapshot {
+	s := snapshot{}
+	for _, root := range []string{"/sys/fs/cgroup"} {
+		filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+			if err != nil || !d.IsDir() {
+				return nil
+			}
+			if strings.Count(strings.TrimPrefix(p, root), "/") > 4 {
+				return filepath.SkipDir
+			}
+			if strings.Contains(filepath.Base(p), "nsinspect") || strings.Contains(p, "/nsinspect/") {
+				s["cgroup"] = append(s["cgroup"], p)
+			}
+			return nil
+		})
+	}
+	if b, err := os.ReadFile("/proc/self/mountinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.Contains(line, "nsinspect") || strings.Contains(line, "overlay") {
+				s["mount"] = append(s["mount"], line)
+			}
+		}
+	}
+	if ents, err := os.ReadDir("/run/nsinspect"); err == nil {
+		for _, e := range ents {
+			if e.IsDir() {
+				s["state"] = append(s["state"], e.Name())
+			}
+		}
+	}
+	procs, _ := os.ReadDir("/proc")
+	self := fmt.Sprint(os.Getpid())
+	for _, p := range procs {
+		if p.Name()[0] < '0' || p.Name()[0] > '9' || p.Name() == self {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + p.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		cmdline, _ := os.ReadFile("/proc/" + p.Name() + "/cmdline")
+		fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+		if strings.Contains(string(cmdline), bin) && bin != "" {
+			s["process"] = append(s["process"], p.Name()+" "+strings.ReplaceAll(string(cmdline), "\x00", " "))
+		}
+		if len(fields) > 1 && fields[0] == "Z" && fields[1] == self {
+			s["zombie"] = append(s["zombie"], p.Name())
+		}
+	}
+	for k := range s {
+		sort.Strings(s[k])
+	}
+	return s
+}
+
+// diff lists what after has that before had not.
+func (before snapshot) diff(after snapshot) []string {
+	var out []string
+	for k, vs := range after {
+		for _, v := range vs {
+			if !slices.Contains(before[k], v) {
+				out = append(out, k+": "+v)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// leakCheck snapshots the host now and, when the test ends, fails it if
+// anything new is left (after giving asynchronous cleanup 3 s).
+func leakCheck(t *testing.T) {
+	t.Helper()
+	before := snap()
+	t.Cleanup(func() {
+		var left []string
+		for i := 0; i < 60; i++ {
+			if left = before.diff(snap()); len(left) == 0 {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Errorf("left behind on the host:\n  %s", strings.Join(left, "\n  "))
+	})
+}
+
+// busybox builds a root filesystem of busybox-static with its applets.
+func busybox(t *testing.T) string {
+	t.Helper()
+	src, err := exec.LookPath("busybox")
+	if err != nil {
+		t.Skip("busybox-static not installed (apt-get install busybox-static; .ci/run does)")
+	}
+	root := t.TempDir()
+	if err := os.MkdirAll(root+"/bin", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(root+"/bin/busybox", b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(root+"/bin/busybox", "--install", "-s", root+"/bin").CombinedOutput(); err != nil {
+		t.Fatalf("busybox --install: %v %s", err, out)
+	}
+	// --install -s links to the absolute path of this copy on the host;
+	// make them point at /bin/busybox as seen inside.
+	ents, _ := os.ReadDir(root + "/bin")
+	for _, e := range ents {
+		if e.Name() != "busybox" {
+			os.Remove(root + "/bin/" + e.Name())
+			os.Symlink("busybox", root+"/bin/"+e.Name())
+		}
+	}
+	for _, d := range []string{"etc", "tmp", "proc", "sys", "dev", "root"} {
+		os.MkdirAll(filepath.Join(root, d), 0o755)
+	}
+	return root
+}

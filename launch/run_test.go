@@ -1,0 +1,116 @@
+package launch_test
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+)
+
+// The issue's acceptance line: the limit is visible inside, the command is
+// PID 1, the hostname is the container's, and ps shows only its processes.
+func TestRunSeedExperiment(t *testing.T) {
+	requireRoot(t)
+	leakCheck(t)
+	r := nsi(t, "run", "--memory", "512m", "--", "sh", "-c", "cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max; echo $$; hostname; ps -e -o pid=,comm=")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	host, _ := os.Hostname()
+	if len(lines) < 4 || lines[0] != "536870912" || lines[1] != "1" || lines[2] == host || lines[2] == "" {
+		t.Fatalf("output %q: want 536870912, 1, a hostname other than %q", r.stdout, host)
+	}
+	var pids []string
+	for _, l := range lines[3:] {
+		pids = append(pids, strings.Fields(l)[0]+" "+strings.Fields(l)[1])
+	}
+	if len(pids) != 2 || pids[0] != "1 sh" || !strings.HasSuffix(pids[1], " ps") {
+		t.Errorf("ps -e inside shows %v, want only sh as 1 and ps", pids)
+	}
+}
+
+// Docker's exit-code contract (checklist 26).
+func TestRunExitCodes(t *testing.T) {
+	requireRoot(t)
+	leakCheck(t)
+	for _, tc := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"false"}, 1, ""},
+		{[]string{"sh", "-c", "exit 42"}, 42, ""},
+		{[]string{"sh", "-c", "kill -9 $$; exit 3"}, 3, ""}, // PID 1 cannot SIGKILL itself from inside
+		{[]string{"--init", "sh", "-c", "kill -9 $$"}, 137, ""},
+		{[]string{"/nope"}, 127, "/nope: no such file or directory"},
+		{[]string{"nosuchcommand"}, 127, "executable file not found"},
+		{[]string{"/etc"}, 126, "permission denied"},
+		{[]string{"/dev/null"}, 126, "/dev/null"},
+	} {
+		args := tc.args
+		var flags []string
+		if args[0] == "--init" {
+			flags, args = []string{"--init"}, args[1:]
+		}
+		r := nsi(t, append(append(append([]string{"run"}, flags...), "--"), args...)...)
+		if r.code != tc.code || !strings.Contains(r.stderr, tc.msg) {
+			t.Errorf("run %v: exit %d, stderr %q; want %d and %q", tc.args, r.code, r.stderr, tc.code, tc.msg)
+		}
+	}
+}
+
+// Bad flag values are refused with one line and 125, before anything is
+// created.
+func TestRunRejectsBadFlags(t *testing.T) {
+	requireRoot(t)
+	leakCheck(t)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--memory", "12q"}, `invalid size "12q"`},
+		{[]string{"--cpus", "-1"}, `invalid --cpus "-1"`},
+		{[]string{"--cpus", "abc"}, `invalid --cpus "abc"`},
+		{[]string{"--cap-add", "NOPE"}, `invalid --cap-add "NOPE"`},
+		{[]string{"--pids-limit", "-5"}, "invalid --pids-limit"},
+		{[]string{"--network", "bridge"}, `invalid --network "bridge"`},
+		{[]string{"-v", "relative:/x"}, "must be absolute"},
+		{[]string{"-v", "/nonexistent-dir:/x"}, "does not exist"},
+		{[]string{"-u", "nobody"}, "numeric uid"},
+		{[]string{"--name", "-bad"}, "invalid --name"},
+		{[]string{"--rootfs", "/nonexistent"}, "not a directory"},
+		{[]string{"--memory-swap", "1m", "--memory", "64m"}, "--memory-swap must be at least --memory"},
+		{[]string{"--bogus-flag"}, "unknown flag"},
+	} {
+		r := nsi(t, append(append([]string{"run"}, tc.args...), "--", "true")...)
+		if r.code != 125 || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("run %v: exit %d, stderr %q; want 125 and one line with %q", tc.args, r.code, r.stderr, tc.want)
+		}
+	}
+}
+
+// Limits land in the cgroup files, and the payload is in every hierarchy
+// (checklist 18).
+func TestRunLimitsMapping(t *testing.T) {
+	requireRoot(t)
+	leakCheck(t)
+	r := nsi(t, "run", "--memory", "512m", "--cpus", "1", "--pids-limit", "100", "--", "cat", "/proc/self/cgroup",
+		"/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/cpu/cpu.cfs_quota_us", "/sys/fs/cgroup/cpu/cpu.cfs_period_us", "/sys/fs/cgroup/pids/pids.max")
+	if r.code != 0 {
+		t.Skipf("not a cgroup v1/hybrid host, or failed: %d %s", r.code, r.stderr)
+	}
+	out := r.stdout
+	for _, want := range []string{"\n536870912\n100000\n100000\n100\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("limits inside: %q, want %q", out, want)
+		}
+	}
+	// Inside its cgroup namespace every hierarchy, the unified one too,
+	// shows the container's cgroup as /.
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, ":") && strings.HasPrefix(line, fmt.Sprint(line[0:1])) && strings.Count(line, ":") >= 2 && !strings.HasSuffix(line, ":/") {
+			t.Errorf("cgroup line %q: want the container's own cgroup as /", line)
+		}
+	}
+}
