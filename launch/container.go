@@ -64,8 +64,8 @@ func pauseAt(step string) string {
 	return v
 }
 
-// Create reserves a name and id, writes the state directory and makes the
-// cgroups with their limits. Nothing runs yet. On failure nothing is left.
+// Create reserves a name and id and writes the state directory. Nothing
+// runs yet; the cgroups are made by Start, while the init starts up.
 func Create(spec *Spec) (*Container, error) {
 	GC() // what a killed launcher left behind goes first
 	if err := spec.ResolveCapabilities(); err != nil {
@@ -75,21 +75,13 @@ func Create(spec *Spec) (*Container, error) {
 	if err != nil {
 		return nil, failure(err)
 	}
-	cg, err := createCgroups(st.ID, spec.Resources, spec.Privileged)
-	if err != nil {
-		os.RemoveAll(st.Dir())
-		return nil, failure(err)
-	}
-	st.Cgroups = cg.paths
 	st.Supervisor = os.Getpid()
 	st.SupervisorStartTicks, _, _ = startTicks(st.Supervisor)
 	if err := st.Save(); err != nil {
-		cg.destroy()
 		os.RemoveAll(st.Dir())
 		return nil, failure(err)
 	}
-	pauseAt("after-cgroup")
-	return &Container{State: st, cg: cg}, nil
+	return &Container{State: st}, nil
 }
 
 // cloneFlags are the namespaces of a new container: all but user, with the
@@ -215,18 +207,28 @@ func (c *Container) Start(stdio Stdio) (err error) {
 		c.done <- ps
 		// The goroutine ends with the thread still locked: Go retires it.
 	}()
+	// The cgroups are made while the init starts up; it waits for its
+	// config, and for "go", before doing anything.
+	cg, cgErr := createCgroups(c.State.ID, spec.Resources, spec.Privileged)
+	if cgErr == nil {
+		c.cg = cg
+		c.State.Cgroups = cg.paths
+		cgErr = c.State.Save()
+	}
 	err = <-started
 	child.Close()
 	liveR.Close()
 	if err != nil {
 		return fmt.Errorf("starting the container's init: %w", err)
 	}
-
-	// Into every cgroup before the init may go on: no user code ever runs
-	// outside the limits, not even the first fork of a fork bomb.
-	if err := c.cg.add(c.proc.Pid); err != nil {
-		return err
+	if cgErr != nil {
+		return cgErr
 	}
+	pauseAt("after-cgroup")
+
+	// The config first: the init builds the root filesystem (no user code
+	// runs) while it is moved into every cgroup. Only then "go": no user
+	// code ever runs outside the limits, not even a fork bomb's first fork.
 	cfg := initConfig{Spec: *spec, MountDir: c.State.mountDir(), Cgroup: c.State.Cgroups.Mode, PauseAt: os.Getenv("NSINSPECT_TEST_PAUSE_AT")}
 	b, err := json.Marshal(cfg)
 	if err != nil {
@@ -234,6 +236,12 @@ func (c *Container) Start(stdio Stdio) (err error) {
 	}
 	if err := unix.Sendmsg(int(parent.Fd()), b, nil, nil, 0); err != nil {
 		return fmt.Errorf("sending the config to the container's init: %w", err)
+	}
+	if err := c.cg.add(c.proc.Pid); err != nil {
+		return err
+	}
+	if err := sendMessage(parent, message{Type: msgGo}); err != nil {
+		return fmt.Errorf("releasing the container's init: %w", err)
 	}
 	if err := c.readInit(parent); err != nil {
 		return err
@@ -243,6 +251,11 @@ func (c *Container) Start(stdio Stdio) (err error) {
 	c.State.Status = StatusRunning
 	c.State.Started = time.Now().UTC()
 	return c.State.Save()
+}
+
+func sendMessage(sock *os.File, m message) error {
+	b, _ := json.Marshal(m)
+	return unix.Sendmsg(int(sock.Fd()), b, nil, nil, 0)
 }
 
 // readInit reads the init's messages until the socket closes, which
@@ -343,7 +356,10 @@ func (c *Container) Finish(es ExitStatus) error {
 	if c.stdin != nil {
 		c.stdin.Close()
 	}
-	err := c.cg.destroy()
+	var err error
+	if c.cg != nil {
+		err = c.cg.destroy()
+	}
 	if c.State.Spec.Remove {
 		if rerr := os.RemoveAll(c.State.Dir()); rerr != nil {
 			err = errors.Join(err, rerr)
@@ -367,7 +383,12 @@ func (c *Container) abort() {
 		c.proc.Kill()
 		<-c.done
 	}
-	c.cg.destroy()
+	if c.cg != nil {
+		c.cg.destroy()
+	} else {
+		// Killed before the cgroups were recorded: find them by id.
+		GC()
+	}
 	os.RemoveAll(c.State.Dir())
 }
 

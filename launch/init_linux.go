@@ -197,20 +197,34 @@ func run(cfg *initConfig, sock *os.File) error {
 // namespace, root filesystem, hostname, loopback.
 func setupContainer(cfg *initConfig, hostname string) error {
 	spec := &cfg.Spec
-	// The cgroup namespace is made now, not at clone time: the launcher has
-	// just moved us into the container's cgroups, so their directories
-	// become the namespace's root and /proc/self/cgroup reads "/".
-	if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
-		return setupErr("creating the cgroup namespace: %w", err)
-	}
 	// SIGKILL if the launcher's thread dies. Set again here because the
 	// clone-time setting does not survive every exec path.
 	unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0)
 	if launcherGone() {
 		os.Exit(125)
 	}
-	if err := setupRootfs(cfg); err != nil {
+	cgroupMounts, err := setupRootfs(cfg)
+	if err != nil {
 		return err
+	}
+	// Wait until the launcher has moved us into the container's cgroups.
+	if err := awaitGo(); err != nil {
+		return err
+	}
+	// The cgroup namespace is made now, not at clone time: we are in the
+	// container's cgroups, so their directories become the namespace's
+	// root, /proc/self/cgroup reads "/", and the cgroupfs mounted below
+	// shows the container's own limits.
+	if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
+		return setupErr("creating the cgroup namespace: %w", err)
+	}
+	if err := setupCgroupfs(cfg.Cgroup, cgroupMounts, spec.Privileged); err != nil {
+		return err
+	}
+	if spec.ReadOnly {
+		if err := mount("", "/", "", unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY, ""); err != nil {
+			return setupErr("making / read-only: %w", err)
+		}
 	}
 	if err := unix.Sethostname([]byte(hostname)); err != nil {
 		return setupErr("setting hostname: %w", err)
@@ -219,6 +233,20 @@ func setupContainer(cfg *initConfig, hostname string) error {
 		if err := loopbackUp(); err != nil {
 			return setupErr("bringing up lo: %w", err)
 		}
+	}
+	return nil
+}
+
+// awaitGo blocks until the launcher says the init is in its cgroups.
+func awaitGo() error {
+	buf := make([]byte, 4096)
+	n, _, _, _, err := unix.Recvmsg(fdSock, buf, nil, 0)
+	if err != nil || n == 0 {
+		os.Exit(125) // the launcher is gone
+	}
+	var m message
+	if err := json.Unmarshal(buf[:n], &m); err != nil || m.Type != msgGo {
+		return setupErr("unexpected message from the launcher")
 	}
 	return nil
 }

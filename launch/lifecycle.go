@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -112,36 +113,41 @@ func GC() ([]string, error) {
 			if info, ierr := e.Info(); ierr == nil && time.Since(info.ModTime()) > 10*time.Second {
 				os.RemoveAll(dir)
 				removed = append(removed, e.Name())
+			} else {
+				known[e.Name()] = true
 			}
-			known[e.Name()] = true
 			continue
 		}
-		known[st.ID] = true
 		if st.SupervisorAlive() {
+			known[st.ID] = true
 			continue
 		}
 		if st.Status == StatusExited && !st.Spec.Remove && len(st.Cgroups.V1) == 0 && st.Cgroups.Unified == "" {
+			known[st.ID] = true
 			continue // an exited container kept for logs and rm
 		}
-		cgErr := loadCgroups(st.Cgroups).destroy()
-		if cgErr != nil {
+		if cgErr := loadCgroups(st.Cgroups).destroy(); cgErr != nil {
 			errs = append(errs, cgErr)
 		}
 		if st.Status != StatusExited || st.Spec.Remove {
 			os.RemoveAll(dir)
 		} else {
+			known[st.ID] = true
 			st.Cgroups = Paths{Mode: st.Cgroups.Mode}
 			st.Save()
 		}
 		removed = append(removed, st.ID)
 	}
-	// cgroups with no state: created, then the launcher died before saving.
+	// cgroups with no state (the launcher died before recording them, or
+	// the state was just removed above): find them by their directory name.
 	for _, dir := range orphanCgroups(known) {
 		cs := loadCgroups(Paths{Unified: dir})
 		if err := cs.destroy(); err != nil {
 			errs = append(errs, err)
 		}
-		removed = append(removed, filepath.Base(dir))
+		if !slices.Contains(removed, filepath.Base(dir)) {
+			removed = append(removed, filepath.Base(dir))
+		}
 	}
 	return removed, errors.Join(errs...)
 }

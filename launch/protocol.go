@@ -30,8 +30,9 @@ type initConfig struct {
 	PauseAt  string `json:"pauseAt,omitempty"`
 }
 
-// message types from init to launcher.
+// message types between launcher and init.
 const (
+	msgGo      = "go"      // launcher → init: you are in your cgroups, carry on
 	msgError   = "error"   // setup or exec failed: Code is the exit code (125, 126, 127)
 	msgPty     = "pty"     // carries the pty master fd (SCM_RIGHTS)
 	msgStarted = "started" // --init: the command runs as Pid inside the container

@@ -90,11 +90,13 @@ func mount(source, target, fstype string, flags uintptr, data string) error {
 // setupRootfs builds the container's root and pivots into it. Every mount
 // is made inside the container's own mount namespace, after / was made a
 // slave, so nothing propagates to the host and everything vanishes with
-// the namespace, even if the launcher is killed.
-func setupRootfs(cfg *initConfig) error {
+// the namespace, even if the launcher is killed. The cgroup filesystems
+// come later, once the cgroup namespace exists; setupRootfs returns the
+// host's v1 hierarchies for them, read while the host's tree is visible.
+func setupRootfs(cfg *initConfig) ([]v1Mount, error) {
 	spec := &cfg.Spec
 	if err := mount("", "/", "", unix.MS_SLAVE|unix.MS_REC, ""); err != nil {
-		return setupErr("making / a slave mount: %w", err)
+		return nil, setupErr("making / a slave mount: %w", err)
 	}
 	cgroupMounts := hostCgroupMounts()
 
@@ -106,12 +108,12 @@ func setupRootfs(cfg *initConfig) error {
 	}
 	stage := cfg.MountDir
 	if err := mount("tmpfs", stage, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=0700,size="+size); err != nil {
-		return setupErr("mounting the writable layer: %w", err)
+		return nil, setupErr("mounting the writable layer: %w", err)
 	}
 	upper, work, merged := stage+"/upper", stage+"/work", stage+"/merged"
 	for _, d := range []string{upper, work, merged} {
 		if err := os.Mkdir(d, 0o755); err != nil {
-			return setupErr("%w", err)
+			return nil, setupErr("%w", err)
 		}
 	}
 	lower := "/"
@@ -119,11 +121,11 @@ func setupRootfs(cfg *initConfig) error {
 		lower = spec.Rootfs
 	}
 	if strings.ContainsAny(lower, ",:") {
-		return setupErr("--rootfs %s: the path may not contain ',' or ':' (overlayfs option syntax)", lower)
+		return nil, setupErr("--rootfs %s: the path may not contain ',' or ':' (overlayfs option syntax)", lower)
 	}
 	opts := fmt.Sprintf("lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work)
 	if err := mount("overlay", merged, "overlay", 0, opts); err != nil {
-		return setupErr("mounting the overlay root (lower %s): %w", lower, err)
+		return nil, setupErr("mounting the overlay root (lower %s): %w", lower, err)
 	}
 	pause(cfg, "after-mount")
 
@@ -135,12 +137,12 @@ func setupRootfs(cfg *initConfig) error {
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			if err := os.Mkdir(p, 0o755); err != nil {
-				return setupErr("%w", err)
+				return nil, setupErr("%w", err)
 			}
 		case err != nil:
-			return setupErr("%w", err)
+			return nil, setupErr("%w", err)
 		case !st.IsDir():
-			return setupErr("rootfs: /%s must be a directory, not %s (refusing to mount through it)", d, describe(st))
+			return nil, setupErr("rootfs: /%s must be a directory, not %s (refusing to mount through it)", d, describe(st))
 		}
 	}
 
@@ -154,7 +156,7 @@ func setupRootfs(cfg *initConfig) error {
 	for _, v := range spec.Volumes {
 		fd, err := unix.Open(v.Source, unix.O_PATH|unix.O_CLOEXEC, 0)
 		if err != nil {
-			return setupErr("--volume %s: %w", v.Source, &os.PathError{Op: "open", Path: v.Source, Err: err})
+			return nil, setupErr("--volume %s: %w", v.Source, &os.PathError{Op: "open", Path: v.Source, Err: err})
 		}
 		sources = append(sources, source{fd, v})
 	}
@@ -167,24 +169,24 @@ func setupRootfs(cfg *initConfig) error {
 	// pivot_root(".", ".") stacks the old root on top of the new one; a
 	// lazy unmount then removes it, and with it every path to the host.
 	if err := unix.Chdir(merged); err != nil {
-		return setupErr("%w", err)
+		return nil, setupErr("%w", err)
 	}
 	if err := unix.PivotRoot(".", "."); err != nil {
-		return setupErr("pivot_root into %s: %w", merged, err)
+		return nil, setupErr("pivot_root into %s: %w", merged, err)
 	}
 	if err := unix.Unmount(".", unix.MNT_DETACH); err != nil {
-		return setupErr("detaching the old root: %w", err)
+		return nil, setupErr("detaching the old root: %w", err)
 	}
 	if err := unix.Chdir("/"); err != nil {
-		return setupErr("%w", err)
+		return nil, setupErr("%w", err)
 	}
 	pause(cfg, "after-pivot")
 
 	if err := mount("proc", "/proc", "proc", unix.MS_NOSUID|unix.MS_NOEXEC|unix.MS_NODEV, ""); err != nil {
-		return setupErr("%w", err)
+		return nil, setupErr("%w", err)
 	}
 	if err := setupDev(spec, hostDev); err != nil {
-		return err
+		return nil, err
 	}
 	if hostDev >= 0 {
 		unix.Close(hostDev)
@@ -197,39 +199,31 @@ func setupRootfs(cfg *initConfig) error {
 		// Without a network namespace of its own the kernel may refuse a
 		// new sysfs: show the host's, read-only.
 		if hostSys < 0 || mountFd(hostSys, "/sys", unix.MS_BIND|unix.MS_REC) != nil {
-			return setupErr("mounting /sys: %w", err)
+			return nil, setupErr("mounting /sys: %w", err)
 		}
 		remountRO("/sys", sysFlags&unix.MS_RDONLY != 0)
 	}
 	if hostSys >= 0 {
 		unix.Close(hostSys)
 	}
-	if err := setupCgroupfs(cfg.Cgroup, cgroupMounts, spec.Privileged); err != nil {
-		return err
-	}
 
 	for _, s := range sources {
 		if err := mountVolume(s.fd, s.vol); err != nil {
-			return err
+			return nil, err
 		}
 		unix.Close(s.fd)
 	}
 	if spec.Rootfs == "" {
 		if err := maskHostSecrets(spec.Volumes); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if !spec.Privileged {
 		if err := maskPaths(); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	if spec.ReadOnly {
-		if err := mount("", "/", "", unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY, ""); err != nil {
-			return setupErr("making / read-only: %w", err)
-		}
-	}
-	return nil
+	return cgroupMounts, nil
 }
 
 func describe(st fs.FileInfo) string {
