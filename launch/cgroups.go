@@ -290,11 +290,6 @@ func (cs *cgroupSet) killAll() {
 // retrying while the kernel still tears the last tasks down.
 func (cs *cgroupSet) destroy() error {
 	cs.killAll()
-	deadline := time.Now().Add(3 * time.Second)
-	for len(cs.procs()) > 0 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-		cs.killAll()
-	}
 	var dirs []string
 	for _, d := range cs.paths.V1 {
 		dirs = append(dirs, d)
@@ -304,7 +299,7 @@ func (cs *cgroupSet) destroy() error {
 	}
 	var errs []error
 	for _, d := range dirs {
-		if err := rmdirRetry(d); err != nil {
+		if err := cs.rmdirRetry(d); err != nil {
 			errs = append(errs, err)
 		}
 		// The shared parent goes when the last container leaves; a
@@ -314,15 +309,25 @@ func (cs *cgroupSet) destroy() error {
 	return errors.Join(errs...)
 }
 
-func rmdirRetry(dir string) error {
+// rmdirRetry removes a cgroup directory. The kernel refuses (EBUSY) while
+// tasks remain, including ones still exiting: kill whatever is listed and
+// retry with a growing pause, for up to about 2.5 s.
+func (cs *cgroupSet) rmdirRetry(dir string) error {
 	var err error
-	delay := 5 * time.Millisecond
-	for i := 0; i < 8; i++ {
+	delay := time.Millisecond
+	for i := 0; i < 12; i++ {
 		if err = os.Remove(dir); err == nil || errors.Is(err, fs.ErrNotExist) {
 			return nil
 		}
+		if b, rerr := os.ReadFile(dir + "/cgroup.procs"); rerr == nil {
+			for f := range strings.FieldsSeq(string(b)) {
+				if pid, perr := strconv.Atoi(f); perr == nil {
+					syscallKill(pid)
+				}
+			}
+		}
 		time.Sleep(delay)
-		delay *= 2
+		delay = min(2*delay, 500*time.Millisecond)
 	}
 	return fmt.Errorf("removing cgroup %s: %w", dir, err)
 }

@@ -213,11 +213,12 @@ func (c *Container) Start(stdio Stdio) (err error) {
 	}()
 	// The cgroups are made while the init starts up; it waits for its
 	// config, and for "go", before doing anything.
+	// They are recorded in state.json with the pid below; should the
+	// launcher die before that, gc finds them by the container's id.
 	cg, cgErr := createCgroups(c.State.ID, spec.Resources, spec.Privileged)
 	if cgErr == nil {
 		c.cg = cg
 		c.State.Cgroups = cg.paths
-		cgErr = c.State.Save()
 	}
 	err = <-started
 	child.Close()
