@@ -222,6 +222,15 @@ func runContainer(s streams, spec *launch.Spec) error {
 	if err != nil {
 		return launchErr(err)
 	}
+	if spec.Privileged {
+		// docker run --privileged fails outright when the daemon lacks a
+		// capability; nsinspect grants what it holds and says what not.
+		msg := fmt.Sprintf("nsinspect: --privileged: %d capabilities, the host's /dev, no masked or read-only paths, writable /sys and cgroupfs", len(c.State.Spec.Capabilities))
+		if m := c.State.Spec.MissingCaps; len(m) > 0 {
+			msg += "; not granted, because nsinspect itself lacks them: " + strings.Join(m, ", ")
+		}
+		fmt.Fprintln(s.err, msg)
+	}
 	// Signals meant for the container: forwarded to its PID 1 from the
 	// moment it exists, so none is lost while it starts.
 	sigs := make(chan os.Signal, 16)
