@@ -243,9 +243,17 @@ func (c *Container) Start(stdio Stdio) (err error) {
 		return fmt.Errorf("sending the config to the container's init: %w", err)
 	}
 	if err := c.cg.add(c.proc.Pid); err != nil {
+		// The init may have failed building the root filesystem and
+		// exited: its own report says why.
+		if ierr := c.readInit(parent); ierr != nil {
+			return ierr
+		}
 		return err
 	}
 	if err := sendMessage(parent, message{Type: msgGo}); err != nil {
+		if ierr := c.readInit(parent); ierr != nil {
+			return ierr
+		}
 		return fmt.Errorf("releasing the container's init: %w", err)
 	}
 	if err := c.readInit(parent); err != nil {

@@ -146,25 +146,30 @@ func setupRootfs(cfg *initConfig) ([]v1Mount, error) {
 		}
 	}
 
-	// Sources from the host are opened now, as fds, before the host's
-	// tree disappears; they are mounted after pivot_root by fd.
+	// Host paths the container gets (volumes, --privileged's /dev, a host
+	// /sys) are cloned now as detached mount trees (open_tree), while the
+	// host's tree is visible; they are attached after pivot_root
+	// (move_mount), at targets resolved inside the container's root.
 	type source struct {
 		fd  int
 		vol Volume
 	}
 	var sources []source
 	for _, v := range spec.Volumes {
-		fd, err := unix.Open(v.Source, unix.O_PATH|unix.O_CLOEXEC, 0)
+		fd, err := cloneTree(v.Source)
 		if err != nil {
-			return nil, setupErr("--volume %s: %w", v.Source, &os.PathError{Op: "open", Path: v.Source, Err: err})
+			return nil, setupErr("--volume %s: %w", v.Source, err)
 		}
 		sources = append(sources, source{fd, v})
 	}
 	hostDev := -1
 	if spec.Privileged {
-		hostDev, _ = unix.Open("/dev", unix.O_PATH|unix.O_CLOEXEC|unix.O_DIRECTORY, 0)
+		var err error
+		if hostDev, err = cloneTree("/dev"); err != nil {
+			return nil, setupErr("cloning the host's /dev: %w", err)
+		}
 	}
-	hostSys, _ := unix.Open("/sys", unix.O_PATH|unix.O_CLOEXEC|unix.O_DIRECTORY, 0)
+	hostSys, _ := cloneTree("/sys")
 
 	// pivot_root(".", ".") stacks the old root on top of the new one; a
 	// lazy unmount then removes it, and with it every path to the host.
@@ -198,7 +203,7 @@ func setupRootfs(cfg *initConfig) ([]v1Mount, error) {
 	if err := mount("sysfs", "/sys", "sysfs", sysFlags, ""); err != nil {
 		// Without a network namespace of its own the kernel may refuse a
 		// new sysfs: show the host's, read-only.
-		if hostSys < 0 || mountFd(hostSys, "/sys", unix.MS_BIND|unix.MS_REC) != nil {
+		if hostSys < 0 || attach(hostSys, "/sys") != nil {
 			return nil, setupErr("mounting /sys: %w", err)
 		}
 		remountRO("/sys", sysFlags&unix.MS_RDONLY != 0)
@@ -236,6 +241,24 @@ func describe(st fs.FileInfo) string {
 	return "a " + st.Mode().Type().String()
 }
 
+// cloneTree makes a detached copy of the mount tree at path (a recursive
+// bind mount not yet attached anywhere), to be attached later with attach.
+func cloneTree(path string) (int, error) {
+	fd, err := unix.OpenTree(unix.AT_FDCWD, path, unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_RECURSIVE)
+	if err != nil {
+		return -1, &os.PathError{Op: "open_tree", Path: path, Err: err}
+	}
+	return fd, nil
+}
+
+// attach mounts a tree made by cloneTree at target.
+func attach(fd int, target string) error {
+	if err := unix.MoveMount(fd, "", unix.AT_FDCWD, target, unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
+		return &os.PathError{Op: "move_mount", Path: target, Err: err}
+	}
+	return nil
+}
+
 // mountFd bind-mounts the file or directory behind fd onto target, through
 // /proc/self/fd: the source was resolved once, on the host, and cannot be
 // swapped for another path in between.
@@ -255,7 +278,7 @@ func remountRO(target string, ro bool) error {
 // With --privileged it is the host's /dev instead.
 func setupDev(spec *Spec, hostDev int) error {
 	if spec.Privileged && hostDev >= 0 {
-		if err := mountFd(hostDev, "/dev", unix.MS_BIND|unix.MS_REC); err != nil {
+		if err := attach(hostDev, "/dev"); err != nil {
 			return setupErr("binding the host's /dev: %w", err)
 		}
 	} else {
@@ -364,7 +387,7 @@ func mountVolume(fd int, v Volume) error {
 		}
 		f.Close()
 	}
-	if err := mountFd(fd, v.Target, unix.MS_BIND|unix.MS_REC); err != nil {
+	if err := attach(fd, v.Target); err != nil {
 		return setupErr("--volume %s: %w", v.Source, err)
 	}
 	if err := remountRO(v.Target, v.ReadOnly); err != nil {
