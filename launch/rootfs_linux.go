@@ -218,13 +218,18 @@ func setupRootfs(cfg *initConfig) ([]v1Mount, error) {
 		}
 		unix.Close(s.fd)
 	}
+	m, err := newMasker()
+	if err != nil {
+		return nil, setupErr("%w", err)
+	}
+	defer m.done()
 	if spec.Rootfs == "" {
-		if err := maskHostSecrets(spec.Volumes); err != nil {
+		if err := maskHostSecrets(m, spec.Volumes); err != nil {
 			return nil, err
 		}
 	}
 	if !spec.Privileged {
-		if err := maskPaths(); err != nil {
+		if err := maskPaths(m); err != nil {
 			return nil, err
 		}
 	}
@@ -411,9 +416,38 @@ func devNull() (int, error) {
 	return fd, nil
 }
 
-// mask hides path: an empty read-only tmpfs over a directory, /dev/null
-// over anything else. Missing paths are skipped.
-func mask(path string, null int, writableDir bool) error {
+// masker hides paths: /dev/null over files, and over directories a bind
+// of an empty directory — from one read-only tmpfs for those that stay
+// empty, from subdirectories of one writable tmpfs for those that get fresh
+// content (/run, /tmp, ...). Binding is cheaper than a new tmpfs per path;
+// the two helper mounts are detached again by done.
+type masker struct {
+	null   int
+	ro, rw string // helper mount points, made on first use
+	n      int
+}
+
+const maskHelpers = "/dev/.nsinspect-masks"
+
+func newMasker() (*masker, error) {
+	null, err := devNull()
+	if err != nil {
+		return nil, err
+	}
+	return &masker{null: null}, nil
+}
+
+func (m *masker) helper(name string, flags uintptr, data string) (string, error) {
+	dir := maskHelpers + "/" + name
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	return dir, mount("tmpfs", dir, "tmpfs", flags, data)
+}
+
+// mask hides path. Missing paths and symlinks are skipped (a symlink's
+// target is masked on its own, or lies outside what is hidden).
+func (m *masker) mask(path string, writable bool) error {
 	st, err := os.Lstat(path)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, unix.ENOTDIR) {
 		return nil
@@ -423,35 +457,56 @@ func mask(path string, null int, writableDir bool) error {
 	}
 	switch {
 	case st.Mode()&fs.ModeSymlink != 0:
-		return nil // its target is masked on its own, or is outside anything we hide
-	case st.IsDir():
-		flags := uintptr(unix.MS_NOSUID | unix.MS_NODEV)
-		data := "mode=755,size=64k"
-		if writableDir {
-			data = "mode=755"
-			if path == "/tmp" || path == "/var/tmp" {
-				data = "mode=1777"
+		return nil
+	case !st.IsDir():
+		return mountFd(m.null, path, unix.MS_BIND)
+	case !writable:
+		if m.ro == "" {
+			if m.ro, err = m.helper("ro", unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "mode=755,size=4k"); err != nil {
+				return err
 			}
-			if path == "/root" {
-				data = "mode=700"
-			}
-		} else {
-			flags |= unix.MS_RDONLY
 		}
-		return mount("tmpfs", path, "tmpfs", flags, data)
+		return mount(m.ro, path, "", unix.MS_BIND, "")
 	}
-	return mountFd(null, path, unix.MS_BIND)
+	if m.rw == "" {
+		if m.rw, err = m.helper("rw", unix.MS_NOSUID|unix.MS_NODEV, "mode=755"); err != nil {
+			return err
+		}
+	}
+	mode := os.FileMode(0o755)
+	switch path {
+	case "/tmp", "/var/tmp":
+		mode = 0o1777 | os.ModeSticky
+	case "/root":
+		mode = 0o700
+	}
+	m.n++
+	src := fmt.Sprintf("%s/%d", m.rw, m.n)
+	if err := os.Mkdir(src, mode.Perm()); err != nil {
+		return err
+	}
+	if mode&os.ModeSticky != 0 {
+		os.Chmod(src, mode)
+	}
+	return mount(src, path, "", unix.MS_BIND, "")
+}
+
+// done detaches the helper mounts (the binds keep their filesystems) and
+// removes their directory from /dev.
+func (m *masker) done() {
+	for _, d := range []string{m.ro, m.rw} {
+		if d != "" {
+			unix.Unmount(d, unix.MNT_DETACH)
+		}
+	}
+	os.RemoveAll(maskHelpers)
+	unix.Close(m.null)
 }
 
 // maskHostSecrets hides the host's credentials and control sockets from a
 // container whose lower layer is the host's own /. A --volume the user
 // asked for is left alone.
-func maskHostSecrets(vols []Volume) error {
-	null, err := devNull()
-	if err != nil {
-		return setupErr("%w", err)
-	}
-	defer unix.Close(null)
+func maskHostSecrets(m *masker, vols []Volume) error {
 	skip := func(p string) bool {
 		for _, v := range vols {
 			if v.Target == p || strings.HasPrefix(v.Target, p+"/") {
@@ -462,17 +517,17 @@ func maskHostSecrets(vols []Volume) error {
 	}
 	for _, g := range hostSecretGlobs {
 		matches, _ := filepath.Glob(g)
-		for _, m := range matches {
-			if !skip(m) {
-				if err := mask(m, null, false); err != nil {
-					return setupErr("masking %s: %w", m, err)
+		for _, p := range matches {
+			if !skip(p) {
+				if err := m.mask(p, false); err != nil {
+					return setupErr("masking %s: %w", p, err)
 				}
 			}
 		}
 	}
 	for _, f := range hostSecretFiles {
 		if !skip(f) {
-			if err := mask(f, null, false); err != nil {
+			if err := m.mask(f, false); err != nil {
 				return setupErr("masking %s: %w", f, err)
 			}
 		}
@@ -482,7 +537,7 @@ func maskHostSecrets(vols []Volume) error {
 			// /run, /tmp, /root and /home stay writable, fresh and empty;
 			// the data directories of other runtimes are empty and read-only.
 			writable := d == "/run" || d == "/var/run" || d == "/tmp" || d == "/var/tmp" || d == "/root" || d == "/home"
-			if err := mask(d, null, writable); err != nil {
+			if err := m.mask(d, writable); err != nil {
 				return setupErr("masking %s: %w", d, err)
 			}
 		}
@@ -491,17 +546,12 @@ func maskHostSecrets(vols []Volume) error {
 }
 
 // maskPaths applies Docker's masked and read-only paths.
-func maskPaths() error {
-	null, err := devNull()
-	if err != nil {
-		return setupErr("%w", err)
-	}
-	defer unix.Close(null)
+func maskPaths(m *masker) error {
 	paths := append([]string{}, maskedPaths...)
 	throttle, _ := filepath.Glob("/sys/devices/system/cpu/cpu*/thermal_throttle")
 	paths = append(paths, throttle...)
 	for _, p := range paths {
-		if err := mask(p, null, false); err != nil {
+		if err := m.mask(p, false); err != nil {
 			return setupErr("masking %s: %w", p, err)
 		}
 	}
