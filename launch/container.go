@@ -182,16 +182,11 @@ func (c *Container) Start(stdio Stdio) (err error) {
 		},
 	}
 	if stdio.In != nil && !spec.TTY {
-		r, w, err := os.Pipe()
+		r, err := c.pipeStdin(cmd, stdio.In)
 		if err != nil {
 			return err
 		}
-		cmd.Stdin, c.stdin = r, w
 		defer r.Close()
-		go func() {
-			io.Copy(w, stdio.In)
-			w.Close()
-		}()
 	}
 
 	// The parent-death signal fires when the thread that forked the child
@@ -271,6 +266,23 @@ func sendMessage(sock *os.File, m message) error {
 	return unix.Sendmsg(int(sock.Fd()), b, nil, nil, 0)
 }
 
+// pipeStdin gives the command a pipe fed from in (-i without -t): never the
+// caller's terminal itself, which a process in another process group could
+// not read from anyway. The read end is returned for the caller to close
+// once the child has it.
+func (c *Container) pipeStdin(cmd *exec.Cmd, in io.Reader) (*os.File, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stdin, c.stdin = r, w
+	go func() {
+		io.Copy(w, in)
+		w.Close()
+	}()
+	return r, nil
+}
+
 // readInit reads the init's messages until the socket closes, which
 // happens when exec succeeded.
 func (c *Container) readInit(sock *os.File) error {
@@ -334,16 +346,7 @@ type ExitStatus struct {
 // code, 128+N for a signal N, and 137 with a message when the memory
 // cgroup's OOM killer did it (read from the cgroup's counter, not guessed).
 func (c *Container) Wait() ExitStatus {
-	ps := <-c.done
-	var es ExitStatus
-	ws, _ := ps.Sys().(syscall.WaitStatus)
-	switch {
-	case ws.Signaled():
-		es.Signal = ws.Signal()
-		es.Code = 128 + int(es.Signal)
-	default:
-		es.Code = ws.ExitStatus()
-	}
+	es := exitStatus(<-c.done)
 	if es.Code == 137 {
 		if n, err := c.cg.oomKills(); err == nil && n > 0 {
 			es.OOMKilled = true
@@ -355,6 +358,16 @@ func (c *Container) Wait() ExitStatus {
 		}
 	}
 	return es
+}
+
+// exitStatus turns a wait status into Docker's exit code: the process's
+// own, or 128+N when signal N killed it.
+func exitStatus(ps *os.ProcessState) ExitStatus {
+	ws, _ := ps.Sys().(syscall.WaitStatus)
+	if ws.Signaled() {
+		return ExitStatus{Code: 128 + int(ws.Signal()), Signal: ws.Signal()}
+	}
+	return ExitStatus{Code: ws.ExitStatus()}
 }
 
 // Finish removes the cgroups (killing anything left in them) and, for

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"runtime"
@@ -99,16 +98,11 @@ func Exec(st *State, opt ExecOptions, stdio Stdio) (*Container, error) {
 		SysProcAttr: &syscall.SysProcAttr{Setpgid: !opt.TTY},
 	}
 	if stdio.In != nil && !opt.TTY {
-		r, w, err := os.Pipe()
+		r, err := c.pipeStdin(cmd, stdio.In)
 		if err != nil {
 			return nil, failure(err)
 		}
-		cmd.Stdin, c.stdin = r, w
 		defer r.Close()
-		go func() {
-			io.Copy(w, stdio.In)
-			w.Close()
-		}()
 	}
 
 	started := make(chan error, 1)
@@ -179,22 +173,11 @@ func Exec(st *State, opt ExecOptions, stdio Stdio) (*Container, error) {
 
 // WaitExec waits for an exec'd process and returns its status.
 func (c *Container) WaitExec() ExitStatus {
-	ps := <-c.done
-	var es ExitStatus
-	ws, _ := ps.Sys().(syscall.WaitStatus)
-	if ws.Signaled() {
-		es.Signal, es.Code = ws.Signal(), 128+int(ws.Signal())
-	} else {
-		es.Code = ws.ExitStatus()
-	}
-	if c.pty != nil {
-		c.pty.Close()
-	}
-	if c.live != nil {
-		c.live.Close()
-	}
-	if c.stdin != nil {
-		c.stdin.Close()
+	es := exitStatus(<-c.done)
+	for _, f := range []*os.File{c.pty, c.live, c.stdin} {
+		if f != nil {
+			f.Close()
+		}
 	}
 	return es
 }

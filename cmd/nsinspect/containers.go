@@ -280,14 +280,7 @@ cgroups, with its capabilities, no_new_privs and user.`,
 			if err != nil {
 				return launchErr(err)
 			}
-			if pty := c.Pty(); pty != nil {
-				if restore, err := launch.MakeRaw(os.Stdin); err == nil {
-					defer restore()
-				}
-				launch.CopySize(os.Stdin, pty)
-				go io.Copy(pty, os.Stdin)
-				go io.Copy(os.Stdout, pty)
-			}
+			defer attachTerminal(c)()
 			go forward(sigs, c)
 			es := c.WaitExec()
 			if es.Code != 0 {

@@ -244,15 +244,7 @@ func runContainer(s streams, spec *launch.Spec) error {
 	if err := c.Start(stdio); err != nil {
 		return launchErr(err)
 	}
-	if pty := c.Pty(); pty != nil {
-		restore, err := launch.MakeRaw(os.Stdin)
-		if err == nil {
-			defer restore()
-		}
-		launch.CopySize(os.Stdin, pty)
-		go io.Copy(pty, os.Stdin)
-		go io.Copy(os.Stdout, pty)
-	}
+	defer attachTerminal(c)()
 	go forward(sigs, c)
 	es := c.Wait()
 	if pty := c.Pty(); pty != nil {
@@ -268,6 +260,24 @@ func runContainer(s streams, spec *launch.Spec) error {
 		return exitError{code: es.Code}
 	}
 	return nil
+}
+
+// attachTerminal connects the host terminal to the container's (-t): raw
+// mode, both directions copied, the size passed on. It returns the function
+// that restores the host terminal.
+func attachTerminal(c *launch.Container) func() {
+	pty := c.Pty()
+	if pty == nil {
+		return func() {}
+	}
+	restore, err := launch.MakeRaw(os.Stdin)
+	if err != nil {
+		restore = func() {}
+	}
+	launch.CopySize(os.Stdin, pty)
+	go io.Copy(pty, os.Stdin)
+	go io.Copy(os.Stdout, pty)
+	return restore
 }
 
 // drain copies what the terminal still holds after the command exited.
