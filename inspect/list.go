@@ -1,0 +1,314 @@
+package inspect
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Proc is one process as a host-wide listing needs it: two small reads
+// per pid, /proc/<pid>/stat and /proc/<pid>/cgroup.
+type Proc struct {
+	PID        int
+	PPid       int
+	StartTicks uint64
+	Comm       string
+	State      string
+	Cgroup     []CgroupLine
+}
+
+// Scan reads every process of the proc root. A process that exits while
+// being read is skipped: the list is a snapshot of what could be read.
+// Kernel threads (children of kthreadd, pid 2) are left out.
+func (fsys FS) Scan() ([]Proc, error) {
+	d, err := os.Open(fsys.procRoot)
+	if err != nil {
+		return nil, fmt.Errorf("listing %s: %w", fsys.procRoot, err)
+	}
+	names, err := d.Readdirnames(-1)
+	d.Close()
+	if err != nil {
+		return nil, fmt.Errorf("listing %s: %w", fsys.procRoot, err)
+	}
+	var pids []int
+	for _, n := range names {
+		if pid, err := strconv.Atoi(n); err == nil && pid > 0 {
+			pids = append(pids, pid)
+		}
+	}
+	sort.Ints(pids)
+	out := make([]Proc, len(pids))
+	ok := make([]bool, len(pids))
+	// Two workers: the reads are system calls, and this machine class has
+	// two CPUs; more only adds scheduling.
+	var wg sync.WaitGroup
+	const workers = 2
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(pids); i += workers {
+				out[i], ok[i] = fsys.readProc(pids[i])
+			}
+		}(w)
+	}
+	wg.Wait()
+	procs := out[:0]
+	for i := range out {
+		if ok[i] && out[i].PID != 2 && out[i].PPid != 2 {
+			procs = append(procs, out[i])
+		}
+	}
+	return procs, nil
+}
+
+func (fsys FS) readProc(pid int) (Proc, bool) {
+	b, err := readFile(fsys.pid(pid, "stat"))
+	if err != nil {
+		return Proc{}, false
+	}
+	st, err := parseStat(b)
+	if err != nil {
+		return Proc{}, false
+	}
+	p := Proc{PID: pid, PPid: st.PPid, StartTicks: st.StartTicks, Comm: st.Comm, State: st.State}
+	if b, err := readFile(fsys.pid(pid, "cgroup")); err == nil {
+		p.Cgroup, _ = parseCgroupFile(bytes.NewReader(b))
+	}
+	return p, true
+}
+
+// Container is a group of processes one runtime started as one container,
+// or, for runtime "namespaces", processes sharing a pid and mount
+// namespace of their own that no runtime claims.
+type Container struct {
+	ID      string  `json:"id"`
+	Name    string  `json:"name"`
+	Runtime Runtime `json:"runtime"`
+	// Pid is the container's init as the host sees it: the member whose
+	// parent is not a member (the oldest, if several).
+	Pid        int    `json:"pid"`
+	Pids       []int  `json:"pids"`
+	StartTicks uint64 `json:"-"`
+	Cgroup     string `json:"cgroupPath"`
+}
+
+// RuntimeNamespaces names a group of processes with their own namespaces
+// that no runtime claims (unshare, bwrap, ip netns exec, sandboxes).
+const RuntimeNamespaces = "namespaces"
+
+// ListOptions tune Containers.
+type ListOptions struct {
+	// Namespaces also groups processes with their own pid or mount
+	// namespace that no runtime claims.
+	Namespaces bool
+	// Host is the host's pid and mount namespace, to tell isolated
+	// processes; usually the reference's.
+	Host []Namespace
+}
+
+// containerKey recognises the container a process belongs to from its
+// cgroup lines, unified first. Runtime monitors (conmon) are not
+// containers.
+func containerKey(lines []CgroupLine) (Runtime, string, string, bool) {
+	try := func(l CgroupLine) (Runtime, string, string, bool) {
+		rt, ok := MatchCgroupPath(l.Path)
+		if !ok || rt.Role == "monitor" {
+			return Runtime{}, "", "", false
+		}
+		id := rt.ContainerID
+		if id == "" {
+			id = rt.ContainerName
+		}
+		if id == "" {
+			id = rt.PodUID
+		}
+		return rt, rt.Name + ":" + id, l.Path, true
+	}
+	for _, l := range lines {
+		if l.Hierarchy == 0 {
+			if rt, k, p, ok := try(l); ok {
+				return rt, k, p, ok
+			}
+		}
+	}
+	for _, l := range lines {
+		if l.Hierarchy != 0 {
+			if rt, k, p, ok := try(l); ok {
+				return rt, k, p, ok
+			}
+		}
+	}
+	return Runtime{}, "", "", false
+}
+
+// Containers groups scanned processes into containers, sorted by runtime
+// and name.
+func (fsys FS) Containers(procs []Proc, opt ListOptions) []Container {
+	groups := map[string]*Container{}
+	var order []string
+	member := map[int]string{}
+	for _, p := range procs {
+		rt, key, path, ok := containerKey(p.Cgroup)
+		if !ok && opt.Namespaces {
+			key, ok = fsys.namespaceKey(p.PID, opt.Host)
+			rt = Runtime{Name: RuntimeNamespaces}
+			path = ""
+			if len(p.Cgroup) > 0 {
+				path = p.Cgroup[len(p.Cgroup)-1].Path
+			}
+		}
+		if !ok {
+			continue
+		}
+		c, seen := groups[key]
+		if !seen {
+			c = &Container{Runtime: rt, Cgroup: path}
+			groups[key] = c
+			order = append(order, key)
+		}
+		c.Pids = append(c.Pids, p.PID)
+		member[p.PID] = key
+	}
+	byPID := map[int]Proc{}
+	for _, p := range procs {
+		byPID[p.PID] = p
+	}
+	var out []Container
+	for _, key := range order {
+		c := groups[key]
+		for _, pid := range c.Pids {
+			p := byPID[pid]
+			if member[p.PPid] == key {
+				continue
+			}
+			if c.Pid == 0 || p.StartTicks < c.StartTicks {
+				c.Pid, c.StartTicks = pid, p.StartTicks
+			}
+		}
+		switch {
+		case c.Runtime.Name == RuntimeNamespaces:
+			h := fnv.New64a()
+			h.Write([]byte(key))
+			c.ID = fmt.Sprintf("%016x", h.Sum64()) + strings.Repeat("0", 48)
+			c.Name = byPID[c.Pid].Comm
+		case c.Runtime.ContainerID != "":
+			c.ID = c.Runtime.ContainerID
+		default:
+			h := fnv.New64a()
+			h.Write([]byte(key))
+			c.ID = fmt.Sprintf("%016x", h.Sum64()) + strings.Repeat("0", 48)
+		}
+		if c.Name == "" {
+			c.Name = fsys.containerName(c)
+		}
+		out = append(out, *c)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Runtime.Name != out[j].Runtime.Name {
+			return out[i].Runtime.Name < out[j].Runtime.Name
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}
+
+// namespaceKey is the pid and mount namespace of pid when either differs
+// from the host's.
+func (fsys FS) namespaceKey(pid int, host []Namespace) (string, bool) {
+	var parts []string
+	isolated := false
+	for _, t := range []NamespaceType{NSPID, NSMount} {
+		link, err := os.Readlink(fsys.pid(pid, "ns", string(t)))
+		if err != nil {
+			return "", false
+		}
+		_, ino, err := parseNamespaceLink(link)
+		if err != nil {
+			return "", false
+		}
+		if h, ok := FindNamespace(host, t); ok && h.Inode != ino {
+			isolated = true
+		}
+		parts = append(parts, link)
+	}
+	return "ns:" + strings.Join(parts, ","), isolated
+}
+
+// hostPath is where a file of the host's own filesystem can be read: under
+// the root of PID 1 of the proc root (a DaemonSet reading /host/proc), or
+// directly when reading the live /proc.
+func (fsys FS) hostPath(p string) string {
+	via := fsys.pid(1, "root") + p
+	if _, err := os.Stat(via); err == nil || !fsys.Live() {
+		return via
+	}
+	return p
+}
+
+// k8sLogRE parses kubelet's log link names; compiled on first use.
+var k8sLogRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(.+)_(.+)_([^_]+)-[0-9a-f]{64}\.log$`)
+})
+
+// containerName finds the name a runtime gave the container, where the host
+// shows it without credentials; the short id otherwise.
+func (fsys FS) containerName(c *Container) string {
+	rt := c.Runtime
+	short := c.ID
+	if len(short) > 12 {
+		short = short[:12]
+	}
+	switch rt.Name {
+	case RuntimeLXC, RuntimeNspawn:
+		if rt.ContainerName != "" {
+			return rt.ContainerName
+		}
+	case RuntimeDocker:
+		var cfg struct{ Name string }
+		if b, err := os.ReadFile(fsys.hostPath("/var/lib/docker/containers/" + rt.ContainerID + "/config.v2.json")); err == nil && json.Unmarshal(b, &cfg) == nil && cfg.Name != "" {
+			return strings.TrimPrefix(cfg.Name, "/")
+		}
+	case RuntimePodman:
+		if b, err := os.ReadFile(fsys.pid(c.Pid, "root", "run", ".containerenv")); err == nil {
+			if n := parseEnvFile(b)["name"]; n != "" {
+				return n
+			}
+		}
+	case RuntimeKubernetes:
+		// kubelet links each container's log as
+		// /var/log/containers/<pod>_<namespace>_<container>-<id>.log.
+		if rt.ContainerID != "" {
+			matches, _ := filepath.Glob(fsys.hostPath("/var/log/containers") + "/*-" + rt.ContainerID + ".log")
+			if len(matches) == 1 {
+				if m := k8sLogRE().FindStringSubmatch(filepath.Base(matches[0])); m != nil {
+					return m[2] + "/" + m[1] + "/" + m[3]
+				}
+			}
+		}
+	case RuntimeNsinspect:
+		var st struct{ Name string }
+		if b, err := os.ReadFile(fsys.hostPath("/run/nsinspect/" + rt.ContainerID + "/state.json")); err == nil && json.Unmarshal(b, &st) == nil && st.Name != "" {
+			return st.Name
+		}
+	}
+	return short
+}
+
+// StartTime turns a start in ticks after boot into wall time.
+func (fsys FS) StartTime(ticks uint64) time.Time {
+	btime, err := fsys.bootTime()
+	if err != nil {
+		return time.Time{}
+	}
+	return time.Unix(btime, 0).Add(time.Duration(ticks) * time.Second / userHZ).UTC()
+}
