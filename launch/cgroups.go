@@ -120,7 +120,13 @@ func createCgroups(id string, r Resources, privileged bool) (*cgroupSet, error) 
 			os.MkdirAll(dir, 0o755)
 			os.WriteFile(dir+"/cgroup.subtree_control", []byte("+memory +cpu +cpuset +pids +io"), 0)
 		}
-		m, err := cgroup2.NewManager(cgroupRoot, group, cgroup2.ToResources(res))
+		var m *cgroup2.Manager
+		var err error
+		for try := 0; try < 3; try++ { // the shared parent may vanish in a concurrent cleanup
+			if m, err = cgroup2.NewManager(cgroupRoot, group, cgroup2.ToResources(res)); err == nil {
+				break
+			}
+		}
 		if err != nil {
 			return nil, fmt.Errorf("creating cgroup %s: %w", group, err)
 		}
@@ -135,7 +141,7 @@ func createCgroups(id string, r Resources, privileged bool) (*cgroupSet, error) 
 		// hierarchy is read from mountinfo on every creation.
 		var cg cgroup1.Cgroup
 		var err error
-		for try := 0; try < 3; try++ { // a concurrent cleanup may remove the shared parent
+		for try := 0; try < 5; try++ { // a concurrent cleanup may remove the shared parent
 			if cg, err = cgroup1.New(cgroup1.StaticPath(group), res); err == nil {
 				break
 			}
@@ -154,7 +160,7 @@ func createCgroups(id string, r Resources, privileged bool) (*cgroupSet, error) 
 		if mode == cgroups.Hybrid {
 			cs.paths.Mode = "hybrid"
 			dir := cgroupRoot + "/unified" + group
-			if err := os.MkdirAll(dir, 0o755); err != nil {
+			if err := mkdirShared(dir); err != nil {
 				cs.destroy()
 				return nil, fmt.Errorf("creating %s: %w", dir, err)
 			}
@@ -164,6 +170,19 @@ func createCgroups(id string, r Resources, privileged bool) (*cgroupSet, error) 
 		return nil, errors.New("no cgroup filesystem is mounted at /sys/fs/cgroup")
 	}
 	return cs, nil
+}
+
+// mkdirShared makes dir under the shared /nsinspect parent. Another
+// container's cleanup may remove that parent between MkdirAll's steps when
+// it was empty for a moment: retry.
+func mkdirShared(dir string) error {
+	var err error
+	for try := 0; try < 5; try++ {
+		if err = os.MkdirAll(dir, 0o755); err == nil || !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return err
 }
 
 func (cs *cgroupSet) removeV1Dirs(group string) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"runtime"
@@ -75,12 +76,6 @@ func Create(spec *Spec) (*Container, error) {
 	if err != nil {
 		return nil, failure(err)
 	}
-	st.Supervisor = os.Getpid()
-	st.SupervisorStartTicks, _, _ = startTicks(st.Supervisor)
-	if err := st.Save(); err != nil {
-		os.RemoveAll(st.Dir())
-		return nil, failure(err)
-	}
 	return &Container{State: st}, nil
 }
 
@@ -96,6 +91,23 @@ func cloneFlags(spec *Spec) uintptr {
 		f |= unix.CLONE_NEWTIME
 	}
 	return f
+}
+
+// initEnviron is the environment of the init and the exec shim (never the
+// user's command's). One P: the init runs one thing at a time, and every
+// extra runtime thread costs context switches and page faults on a short
+// start-up. containermaxprocs=0: the Go runtime would otherwise keep the
+// launcher's cpu cgroup files open to track their quota — host fds a
+// --init reaper would hold for the container's life.
+var initEnviron = []string{initEnv, "GOMAXPROCS=1", "GODEBUG=containermaxprocs=0,updatemaxprocs=0"}
+
+// closeExecFrom3 marks every fd above stdio close-on-exec: fds the caller
+// left open (a directory, a socket) must not reach the container's init,
+// which runs before it can close them, or a --init reaper, which never
+// execs (CVE-2024-21626). Go's own files are close-on-exec already; the
+// fds passed on purpose are dup'ed into place by ExtraFiles.
+func closeExecFrom3() {
+	unix.CloseRange(3, math.MaxUint32, unix.CLOSE_RANGE_CLOEXEC)
 }
 
 // sealedSelf copies the nsinspect binary into a sealed memfd. A reaper that
@@ -137,6 +149,7 @@ func (c *Container) Start(stdio Stdio) (err error) {
 		}
 	}()
 
+	closeExecFrom3()
 	sp, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return err
@@ -169,7 +182,7 @@ func (c *Container) Start(stdio Stdio) (err error) {
 		// runtime thread costs context switches and page faults on a
 		// start-up that is short anyway. The user's command never sees
 		// this environment.
-		Env:        []string{initEnv, "GOMAXPROCS=1"},
+		Env:        initEnviron,
 		ExtraFiles: []*os.File{child, liveR},
 		Stdout:     stdio.Out,
 		Stderr:     stdio.Err,
@@ -237,19 +250,21 @@ func (c *Container) Start(stdio Stdio) (err error) {
 	if err := unix.Sendmsg(int(parent.Fd()), b, nil, nil, 0); err != nil {
 		return fmt.Errorf("sending the config to the container's init: %w", err)
 	}
-	if err := c.cg.add(c.proc.Pid); err != nil {
-		// The init may have failed building the root filesystem and
-		// exited: its own report says why.
+	// If placing or releasing the init fails, the init may already have
+	// failed on its own (building the root filesystem) and said why: kill
+	// it, then read whatever it reported before giving our own error.
+	initReport := func(err error) error {
+		c.proc.Kill()
 		if ierr := c.readInit(parent); ierr != nil {
 			return ierr
 		}
 		return err
 	}
+	if err := c.cg.add(c.proc.Pid); err != nil {
+		return initReport(err)
+	}
 	if err := sendMessage(parent, message{Type: msgGo}); err != nil {
-		if ierr := c.readInit(parent); ierr != nil {
-			return ierr
-		}
-		return fmt.Errorf("releasing the container's init: %w", err)
+		return initReport(fmt.Errorf("releasing the container's init: %w", err))
 	}
 	if err := c.readInit(parent); err != nil {
 		return err

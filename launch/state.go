@@ -117,6 +117,10 @@ func newState(spec *Spec) (*State, error) {
 		return nil, err
 	}
 	st := &State{ID: newID(), Status: StatusCreated, Created: time.Now().UTC(), Spec: *spec}
+	// Recorded before the first save: a concurrent launcher's gc must see
+	// a live supervisor, or it removes this directory as left over.
+	st.Supervisor = os.Getpid()
+	st.SupervisorStartTicks, _, _ = startTicks(st.Supervisor)
 	st.Name = spec.Name
 	if st.Name == "" {
 		st.Name = "nsi-" + st.ID[:8]
