@@ -81,8 +81,8 @@ nsinspect itself failed.`,
 	fl.StringArrayVar(&f.capAdd, "cap-add", nil, "add a capability (CAP_NET_ADMIN, SYS_PTRACE, ALL)")
 	fl.StringArrayVar(&f.capDrop, "cap-drop", nil, "drop a capability (or ALL)")
 	fl.BoolVar(&f.initProc, "init", false, "run a reaping init as PID 1 that forwards signals to the command")
-	fl.BoolVarP(&f.interactive, "interactive", "i", false, "keep stdin open and pass it to the container")
-	fl.BoolVarP(&f.tty, "tty", "t", false, "allocate a terminal inside the container")
+	fl.BoolVarP(&f.interactive, "interactive", "i", false, "keep stdin open and pass it to the container (default when stdin is a terminal)")
+	fl.BoolVarP(&f.tty, "tty", "t", false, "allocate a terminal inside the container (default when stdin is a terminal)")
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return exitError{code: exitLaunch, err: err}
 	})
@@ -98,6 +98,11 @@ func (f *runFlags) spec(cmd *cobra.Command, args []string) (*launch.Spec, error)
 		Init: f.initProc, TTY: f.tty, Interactive: f.interactive, Detach: f.detach,
 	}
 	spec.Remove = f.rm || (!cmd.Flags().Changed("rm") && !f.detach)
+	// On a terminal, a foreground run is interactive by default, as
+	// docker run -it: `nsinspect run -- sh` is a usable shell.
+	if !f.detach && !cmd.Flags().Changed("tty") && !cmd.Flags().Changed("interactive") && launch.IsTerminal(os.Stdin) {
+		spec.TTY, spec.Interactive = true, true
+	}
 	if f.rootfs != "" {
 		st, err := os.Stat(f.rootfs)
 		if err != nil || !st.IsDir() {
