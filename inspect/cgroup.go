@@ -220,15 +220,41 @@ func hasAll(set map[string]bool, want []string) bool {
 
 // Cgroup reads the cgroups of pid: membership, limits and usage. Missing
 // files leave values unknown; the returned errors say which parts failed.
-func (fsys FS) Cgroup(pid int) (*Cgroup, []error) {
+func (fsys FS) Cgroup(pid int) (*Cgroup, []error) { return fsys.cgroup(pid, false) }
+
+// CgroupLimits reads only membership, the memory limit, the CPU quota and
+// the pids limit and count: what a listing of many containers shows.
+func (fsys FS) CgroupLimits(pid int) (*Cgroup, []error) { return fsys.cgroup(pid, true) }
+
+func (fsys FS) cgroup(pid int, limitsOnly bool) (*Cgroup, []error) {
+	cg, r, errs := fsys.resolveCgroup(pid)
+	if cg == nil {
+		return nil, errs
+	}
+	if limitsOnly {
+		r.limits(cg)
+		return cg, append(errs, r.errs...)
+	}
+	r.memory(&cg.Memory)
+	r.cpu(&cg.CPU)
+	r.pids(&cg.Pids)
+	r.io(&cg.IO)
+	r.devices(&cg.Devices)
+	r.pressure(&cg.Pressure)
+	return cg, append(errs, r.errs...)
+}
+
+// resolveCgroup reads /proc/<pid>/cgroup and finds the directory of every
+// hierarchy through the reader's cgroup mounts.
+func (fsys FS) resolveCgroup(pid int) (*Cgroup, *cgroupReader, []error) {
 	cg := &Cgroup{File: fsys.pid(pid, "cgroup")}
 	raw, err := readFile(cg.File)
 	if err != nil {
-		return nil, []error{fmt.Errorf("reading %s: %w", cg.File, classify(err))}
+		return nil, nil, []error{fmt.Errorf("reading %s: %w", cg.File, classify(err))}
 	}
 	lines, err := parseCgroupFile(bytes.NewReader(raw))
 	if err != nil {
-		return nil, []error{fmt.Errorf("%s: %w", cg.File, err)}
+		return nil, nil, []error{fmt.Errorf("%s: %w", cg.File, err)}
 	}
 	mounts, mode, err := fsys.cgroupMounts()
 	cg.Mode = mode
@@ -272,14 +298,7 @@ func (fsys FS) Cgroup(pid int) (*Cgroup, []error) {
 			hostRoot = true
 		}
 	}
-	r := cgroupReader{dirs: dirs, mountDirs: mountDirs, roots: roots, hostRoot: hostRoot, v2: mode == CgroupV2}
-	r.memory(&cg.Memory)
-	r.cpu(&cg.CPU)
-	r.pids(&cg.Pids)
-	r.io(&cg.IO)
-	r.devices(&cg.Devices)
-	r.pressure(&cg.Pressure)
-	return cg, append(errs, r.errs...)
+	return cg, &cgroupReader{dirs: dirs, mountDirs: mountDirs, roots: roots, hostRoot: hostRoot, v2: mode == CgroupV2}, errs
 }
 
 // cgroupReader reads limit and usage files from the resolved directories.
@@ -445,6 +464,43 @@ func (r *cgroupReader) memory(m *MemoryCgroup) {
 			raw += fmt.Sprintf(" - %s %d (%s)", inactiveKey, *m.InactiveFileBytes, statFile)
 		}
 		src.add("workingSetBytes", (*src)["usageBytes"].File, raw)
+	}
+}
+
+// limits reads the few files a listing shows.
+func (r *cgroupReader) limits(cg *Cgroup) {
+	if dir, ok := r.dir("memory"); ok {
+		cg.Memory.Dir = dir
+		name := "memory.limit_in_bytes"
+		if r.v2 {
+			name = "memory.max"
+		}
+		r.limit(&cg.Memory.Sources, "limitBytes", dir, name, r.isRoot("memory"), &cg.Memory.LimitBytes)
+	}
+	if dir, ok := r.dir("cpu"); ok {
+		c := &cg.CPU
+		c.Dir = dir
+		if r.v2 {
+			if s, p, ok := r.read(dir, "cpu.max"); ok {
+				if q, period, err := parseCPUMax(s); err == nil {
+					c.QuotaMicros, c.PeriodMicros = q, &period
+					c.Sources.add("quotaMicros", p, s)
+				}
+			} else if r.isRoot("cpu") {
+				c.Sources.add("quotaMicros", dir, "root cgroup: no cpu.max")
+			}
+		} else {
+			r.limit(&c.Sources, "quotaMicros", dir, "cpu.cfs_quota_us", r.isRoot("cpu"), &c.QuotaMicros)
+			r.number(&c.Sources, "periodMicros", dir, "cpu.cfs_period_us", &c.PeriodMicros)
+		}
+		if c.QuotaMicros != nil && c.PeriodMicros != nil && *c.PeriodMicros > 0 {
+			c.CPUs = ptr(float64(*c.QuotaMicros) / float64(*c.PeriodMicros))
+		}
+	}
+	if dir, ok := r.dir("pids"); ok {
+		cg.Pids.Dir = dir
+		r.limit(&cg.Pids.Sources, "max", dir, "pids.max", r.isRoot("pids"), &cg.Pids.Max)
+		r.number(&cg.Pids.Sources, "current", dir, "pids.current", &cg.Pids.Current)
 	}
 }
 
