@@ -312,3 +312,28 @@ func (fsys FS) StartTime(ticks uint64) time.Time {
 	}
 	return time.Unix(btime, 0).Add(time.Duration(ticks) * time.Second / userHZ).UTC()
 }
+
+// ContainerFacts are what a listing shows of one container: its init's
+// namespaces, command and start, and its cgroup limits.
+type ContainerFacts struct {
+	Container
+	Namespaces []Namespace
+	Cmdline    []string
+	Started    time.Time
+	Limits     *Cgroup
+}
+
+// Describe reads the facts a listing shows of c. Parts that cannot be read
+// (the container just exited) are left empty.
+func (fsys FS) Describe(c Container) ContainerFacts {
+	f := ContainerFacts{Container: c, Cmdline: []string{}}
+	f.Namespaces, _ = fsys.Namespaces(c.Pid)
+	f.Limits, _ = fsys.CgroupLimits(c.Pid)
+	if b, err := readFile(fsys.pid(c.Pid, "cmdline")); err == nil {
+		if b = bytes.TrimRight(b, "\x00"); len(b) > 0 {
+			f.Cmdline = strings.Split(string(b), "\x00")
+		}
+	}
+	f.Started = fsys.StartTime(c.StartTicks)
+	return f
+}

@@ -15,7 +15,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/nsinspect/nsinspect/launch"
-	"github.com/nsinspect/nsinspect/report"
 )
 
 // findContainer resolves a name or id prefix; an unknown one is a usage
@@ -33,51 +32,6 @@ func needRoot(what string) error {
 		return fmt.Errorf("%s needs root", what)
 	}
 	return nil
-}
-
-func newPsCmd(s streams, g *globals) *cobra.Command {
-	var out outputFlags
-	var all, quiet bool
-	cmd := &cobra.Command{
-		Use:   "ps [NAME...]",
-		Short: "List the containers nsinspect launched",
-		Example: `  nsinspect ps
-  nsinspect ps --all
-  nsinspect ps --format '{{.Pid}}' web
-  nsinspect ps -q`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			form, tmpl, err := out.resolve()
-			if err != nil {
-				return err
-			}
-			states, err := launch.List()
-			if err != nil {
-				return err
-			}
-			rows := report.Launched(states, all, args)
-			switch {
-			case quiet:
-				for _, r := range rows {
-					fmt.Fprintln(s.out, r.ID[:12])
-				}
-			case form == "json":
-				return report.WriteJSON(s.out, rows)
-			case form == "template":
-				for _, r := range rows {
-					if err := report.WriteTemplate(s.out, tmpl, r); err != nil {
-						return err
-					}
-				}
-			default:
-				return report.WriteLaunched(s.out, rows)
-			}
-			return nil
-		},
-	}
-	out.register(cmd)
-	cmd.Flags().BoolVarP(&all, "all", "a", false, "also list exited containers")
-	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only the short ids")
-	return cmd
 }
 
 func newStopCmd(s streams) *cobra.Command {

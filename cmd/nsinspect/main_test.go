@@ -31,7 +31,8 @@ func TestBadPIDExitsWithUsageCode(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"pid", "abc"}, `invalid pid "abc"`},
+		{[]string{"pid", "abc"}, "no such container: abc"},
+		{[]string{"pid", "a b"}, `invalid pid "a b"`},
 		{[]string{"pid", "-5"}, `invalid pid "-5"`},
 		{[]string{"pid", "0"}, `invalid pid "0"`},
 		{[]string{"pid", "99999999"}, "pid 99999999: no such process"},
@@ -39,7 +40,7 @@ func TestBadPIDExitsWithUsageCode(t *testing.T) {
 		{[]string{"pid", "1", "2"}, "accepts 1 arg(s), received 2"},
 		{[]string{"pid", "self", "-o", "yaml"}, `unknown output "yaml"`},
 		{[]string{"pid", "self", "--format", "{{.Nope"}, "bad --format template"},
-		{[]string{"pid", "self", "--vs", "abc"}, `--vs: invalid pid "abc"`},
+		{[]string{"pid", "self", "--vs", "abc"}, "--vs: no such container: abc"},
 		{[]string{"pid", "self", "--bogus"}, "unknown flag: --bogus"},
 		{[]string{"nosuchcommand"}, `unknown command "nosuchcommand"`},
 	} {

@@ -27,7 +27,10 @@ func (o *outputFlags) register(cmd *cobra.Command) {
 
 // resolve validates the flags and returns the form ("table", "json" or
 // "template") and the parsed template, before anything is read.
-func (o *outputFlags) resolve() (string, *template.Template, error) {
+func (o *outputFlags) resolve() (string, *template.Template, error) { return o.resolveWith(false) }
+
+// resolveWith also accepts -o wide when the command has a wide table.
+func (o *outputFlags) resolveWith(wideOK bool) (string, *template.Template, error) {
 	form := o.output
 	if o.json {
 		form = "json"
@@ -43,7 +46,13 @@ func (o *outputFlags) resolve() (string, *template.Template, error) {
 		}
 		return "template", t, nil
 	}
+	if form == "wide" && wideOK {
+		return form, nil, nil
+	}
 	if form != "table" && form != "json" {
+		if wideOK {
+			return "", nil, usagef("unknown output %q: want table, wide or json", form)
+		}
 		return "", nil, usagef("unknown output %q: want table or json", form)
 	}
 	return form, nil, nil

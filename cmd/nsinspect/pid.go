@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nsinspect/nsinspect/inspect"
+	"github.com/nsinspect/nsinspect/launch"
 	"github.com/nsinspect/nsinspect/report"
 )
 
@@ -17,7 +18,7 @@ func newPIDCmd(s streams, g *globals) *cobra.Command {
 	var explain bool
 	var vs string
 	cmd := &cobra.Command{
-		Use:   "pid PID|self",
+		Use:   "pid PID|self|CONTAINER",
 		Short: "Everything about one process, side by side with the host",
 		Long: `Show the namespaces, cgroup limits and usage, kernel, capabilities,
 security settings, signal behaviour, root filesystem and runtime of a
@@ -115,16 +116,20 @@ cannot be read) or with another process (--vs).`,
 	return cmd
 }
 
-// parsePID accepts a positive number or "self".
+// parsePID accepts a positive number, "self", or a container's name or id
+// prefix as ps shows them, which stands for the container's init.
 func parsePID(fsys inspect.FS, arg string) (int, error) {
 	if arg == "self" {
 		return fsys.SelfPID()
 	}
 	pid, err := strconv.Atoi(arg)
-	if err != nil || pid <= 0 {
-		return 0, usagef("invalid pid %q: want a positive number or \"self\"", arg)
+	if err == nil && pid > 0 {
+		return pid, nil
 	}
-	return pid, nil
+	if err == nil || strings.HasPrefix(arg, "-") || !launch.ValidName(arg) {
+		return 0, usagef("invalid pid %q: want a positive number, \"self\", or a container name or id", arg)
+	}
+	return findContainerPID(fsys, arg)
 }
 
 // lookupError turns "no such process" and "hidden" into usage errors (exit

@@ -124,7 +124,7 @@ host, as a table, as JSON, or explained in plain words with evidence.`,
 	root.PersistentFlags().StringVar(&g.cgroupRoot, "cgroup-root", cgroupDefault, "cgroupfs root to read (env HOST_SYS, plus /fs/cgroup)")
 
 	root.AddCommand(newPIDCmd(s, g), newRunCmd(s, g), newPsCmd(s, g), newExecCmd(s),
-		newStopCmd(s), newKillCmd(s), newRmCmd(s), newLogsCmd(s), newGCCmd(s))
+		newStopCmd(s), newKillCmd(s), newRmCmd(s), newLogsCmd(s), newGCCmd(s), newStatsCmd(s, g))
 	return root
 }
 

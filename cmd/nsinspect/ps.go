@@ -1,0 +1,139 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nsinspect/nsinspect/inspect"
+	"github.com/nsinspect/nsinspect/launch"
+	"github.com/nsinspect/nsinspect/report"
+)
+
+func newPsCmd(s streams, g *globals) *cobra.Command {
+	var out outputFlags
+	var all, quiet bool
+	cmd := &cobra.Command{
+		Use:   "ps [NAME...]",
+		Short: "List every container on the host, whatever started it",
+		Long: `List the containers running on this host, found from the kernel rather than
+from daemons: processes are grouped by the cgroup path patterns of Docker,
+containerd, CRI-O, Kubernetes, Podman, LXC, systemd-nspawn and nsinspect.
+--all adds stopped nsinspect containers and groups of processes with their
+own pid or mount namespace that no runtime claims ("namespaces").`,
+		Example: `  nsinspect ps
+  nsinspect ps --all
+  nsinspect ps --json | jq '.[] | select(.memory.limitBytes == null)'
+  nsinspect ps --format '{{.ID}} {{.Runtime}} {{.Pid}}'
+  nsinspect ps -q`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			form, tmpl, err := out.resolveWith(true)
+			if err != nil {
+				return err
+			}
+			rows, err := listContainers(g.fs(), all)
+			if err != nil {
+				return err
+			}
+			if len(args) > 0 {
+				rows = slices.DeleteFunc(rows, func(r report.ContainerRow) bool {
+					return !slices.ContainsFunc(args, func(a string) bool { return matches(r, a) })
+				})
+			}
+			switch {
+			case quiet:
+				for _, r := range rows {
+					fmt.Fprintln(s.out, r.Short())
+				}
+			case form == "json":
+				return report.WriteJSON(s.out, rows)
+			case form == "template":
+				for _, r := range rows {
+					if err := report.WriteTemplate(s.out, tmpl, r); err != nil {
+						return err
+					}
+				}
+			default:
+				return report.WriteContainers(s.out, rows, form == "wide")
+			}
+			return nil
+		},
+	}
+	out.register(cmd)
+	cmd.Flags().Lookup("output").Usage = "output form: table, wide or json"
+	cmd.Flags().BoolVarP(&all, "all", "a", false, "also stopped nsinspect containers and unclaimed namespace groups")
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only the short ids")
+	return cmd
+}
+
+// matches reports whether a name, an id, or an id prefix of at least four
+// characters names the row.
+func matches(r report.ContainerRow, ref string) bool {
+	return r.Name == ref || r.ID == ref || (len(ref) >= 4 && strings.HasPrefix(r.ID, ref))
+}
+
+// hostNamespaces are the namespaces containers are compared with: the
+// host reference's (PID 1, or nsinspect itself).
+func hostNamespaces(fsys inspect.FS) []inspect.Namespace {
+	ref, err := fsys.ChooseHostReference()
+	if err != nil {
+		return nil
+	}
+	ns, _ := fsys.Namespaces(ref.PID)
+	return ns
+}
+
+// discover scans the host and groups its processes into containers.
+func discover(fsys inspect.FS, namespaces bool) ([]inspect.Container, []inspect.Namespace, error) {
+	host := hostNamespaces(fsys)
+	procs, err := fsys.Scan()
+	if err != nil {
+		return nil, nil, err
+	}
+	return fsys.Containers(procs, inspect.ListOptions{Namespaces: namespaces, Host: host}), host, nil
+}
+
+// listContainers is ps: the running containers described, and with all the
+// stopped nsinspect containers.
+func listContainers(fsys inspect.FS, all bool) ([]report.ContainerRow, error) {
+	cs, host, err := discover(fsys, all)
+	if err != nil {
+		return nil, err
+	}
+	facts := make([]inspect.ContainerFacts, len(cs))
+	for i, c := range cs {
+		facts[i] = fsys.Describe(c)
+	}
+	rows := report.ContainerRows(facts, host, time.Now())
+	if all && fsys.Live() {
+		if states, err := launch.List(); err == nil {
+			rows = append(rows, report.StoppedRows(states)...)
+		}
+	}
+	return rows, nil
+}
+
+// findContainerPID resolves a container name or id prefix (as ps shows
+// them) to its init's pid.
+func findContainerPID(fsys inspect.FS, ref string) (int, error) {
+	cs, _, err := discover(fsys, false)
+	if err != nil {
+		return 0, err
+	}
+	var hits []inspect.Container
+	for _, c := range cs {
+		if c.Name == ref || c.ID == ref || (len(ref) >= 4 && strings.HasPrefix(c.ID, ref)) {
+			hits = append(hits, c)
+		}
+	}
+	switch len(hits) {
+	case 0:
+		return 0, usagef("no such container: %s", ref)
+	case 1:
+		return hits[0].Pid, nil
+	}
+	return 0, usagef("%q matches %d containers: give more of the id", ref, len(hits))
+}

@@ -1,0 +1,400 @@
+package inspect
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Usage is one reading of a container's counters, for docker stats-style
+// rates: two readings a known time apart give CPU %, throttling and I/O.
+// A nil pointer is a counter this host does not offer.
+type Usage struct {
+	Time         time.Time
+	CPUNanos     *uint64 // cumulative CPU time of the group
+	MemUsage     *uint64
+	InactiveFile *uint64
+	MemLimit     *uint64 // nil: no limit
+	QuotaCPUs    *float64
+	Pids         *uint64
+	NetRx, NetTx *uint64 // the container's network namespace, loopback excluded
+	BlkRead      *uint64
+	BlkWrite     *uint64
+	Periods      *uint64
+	Throttled    *uint64
+	OOMKills     *uint64
+	LimitHits    *uint64
+	CPUPressure  *float64 // PSI some avg10, percent
+	MemPressure  *float64
+	MemFull      *float64
+	IOPressure   *float64
+}
+
+// HostUsage is docker's system_cpu_usage and online CPU count: the first
+// seven fields of the "cpu" line of /proc/stat in nanoseconds, and the
+// number of cpuN lines.
+type HostUsage struct {
+	Time        time.Time
+	SystemNanos uint64
+	OnlineCPUs  int
+}
+
+// Sampler reads containers' counters repeatedly. It keeps each file open
+// and rereads it from offset 0 (cgroup and proc files regenerate on every
+// read from the start), so a sample costs one pread per counter instead of
+// open, read and close: streaming hundreds of containers stays cheap.
+type Sampler struct {
+	// Now is the clock readings are stamped with; tests set a fixed one.
+	Now    func() time.Time
+	fsys   FS
+	mu     sync.Mutex
+	groups map[string]*counterFiles
+	stat   *counterFile
+	buf    []byte
+}
+
+// NewSampler returns a sampler over fsys.
+func (fsys FS) NewSampler() *Sampler {
+	return &Sampler{Now: time.Now, fsys: fsys, groups: map[string]*counterFiles{}, buf: make([]byte, 64<<10)}
+}
+
+type counterFile struct {
+	f    *os.File
+	path string
+}
+
+func openCounter(path string) *counterFile {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	return &counterFile{f: f, path: path}
+}
+
+// read rereads the whole file into buf (grown if needed).
+func (c *counterFile) read(buf *[]byte) ([]byte, error) {
+	n := 0
+	for {
+		if n == len(*buf) {
+			*buf = append(*buf, make([]byte, len(*buf))...)
+		}
+		m, err := syscall.Pread(int(c.f.Fd()), (*buf)[n:], int64(n))
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, &os.PathError{Op: "read", Path: c.path, Err: err}
+		}
+		if m == 0 {
+			return (*buf)[:n], nil
+		}
+		n += m
+	}
+}
+
+// counterFiles are the open counters of one container.
+type counterFiles struct {
+	v2                                   bool
+	cpu, memUsage, memStat, memLimit     *counterFile
+	oom, failcnt, pids, cpuStat, io, net *counterFile
+	psiCPU, psiMem, psiIO                *counterFile
+	quota                                *float64
+	inactiveKey                          string
+}
+
+func (g *counterFiles) all() []*counterFile {
+	return []*counterFile{g.cpu, g.memUsage, g.memStat, g.memLimit, g.oom, g.failcnt, g.pids, g.cpuStat, g.io, g.net, g.psiCPU, g.psiMem, g.psiIO}
+}
+
+// open finds a container's cgroup directories from its init's
+// /proc/<pid>/cgroup and opens its counters.
+func (s *Sampler) open(c *Container) (*counterFiles, error) {
+	cg, r, errs := s.fsys.resolveCgroup(c.Pid)
+	if cg == nil {
+		return nil, errors.Join(errs...)
+	}
+	g := &counterFiles{v2: r.v2, inactiveKey: "total_inactive_file"}
+	at := func(ctrl, name string) *counterFile {
+		dir, ok := r.dir(ctrl)
+		if !ok {
+			return nil
+		}
+		return openCounter(dir + "/" + name)
+	}
+	if r.v2 {
+		g.inactiveKey = "inactive_file"
+		g.cpuStat = at("cpu", "cpu.stat")
+		g.memUsage, g.memStat, g.memLimit = at("memory", "memory.current"), at("memory", "memory.stat"), at("memory", "memory.max")
+		g.oom = at("memory", "memory.events")
+		g.io = at("io", "io.stat")
+	} else {
+		g.cpu, g.cpuStat = at("cpuacct", "cpuacct.usage"), at("cpu", "cpu.stat")
+		g.memUsage, g.memStat, g.memLimit = at("memory", "memory.usage_in_bytes"), at("memory", "memory.stat"), at("memory", "memory.limit_in_bytes")
+		g.oom, g.failcnt = at("memory", "memory.oom_control"), at("memory", "memory.failcnt")
+		if g.io = at("blkio", "blkio.throttle.io_service_bytes_recursive"); g.io == nil {
+			g.io = at("blkio", "blkio.throttle.io_service_bytes")
+		}
+	}
+	g.pids = at("pids", "pids.current")
+	// PSI of a group at the host's root cgroup is the host's: not the
+	// container's pressure, so it is left out.
+	if dir, ok := r.dirs[""]; ok && !(r.roots[""] && r.hostRoot) {
+		g.psiCPU, g.psiMem, g.psiIO = openCounter(dir+"/cpu.pressure"), openCounter(dir+"/memory.pressure"), openCounter(dir+"/io.pressure")
+	}
+	g.net = openCounter(s.fsys.pid(c.Pid, "net", "dev"))
+	// The quota rarely changes; it is read once per container.
+	if lim, _ := s.fsys.CgroupLimits(c.Pid); lim != nil {
+		g.quota = lim.CPU.CPUs
+	}
+	return g, nil
+}
+
+// Forget closes the counters of a container that is gone.
+func (s *Sampler) Forget(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if g, ok := s.groups[id]; ok {
+		for _, f := range g.all() {
+			if f != nil {
+				f.f.Close()
+			}
+		}
+		delete(s.groups, id)
+	}
+}
+
+// Close closes every open counter.
+func (s *Sampler) Close() {
+	s.mu.Lock()
+	ids := make([]string, 0, len(s.groups))
+	for id := range s.groups {
+		ids = append(ids, id)
+	}
+	s.mu.Unlock()
+	for _, id := range ids {
+		s.Forget(id)
+	}
+}
+
+// Host reads the host's CPU time and online CPU count.
+func (s *Sampler) Host() (HostUsage, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stat == nil {
+		if s.stat = openCounter(s.fsys.proc("stat")); s.stat == nil {
+			return HostUsage{}, fmt.Errorf("opening %s", s.fsys.proc("stat"))
+		}
+	}
+	b, err := s.stat.read(&s.buf)
+	if err != nil {
+		return HostUsage{}, err
+	}
+	h := HostUsage{Time: s.Now(), OnlineCPUs: countStatCPUs(b)}
+	h.SystemNanos, err = parseSystemCPU(b)
+	return h, err
+}
+
+// parseSystemCPU sums the first seven fields of the "cpu " line of
+// /proc/stat (user nice system idle iowait irq softirq, in USER_HZ ticks)
+// and converts them to nanoseconds, as docker's getSystemCPUUsage does.
+func parseSystemCPU(b []byte) (uint64, error) {
+	for line := range bytes.SplitSeq(b, []byte("\n")) {
+		rest, ok := bytes.CutPrefix(line, []byte("cpu "))
+		if !ok {
+			continue
+		}
+		f := strings.Fields(string(rest))
+		if len(f) < 7 {
+			return 0, fmt.Errorf("parsing /proc/stat cpu line: %d fields", len(f))
+		}
+		var ticks uint64
+		for _, x := range f[:7] {
+			v, err := strconv.ParseUint(x, 10, 64)
+			if err != nil {
+				return 0, fmt.Errorf("parsing /proc/stat cpu line: %w", err)
+			}
+			ticks += v
+		}
+		return ticks * (1e9 / userHZ), nil
+	}
+	return 0, errors.New("no cpu line in /proc/stat")
+}
+
+var samplePool = sync.Pool{New: func() any { b := make([]byte, 16<<10); return &b }}
+
+// ErrGone is returned by Sample for a container whose init or cgroup has
+// gone since it was listed.
+var ErrGone = errors.New("container gone")
+
+// Sample reads the counters of c.
+func (s *Sampler) Sample(c *Container) (Usage, error) {
+	s.mu.Lock()
+	g, ok := s.groups[c.ID]
+	s.mu.Unlock()
+	if !ok {
+		var err error
+		if g, err = s.open(c); err != nil {
+			return Usage{}, fmt.Errorf("%w: %w", ErrGone, err)
+		}
+		s.mu.Lock()
+		s.groups[c.ID] = g
+		s.mu.Unlock()
+	}
+	u := Usage{Time: s.Now(), QuotaCPUs: g.quota}
+	bp := samplePool.Get().(*[]byte)
+	defer samplePool.Put(bp)
+	buf := *bp
+	defer func() { *bp = buf }()
+	num := func(f *counterFile) (*uint64, error) {
+		if f == nil {
+			return nil, nil
+		}
+		b, err := f.read(&buf)
+		if err != nil {
+			return nil, err
+		}
+		v, err := parseUint(string(b))
+		if err != nil {
+			return nil, err
+		}
+		return &v, nil
+	}
+	keyed := func(f *counterFile) (map[string]uint64, error) {
+		if f == nil {
+			return nil, nil
+		}
+		b, err := f.read(&buf)
+		if err != nil {
+			return nil, err
+		}
+		return parseKeyValues(b)
+	}
+	var err error
+	// A cgroup removed under us, or an init that exited, fails its reads
+	// (ENODEV, ESRCH): the container is gone.
+	gone := func(e error) bool {
+		if e != nil && err == nil {
+			err = e
+		}
+		return e != nil
+	}
+	if u.MemUsage, err = num(g.memUsage); err != nil {
+		return Usage{}, fmt.Errorf("%w: %w", ErrGone, err)
+	}
+	if g.v2 {
+		st, e := keyed(g.cpuStat)
+		if !gone(e) && st != nil {
+			if v, ok := st["usage_usec"]; ok {
+				u.CPUNanos = ptr(v * 1000)
+			}
+			u.Periods, u.Throttled = pick(st, "nr_periods"), pick(st, "nr_throttled")
+		}
+		ev, e := keyed(g.oom)
+		if !gone(e) && ev != nil {
+			u.OOMKills, u.LimitHits = pick(ev, "oom_kill"), pick(ev, "max")
+		}
+	} else {
+		var e error
+		u.CPUNanos, e = num(g.cpu)
+		gone(e)
+		st, e := keyed(g.cpuStat)
+		if !gone(e) && st != nil {
+			u.Periods, u.Throttled = pick(st, "nr_periods"), pick(st, "nr_throttled")
+		}
+		oc, e := keyed(g.oom)
+		if !gone(e) && oc != nil {
+			u.OOMKills = pick(oc, "oom_kill")
+		}
+		u.LimitHits, e = num(g.failcnt)
+		gone(e)
+	}
+	if ms, e := keyed(g.memStat); !gone(e) && ms != nil {
+		u.InactiveFile = pick(ms, g.inactiveKey)
+	}
+	if g.memLimit != nil {
+		if b, e := g.memLimit.read(&buf); !gone(e) {
+			u.MemLimit, _ = parseLimit(string(b))
+		}
+	}
+	var e error
+	u.Pids, e = num(g.pids)
+	gone(e)
+	if g.io != nil {
+		if b, e := g.io.read(&buf); !gone(e) {
+			if rd, wr, perr := parseIOBytes(b); perr == nil {
+				u.BlkRead, u.BlkWrite = &rd, &wr
+			}
+		}
+	}
+	if g.net != nil {
+		if b, e := g.net.read(&buf); !gone(e) {
+			if rx, tx, perr := parseNetDev(b); perr == nil {
+				u.NetRx, u.NetTx = &rx, &tx
+			}
+		}
+	}
+	for _, p := range []struct {
+		f         *counterFile
+		some, all **float64
+	}{{g.psiCPU, &u.CPUPressure, nil}, {g.psiMem, &u.MemPressure, &u.MemFull}, {g.psiIO, &u.IOPressure, nil}} {
+		if p.f == nil {
+			continue
+		}
+		if b, e := p.f.read(&buf); e == nil {
+			if psi, perr := parsePSI(b); perr == nil {
+				*p.some = &psi.Some.Avg10
+				if p.all != nil && psi.Full != nil {
+					*p.all = &psi.Full.Avg10
+				}
+			}
+		}
+	}
+	if err != nil {
+		return Usage{}, fmt.Errorf("%w: %w", ErrGone, err)
+	}
+	return u, nil
+}
+
+func pick(kv map[string]uint64, key string) *uint64 {
+	if v, ok := kv[key]; ok {
+		return &v
+	}
+	return nil
+}
+
+// parseNetDev sums received and transmitted bytes over the interfaces of
+// /proc/<pid>/net/dev, loopback excluded:
+//
+//	Inter-|   Receive                            ...|  Transmit
+//	 face |bytes    packets errs drop fifo frame ...|bytes    packets ...
+//	    lo:    1234      10    0    0    0     0 ...    1234      10 ...
+//	  eth0: 9876543    1000    0    0    0     0 ...  123456     900 ...
+func parseNetDev(b []byte) (rx, tx uint64, err error) {
+	for line := range bytes.SplitSeq(b, []byte("\n")) {
+		name, rest, ok := bytes.Cut(line, []byte(":"))
+		if !ok {
+			continue
+		}
+		if string(bytes.TrimSpace(name)) == "lo" {
+			continue
+		}
+		f := strings.Fields(string(rest))
+		if len(f) < 9 {
+			return 0, 0, fmt.Errorf("parsing net/dev line %q", line)
+		}
+		r, err1 := strconv.ParseUint(f[0], 10, 64)
+		t, err2 := strconv.ParseUint(f[8], 10, 64)
+		if err1 != nil || err2 != nil {
+			return 0, 0, fmt.Errorf("parsing net/dev line %q", line)
+		}
+		rx += r
+		tx += t
+	}
+	return rx, tx, nil
+}

@@ -1,0 +1,193 @@
+package report
+
+import (
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nsinspect/nsinspect/inspect"
+	"github.com/nsinspect/nsinspect/launch"
+)
+
+// ContainerRow is one container of nsinspect ps: the record the table is
+// drawn from and the JSON array holds (docs/json.md).
+type ContainerRow struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Runtime  string `json:"runtime"`
+	Pid      int    `json:"pid"`
+	Status   string `json:"status"` // running; with --all also exited and dead nsinspect containers
+	ExitCode *int   `json:"exitCode"`
+	// Namespaces lists the types the init does not share with the host,
+	// in the order pid, net, mnt, uts, ipc, cgroup, user.
+	Namespaces    []string  `json:"namespaces"`
+	Memory        RowMemory `json:"memory"`
+	CPU           RowCPU    `json:"cpu"`
+	Pids          RowPids   `json:"pids"`
+	Processes     int       `json:"processes"`
+	Started       time.Time `json:"started,omitzero"`
+	UptimeSeconds float64   `json:"uptimeSeconds"`
+	Command       []string  `json:"command"`
+	CgroupPath    string    `json:"cgroupPath"`
+	Pod           *RowPod   `json:"pod,omitempty"`
+}
+
+// RowMemory, RowCPU and RowPids are the limits of a ps row; null is "no
+// limit" (or unknown, when the container vanished while being read).
+type RowMemory struct {
+	LimitBytes *uint64 `json:"limitBytes"`
+}
+
+type RowCPU struct {
+	CPUs *float64 `json:"cpus"`
+}
+
+type RowPids struct {
+	Current *uint64 `json:"current"`
+	Max     *uint64 `json:"max"`
+}
+
+// RowPod identifies a Kubernetes container's pod.
+type RowPod struct {
+	UID      string `json:"uid"`
+	QoSClass string `json:"qosClass"`
+}
+
+// psNamespaces are the types ps reports, in its order.
+var psNamespaces = []inspect.NamespaceType{inspect.NSPID, inspect.NSNet, inspect.NSMount, inspect.NSUTS, inspect.NSIPC, inspect.NSCgroup, inspect.NSUser}
+
+// ContainerRows turns described containers into rows, comparing each
+// init's namespaces with the host's.
+func ContainerRows(facts []inspect.ContainerFacts, host []inspect.Namespace, now time.Time) []ContainerRow {
+	rows := make([]ContainerRow, 0, len(facts))
+	for _, f := range facts {
+		r := ContainerRow{
+			ID: f.ID, Name: f.Name, Runtime: f.Runtime.Name, Pid: f.Pid, Status: "running",
+			Processes: len(f.Pids), Started: f.Started, Command: f.Cmdline, CgroupPath: f.Cgroup, Namespaces: []string{},
+		}
+		if !f.Started.IsZero() {
+			r.UptimeSeconds = now.Sub(f.Started).Seconds()
+		}
+		for _, t := range psNamespaces {
+			n, ok := inspect.FindNamespace(f.Namespaces, t)
+			h, hok := inspect.FindNamespace(host, t)
+			if ok && hok && n.Inode != 0 && h.Inode != 0 && !n.Same(h) {
+				r.Namespaces = append(r.Namespaces, string(t))
+			}
+		}
+		if l := f.Limits; l != nil {
+			r.Memory.LimitBytes = l.Memory.LimitBytes
+			r.CPU.CPUs = l.CPU.CPUs
+			r.Pids.Current, r.Pids.Max = l.Pids.Current, l.Pids.Max
+		}
+		if f.Runtime.PodUID != "" {
+			r.Pod = &RowPod{UID: f.Runtime.PodUID, QoSClass: f.Runtime.QoSClass}
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+// StoppedRows are the nsinspect containers that are not running (ps --all).
+func StoppedRows(states []*launch.State) []ContainerRow {
+	var rows []ContainerRow
+	for _, st := range states {
+		if st.Status == launch.StatusRunning || st.Status == launch.StatusCreated {
+			continue
+		}
+		rows = append(rows, ContainerRow{
+			ID: st.ID, Name: st.Name, Runtime: inspect.RuntimeNsinspect, Pid: st.Pid, Status: st.Status,
+			ExitCode: st.ExitCode, Started: st.Started, Command: st.Spec.Args, Namespaces: []string{},
+			Memory: RowMemory{LimitBytes: nonNegative(st.Spec.Resources.MemoryBytes)},
+		})
+	}
+	return rows
+}
+
+func nonNegative(v *int64) *uint64 {
+	if v == nil || *v < 0 {
+		return nil
+	}
+	u := uint64(*v)
+	return &u
+}
+
+// Short is the 12-character id, for templates.
+func (r ContainerRow) Short() string { return short(r.ID) }
+
+// WriteContainers renders ps rows like docker ps; wide adds the cgroup
+// path and the pod.
+func WriteContainers(w io.Writer, rows []ContainerRow, wide bool) error {
+	header := []string{"CONTAINER ID", "NAME", "RUNTIME", "PID", "NAMESPACES", "MEMORY LIMIT", "CPUS", "PIDS", "UPTIME", "COMMAND"}
+	if wide {
+		header = append(header, "CGROUP", "POD")
+	}
+	var out [][]string
+	for _, r := range rows {
+		pid := strconv.Itoa(r.Pid)
+		if r.Status != "running" {
+			pid = "-"
+		}
+		uptime := "-"
+		if r.Status == "running" && r.UptimeSeconds > 0 {
+			uptime = Duration(time.Duration(r.UptimeSeconds * float64(time.Second)))
+		} else if r.Status != "running" {
+			uptime = r.Status
+			if r.ExitCode != nil {
+				uptime += " (" + strconv.Itoa(*r.ExitCode) + ")"
+			}
+		}
+		ns := "-"
+		switch {
+		case len(r.Namespaces) == len(psNamespaces):
+			ns = "all"
+		case len(r.Namespaces) > 0:
+			ns = strings.Join(r.Namespaces, ",")
+		}
+		mem := "unlimited"
+		if r.Memory.LimitBytes != nil {
+			mem = Bytes(*r.Memory.LimitBytes)
+		}
+		cpus := "unlimited"
+		if r.CPU.CPUs != nil {
+			cpus = strconv.FormatFloat(*r.CPU.CPUs, 'f', 2, 64)
+		}
+		pids := "-"
+		if r.Pids.Current != nil {
+			pids = strconv.FormatUint(*r.Pids.Current, 10)
+			if r.Pids.Max != nil {
+				pids += "/" + strconv.FormatUint(*r.Pids.Max, 10)
+			}
+		}
+		cmd := strings.Join(r.Command, " ")
+		if len(cmd) > 32 {
+			cmd = cmd[:29] + "..."
+		}
+		line := []string{short(r.ID), r.Name, r.Runtime, pid, ns, mem, cpus, pids, uptime, cmd}
+		if wide {
+			pod := ""
+			if r.Pod != nil {
+				pod = r.Pod.UID + " (" + r.Pod.QoSClass + ")"
+			}
+			line = append(line, r.CgroupPath, pod)
+		}
+		out = append(out, line)
+	}
+	return renderRows(w, header, out)
+}
+
+// Duration is a compact uptime: 45s, 12m, 3h4m, 2d5h.
+func Duration(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return strconv.Itoa(int(d.Seconds())) + "s"
+	case d < time.Hour:
+		return strconv.Itoa(int(d.Minutes())) + "m"
+	case d < 48*time.Hour:
+		h := int(d.Hours())
+		return strconv.Itoa(h) + "h" + strconv.Itoa(int(d.Minutes())-60*h) + "m"
+	}
+	days := int(d.Hours() / 24)
+	return strconv.Itoa(days) + "d" + strconv.Itoa(int(d.Hours())-24*days) + "h"
+}

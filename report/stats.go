@@ -1,0 +1,272 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/nsinspect/nsinspect/inspect"
+)
+
+// StatsRow is one container in one sample of nsinspect stats: docker
+// stats' columns computed with docker's arithmetic, and what docker leaves
+// out. JSON (one object per container per sample) carries the raw numbers;
+// the methods give docker's formatted columns to tables and templates.
+type StatsRow struct {
+	Time    time.Time `json:"time"`
+	ID      string    `json:"id"`
+	Name    string    `json:"name"`
+	Runtime string    `json:"runtime"`
+	Pid     int       `json:"pid"`
+	// CPUPercent is docker's: container CPU time over host CPU time in the
+	// interval, times the online CPUs, so 0 to 100×CPUs.
+	CPUPercent *float64 `json:"cpuPercent"`
+	// CPUQuotaPercent is the share of the container's own quota used.
+	CPUQuotaPercent *float64 `json:"cpuQuotaPercent"`
+	// MemUsageBytes is usage minus inactive file, as docker computes it.
+	MemUsageBytes *uint64 `json:"memUsageBytes"`
+	// MemLimitBytes is the limit, or the host's memory when there is none
+	// (or it is larger), as docker shows it; MemLimited says which.
+	MemLimitBytes    uint64   `json:"memLimitBytes"`
+	MemLimited       bool     `json:"memLimited"`
+	MemPercent       *float64 `json:"memPercent"`
+	NetRxBytes       *uint64  `json:"netRxBytes"`
+	NetTxBytes       *uint64  `json:"netTxBytes"`
+	BlockReadBytes   *uint64  `json:"blockReadBytes"`
+	BlockWriteBytes  *uint64  `json:"blockWriteBytes"`
+	PidsCurrent      *uint64  `json:"pids"`
+	ThrottledPercent *float64 `json:"throttledPercent"` // throttled periods in the interval
+	OOMKills         *uint64  `json:"oomKills"`
+	OOMKillsRose     bool     `json:"oomKillsRose"` // the count rose during this session
+	LimitHits        *uint64  `json:"limitHits"`
+	CPUPressure      *float64 `json:"cpuPressure"` // PSI some avg10, percent
+	MemPressure      *float64 `json:"memPressure"`
+	MemPressureFull  *float64 `json:"memPressureFull"`
+	IOPressure       *float64 `json:"ioPressure"`
+}
+
+// StatsInput is one container's two readings and the host's.
+type StatsInput struct {
+	Container      inspect.Container
+	Prev, Cur      inspect.Usage
+	PrevHost, Host inspect.HostUsage
+	MemTotal       uint64
+	FirstOOM       *uint64 // the OOM count when the session first saw it
+}
+
+// Stats computes a row from two readings.
+func Stats(in StatsInput) StatsRow {
+	c, p, u := in.Container, in.Prev, in.Cur
+	r := StatsRow{Time: u.Time.UTC(), ID: c.ID, Name: c.Name, Runtime: c.Runtime.Name, Pid: c.Pid,
+		PidsCurrent: u.Pids, NetRxBytes: u.NetRx, NetTxBytes: u.NetTx, BlockReadBytes: u.BlkRead, BlockWriteBytes: u.BlkWrite,
+		OOMKills: u.OOMKills, LimitHits: u.LimitHits,
+		CPUPressure: u.CPUPressure, MemPressure: u.MemPressure, MemPressureFull: u.MemFull, IOPressure: u.IOPressure}
+	if u.CPUNanos != nil && p.CPUNanos != nil && *u.CPUNanos >= *p.CPUNanos {
+		cpuDelta := float64(*u.CPUNanos - *p.CPUNanos)
+		if sys := float64(in.Host.SystemNanos) - float64(in.PrevHost.SystemNanos); sys > 0 && in.Host.OnlineCPUs > 0 {
+			v := cpuDelta / sys * float64(in.Host.OnlineCPUs) * 100
+			r.CPUPercent = &v
+		}
+		if wall := u.Time.Sub(p.Time).Nanoseconds(); u.QuotaCPUs != nil && *u.QuotaCPUs > 0 && wall > 0 {
+			v := cpuDelta / (*u.QuotaCPUs * float64(wall)) * 100
+			r.CPUQuotaPercent = &v
+		}
+	}
+	if u.MemUsage != nil {
+		used := *u.MemUsage
+		if u.InactiveFile != nil && *u.InactiveFile < used {
+			used -= *u.InactiveFile
+		}
+		r.MemUsageBytes = &used
+	}
+	r.MemLimitBytes = in.MemTotal
+	if u.MemLimit != nil && (in.MemTotal == 0 || *u.MemLimit < in.MemTotal) {
+		r.MemLimitBytes, r.MemLimited = *u.MemLimit, true
+	}
+	if r.MemUsageBytes != nil && r.MemLimitBytes > 0 {
+		v := float64(*r.MemUsageBytes) / float64(r.MemLimitBytes) * 100
+		r.MemPercent = &v
+	}
+	if u.Periods != nil && p.Periods != nil && u.Throttled != nil && p.Throttled != nil && *u.Periods > *p.Periods {
+		v := float64(*u.Throttled-*p.Throttled) / float64(*u.Periods-*p.Periods) * 100
+		r.ThrottledPercent = &v
+	}
+	if u.OOMKills != nil && in.FirstOOM != nil && *u.OOMKills > *in.FirstOOM {
+		r.OOMKillsRose = true
+	}
+	return r
+}
+
+func pct(v *float64) string {
+	if v == nil {
+		return unknown
+	}
+	return strconv.FormatFloat(*v, 'f', 2, 64) + "%"
+}
+
+// decimal formats like docker's NET I/O and BLOCK I/O columns (powers of
+// 1000: 446B, 5.48MB).
+func decimal(v *uint64) string {
+	if v == nil {
+		return unknown
+	}
+	units := []string{"B", "kB", "MB", "GB", "TB", "PB"}
+	f, i := float64(*v), 0
+	for f >= 1000 && i < len(units)-1 {
+		f /= 1000
+		i++
+	}
+	return trimFloat(f) + units[i]
+}
+
+// Docker's column names for --format templates.
+
+// Container is the short id, as docker stats' {{.Container}}.
+func (r StatsRow) Container() string { return short(r.ID) }
+
+// CPUPerc is docker's CPU % column.
+func (r StatsRow) CPUPerc() string { return pct(r.CPUPercent) }
+
+// MemUsage is docker's MEM USAGE / LIMIT column.
+func (r StatsRow) MemUsage() string {
+	used := unknown
+	if r.MemUsageBytes != nil {
+		used = Bytes(*r.MemUsageBytes)
+	}
+	return used + " / " + Bytes(r.MemLimitBytes)
+}
+
+// MemPerc is docker's MEM % column.
+func (r StatsRow) MemPerc() string { return pct(r.MemPercent) }
+
+// NetIO is docker's NET I/O column.
+func (r StatsRow) NetIO() string { return decimal(r.NetRxBytes) + " / " + decimal(r.NetTxBytes) }
+
+// BlockIO is docker's BLOCK I/O column.
+func (r StatsRow) BlockIO() string {
+	return decimal(r.BlockReadBytes) + " / " + decimal(r.BlockWriteBytes)
+}
+
+// PIDs is docker's PIDS column.
+func (r StatsRow) PIDs() string {
+	if r.PidsCurrent == nil {
+		return unknown
+	}
+	return strconv.FormatUint(*r.PidsCurrent, 10)
+}
+
+// QuotaPerc is the CPU % of the container's own quota.
+func (r StatsRow) QuotaPerc() string { return pct(r.CPUQuotaPercent) }
+
+// Throttled is the throttled share of CFS periods in the interval.
+func (r StatsRow) Throttled() string { return pct(r.ThrottledPercent) }
+
+// OOM is the OOM-kill count, marked with "!" when it rose this session.
+func (r StatsRow) OOM() string {
+	if r.OOMKills == nil {
+		return unknown
+	}
+	s := strconv.FormatUint(*r.OOMKills, 10)
+	if r.OOMKillsRose {
+		s += "!"
+	}
+	return s
+}
+
+// Hits is the memory limit-hit count.
+func (r StatsRow) Hits() string {
+	if r.LimitHits == nil {
+		return unknown
+	}
+	return strconv.FormatUint(*r.LimitHits, 10)
+}
+
+// PSI is cpu/mem/io pressure (some, avg10).
+func (r StatsRow) PSI() string {
+	if r.CPUPressure == nil && r.MemPressure == nil && r.IOPressure == nil {
+		return unknown
+	}
+	f := func(v *float64) string {
+		if v == nil {
+			return "-"
+		}
+		return strconv.FormatFloat(*v, 'f', 1, 64)
+	}
+	return f(r.CPUPressure) + "/" + f(r.MemPressure) + "/" + f(r.IOPressure)
+}
+
+// statsColumns are docker's header names for the template fields.
+var statsColumns = map[string]string{
+	"ID": "CONTAINER ID", "Container": "CONTAINER ID", "Name": "NAME", "CPUPerc": "CPU %", "MemUsage": "MEM USAGE / LIMIT",
+	"MemPerc": "MEM %", "NetIO": "NET I/O", "BlockIO": "BLOCK I/O", "PIDs": "PIDS", "Runtime": "RUNTIME", "Pid": "PID",
+	"QuotaPerc": "CPU % QUOTA", "Throttled": "THROTTLED", "OOM": "OOM KILLS", "Hits": "LIMIT HITS", "PSI": "PSI CPU/MEM/IO",
+}
+
+// DefaultStatsFormat is docker stats' table; WideStatsFormat adds what
+// docker leaves out.
+const (
+	DefaultStatsFormat = "table {{.Container}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}"
+	WideStatsFormat    = DefaultStatsFormat + "\t{{.QuotaPerc}}\t{{.Throttled}}\t{{.OOM}}\t{{.Hits}}\t{{.PSI}}\t{{.Runtime}}"
+)
+
+// StatsTable is a parsed docker-style --format: "table " plus tab-separated
+// fields gives a header and aligned columns; anything else is one line per
+// row.
+type StatsTable struct {
+	tmpl   *template.Template
+	header []string
+	table  bool
+}
+
+// ParseStatsFormat compiles a stats --format.
+func ParseStatsFormat(format string) (*StatsTable, error) {
+	st := &StatsTable{}
+	body, isTable := strings.CutPrefix(format, "table ")
+	if format == "table" {
+		body, isTable = strings.TrimPrefix(DefaultStatsFormat, "table "), true
+	}
+	st.table = isTable
+	body = strings.ReplaceAll(body, `\t`, "\t")
+	t, err := ParseTemplate(body)
+	if err != nil {
+		return nil, err
+	}
+	st.tmpl = t
+	if isTable {
+		for _, cell := range strings.Split(body, "\t") {
+			name := strings.TrimSpace(cell)
+			name = strings.TrimSuffix(strings.TrimPrefix(name, "{{."), "}}")
+			if h, ok := statsColumns[name]; ok {
+				name = h
+			} else {
+				name = strings.ToUpper(name)
+			}
+			st.header = append(st.header, name)
+		}
+	}
+	return st, nil
+}
+
+// Write renders rows.
+func (st *StatsTable) Write(w io.Writer, rows []StatsRow) error {
+	if !st.table {
+		for _, r := range rows {
+			if err := WriteTemplate(w, st.tmpl, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var cells [][]string
+	for _, r := range rows {
+		var b strings.Builder
+		if err := st.tmpl.Execute(&b, r); err != nil {
+			return fmt.Errorf("executing --format template: %w", err)
+		}
+		cells = append(cells, strings.Split(b.String(), "\t"))
+	}
+	return renderRows(w, st.header, cells)
+}
