@@ -106,6 +106,11 @@ func containerCgroup(id string) string { return cgroupParent + "/" + id }
 // createCgroups makes the container's cgroups with their limits. A cgroup
 // that already exists is refused: it might hold processes or be frozen.
 func createCgroups(id string, r Resources, privileged bool) (*cgroupSet, error) {
+	unlock, err := lockCgroups()
+	if err != nil {
+		return nil, fmt.Errorf("locking the cgroup parents: %w", err)
+	}
+	defer unlock()
 	group := containerCgroup(id)
 	res := toSpecs(r, privileged)
 	cs := &cgroupSet{}
@@ -321,9 +326,14 @@ func (cs *cgroupSet) destroy() error {
 		if err := cs.rmdirRetry(d); err != nil {
 			errs = append(errs, err)
 		}
-		// The shared parent goes when the last container leaves; a
-		// concurrent launcher that still uses it makes this fail, harmlessly.
-		os.Remove(filepath.Dir(d))
+	}
+	// The shared parents go with the last container; under the lock, so
+	// none vanishes while another launcher makes its cgroups.
+	if unlock, err := lockCgroups(); err == nil {
+		for _, d := range dirs {
+			os.Remove(filepath.Dir(d)) // fails, harmlessly, while others use it
+		}
+		unlock()
 	}
 	return errors.Join(errs...)
 }

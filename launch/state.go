@@ -89,11 +89,18 @@ func newID() string {
 
 // lockState serialises changes to the set of containers (names must be
 // unique) with an flock on StateRoot.
-func lockState() (func(), error) {
+func lockState() (func(), error) { return lockFile(".lock") }
+
+// lockCgroups serialises making and removing the shared /nsinspect cgroup
+// parents: a parent removed and made again between another launcher's
+// steps would leave its child with an empty cpuset (ENOSPC on join).
+func lockCgroups() (func(), error) { return lockFile(".cgroups.lock") }
+
+func lockFile(name string) (func(), error) {
 	if err := os.MkdirAll(StateRoot, 0o700); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(filepath.Join(StateRoot, ".lock"), os.O_CREATE|os.O_RDWR|syscall.O_CLOEXEC, 0o600)
+	f, err := os.OpenFile(filepath.Join(StateRoot, name), os.O_CREATE|os.O_RDWR|syscall.O_CLOEXEC, 0o600)
 	if err != nil {
 		return nil, err
 	}
