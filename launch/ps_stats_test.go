@@ -1,0 +1,199 @@
+package launch_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// statsOf runs stats --no-stream --json for one container and decodes its
+// row.
+func statsOf(t *testing.T, name string, interval string) map[string]any {
+	t.Helper()
+	out := mustRun(t, "stats", "--no-stream", "--json", "--interval", interval, name)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 1 {
+		t.Fatalf("stats --json %s: %d lines, want 1: %q", name, len(lines), out)
+	}
+	var row map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &row); err != nil {
+		t.Fatalf("decoding %q: %v", lines[0], err)
+	}
+	return row
+}
+
+// stats' figures agree with the kernel: a container that touched 48 MiB
+// shows that much MEM USAGE (within 5 %), one spinning under --cpus 0.5
+// shows a CPU % between 40 and 60 (docker's arithmetic: 0.5 of one CPU).
+func TestStatsAgreeWithKernel(t *testing.T) {
+	requireRoot(t)
+	leakCheck(t)
+	mem, cpu := "mem-"+token(t), "cpu-"+token(t)
+	detach(t, mem, "--memory", "256m", "--", "sh", "-c", "head -c 48m /dev/zero > /dev/shm/fill; echo ready; sleep 60")
+	detach(t, cpu, "--cpus", "0.5", "--", "sh", "-c", "while :; do :; done")
+	waitFor(t, "48 MiB written", func() bool { return strings.Contains(mustRun(t, "logs", mem), "ready") })
+
+	row := statsOf(t, mem, "500ms")
+	used := row["memUsageBytes"].(float64)
+	if want := 48.0 * (1 << 20); used < want*0.95 || used > want*1.05 {
+		t.Errorf("MEM USAGE %.0f bytes, want 48MiB within 5%%", used)
+	}
+	if row["memLimitBytes"] != float64(256<<20) || row["memLimited"] != true {
+		t.Errorf("memory limit %v (limited %v), want 268435456", row["memLimitBytes"], row["memLimited"])
+	}
+
+	row = statsOf(t, cpu, "2s")
+	if p := row["cpuPercent"].(float64); p < 40 || p > 60 {
+		t.Errorf("CPU %% under --cpus 0.5: %.1f, want 40 to 60", p)
+	}
+	if q := row["cpuQuotaPercent"].(float64); q < 80 || q > 105 {
+		t.Errorf("CPU %% of quota: %.1f, want close to 100", q)
+	}
+	if th, ok := row["throttledPercent"].(float64); !ok || th < 50 {
+		t.Errorf("throttled %% of a spinner at half a CPU: %v, want most periods", row["throttledPercent"])
+	}
+}
+
+// ps lists nsinspect's containers with their limits and namespaces, and
+// --all adds processes in namespaces no runtime claims.
+func TestPsListsContainersAndNamespaceGroups(t *testing.T) {
+	requireRoot(t)
+	leakCheck(t)
+	name := "ps-" + token(t)
+	id, pid := detach(t, name, "--memory", "64m", "--pids-limit", "10", "--", "sleep", "60")
+	cmd := exec.Command("unshare", "--fork", "--pid", "--mount", "--mount-proc", "sleep", "60")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() }) // unshare's child dies with it (its pid namespace's init)
+
+	var rows []map[string]any
+	if err := json.Unmarshal([]byte(mustRun(t, "ps", "--json")), &rows); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range rows {
+		if r["id"] == id {
+			found = true
+			if r["runtime"] != "nsinspect" || r["pid"] != float64(pid) || r["name"] != name {
+				t.Errorf("ps row %v: want runtime nsinspect, pid %d, name %s", r, pid, name)
+			}
+			if r["memory"].(map[string]any)["limitBytes"] != float64(64<<20) || r["pids"].(map[string]any)["max"] != float64(10) {
+				t.Errorf("ps row limits %v %v", r["memory"], r["pids"])
+			}
+			ns, _ := json.Marshal(r["namespaces"])
+			if string(ns) != `["pid","net","mnt","uts","ipc","cgroup"]` {
+				t.Errorf("ps row namespaces %s", ns)
+			}
+		}
+		if r["runtime"] == "namespaces" {
+			t.Errorf("ps without --all lists a namespace group: %v", r)
+		}
+	}
+	if !found {
+		t.Fatalf("ps --json does not list %s", id)
+	}
+	waitFor(t, "unshare's sleep", func() bool {
+		return strings.Contains(mustRun(t, "ps", "--all", "--format", "{{.Runtime}} {{.Name}}"), "namespaces sleep")
+	})
+	if q := strings.TrimSpace(mustRun(t, "ps", "-q", name)); q != id[:12] {
+		t.Errorf("ps -q %s = %q, want %s", name, q, id[:12])
+	}
+	// Lookup by name or id prefix for pid.
+	for _, ref := range []string{name, id[:8]} {
+		out := mustRun(t, "pid", ref, "--format", "{{.PID}} {{.Runtime.Name}}")
+		if want := strconv.Itoa(pid) + " nsinspect\n"; out != want {
+			t.Errorf("pid %s: %q, want %q", ref, out, want)
+		}
+	}
+	if r := nsi(t, "stats", "no-such-container"); r.code != 2 || !strings.Contains(r.stderr, "no such container: no-such-container") {
+		t.Errorf("stats no-such-container: exit %d %q", r.code, r.stderr)
+	}
+}
+
+// ps --all stays well-formed while processes come and go as fast as a
+// shell can fork them (ENOENT, ESRCH and zombies mid-read).
+func TestPsUnderChurn(t *testing.T) {
+	requireRoot(t)
+	leakCheck(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	churn := exec.CommandContext(ctx, "sh", "-c", "while :; do /bin/true & /bin/true; done")
+	churn.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := churn.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		syscall.Kill(-churn.Process.Pid, syscall.SIGKILL)
+		churn.Wait()
+	})
+	for i := 0; i < 200; i++ {
+		r := nsi(t, "ps", "--all", "--json")
+		var rows []map[string]any
+		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &rows) != nil || strings.Contains(r.stderr, "goroutine") {
+			t.Fatalf("run %d: exit %d, stderr %q, output %.200q", i, r.code, r.stderr, r.stdout)
+		}
+	}
+}
+
+// As an unprivileged user ps shows what it can read and never fails.
+func TestPsAsNobody(t *testing.T) {
+	requireRoot(t)
+	leakCheck(t)
+	name := "nobody-" + token(t)
+	detach(t, name, "--", "sleep", "30")
+	cmd := exec.Command(bin, "ps", "--all", "--json")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("ps as nobody: %v %s", err, errb.String())
+	}
+	var rows []map[string]any
+	if err := json.Unmarshal(out.Bytes(), &rows); err != nil {
+		t.Fatalf("ps as nobody printed %q: %v", out.String(), err)
+	}
+	if !strings.Contains(out.String(), `"runtime": "nsinspect"`) {
+		t.Errorf("as nobody, ps should still list the nsinspect container from its cgroup: %s", out.String())
+	}
+}
+
+// A container that starts while stats streams appears at a later sample,
+// one that stops drops out, and SIGTERM ends stats cleanly.
+func TestStatsStreamsChurn(t *testing.T) {
+	requireRoot(t)
+	leakCheck(t)
+	name := "churn-" + token(t)
+	removeOnCleanup(t, name)
+	var out safeBuffer
+	stats := exec.Command(bin, "stats", "--json", "--interval", "200ms")
+	stats.Stdout = &out
+	if err := stats.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(400 * time.Millisecond)
+	mustRun(t, "run", "-d", "--name", name, "--", "sleep", "30")
+	waitFor(t, "the new container in stats", func() bool { return strings.Contains(out.String(), `"name":"`+name+`"`) })
+	mustRun(t, "rm", "-f", name)
+	time.Sleep(600 * time.Millisecond)
+	before := strings.Count(out.String(), `"name":"`+name+`"`)
+	time.Sleep(600 * time.Millisecond)
+	if after := strings.Count(out.String(), `"name":"`+name+`"`); after != before {
+		t.Errorf("a removed container still sampled: %d rows then %d", before, after)
+	}
+	stats.Process.Signal(syscall.SIGTERM)
+	if err := stats.Wait(); err != nil {
+		t.Errorf("stats after SIGTERM: %v", err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		if line != "" && !json.Valid([]byte(line)) {
+			t.Errorf("not a JSON line: %q", line)
+		}
+	}
+}
