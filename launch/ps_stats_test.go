@@ -67,11 +67,13 @@ func TestPsListsContainersAndNamespaceGroups(t *testing.T) {
 	leakCheck(t)
 	name := "ps-" + token(t)
 	id, pid := detach(t, name, "--memory", "64m", "--pids-limit", "10", "--", "sleep", "60")
-	cmd := exec.Command("unshare", "--fork", "--pid", "--mount", "--mount-proc", "sleep", "60")
+	cmd := exec.Command("unshare", "--fork", "--kill-child", "--pid", "--mount", "--mount-proc", "sleep", "60")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() }) // unshare's child dies with it (its pid namespace's init)
+	// SIGTERM lets unshare --kill-child take its child (the pid namespace's
+	// init) with it; SIGKILL would leave the child behind.
+	t.Cleanup(func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() })
 
 	var rows []map[string]any
 	if err := json.Unmarshal([]byte(mustRun(t, "ps", "--json")), &rows); err != nil {
