@@ -67,13 +67,19 @@ func TestPsListsContainersAndNamespaceGroups(t *testing.T) {
 	leakCheck(t)
 	name := "ps-" + token(t)
 	id, pid := detach(t, name, "--memory", "64m", "--pids-limit", "10", "--", "sleep", "60")
-	cmd := exec.Command("unshare", "--fork", "--kill-child", "--pid", "--mount", "--mount-proc", "sleep", "60")
+	cmd := exec.Command("unshare", "--fork", "--pid", "--mount", "--mount-proc", "sleep", "60")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// SIGTERM lets unshare --kill-child take its child (the pid namespace's
-	// init) with it; SIGKILL would leave the child behind.
-	t.Cleanup(func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() })
+	// The child is its pid namespace's init: SIGKILL it from here (the
+	// parent namespace), then unshare, which waits for it, returns.
+	t.Cleanup(func() {
+		for _, c := range children(cmd.Process.Pid) {
+			syscall.Kill(c, syscall.SIGKILL)
+		}
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
 
 	var rows []map[string]any
 	if err := json.Unmarshal([]byte(mustRun(t, "ps", "--json")), &rows); err != nil {
