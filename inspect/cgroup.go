@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/moby/sys/mountinfo"
 )
@@ -176,6 +177,31 @@ func (fsys FS) cgroupMounts() ([]cgroupMount, CgroupMode, error) {
 	return out, mode, nil
 }
 
+// cachedMounts is cgroupMounts, plus whether the reader is in the initial
+// cgroup namespace (paths are relative to the reader's: "/" is the host's
+// root cgroup only then), kept for mountsTTL.
+func (fsys FS) cachedMounts() ([]cgroupMount, CgroupMode, bool, error) {
+	c := fsys.mounts
+	if c != nil {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if !c.at.IsZero() && time.Since(c.at) < mountsTTL {
+			return c.mounts, c.mode, c.hostCNS, nil
+		}
+	}
+	mounts, mode, err := fsys.cgroupMounts()
+	hostCNS := false
+	if link, lerr := os.Readlink(fsys.self("ns", "cgroup")); lerr == nil {
+		if _, ino, perr := parseNamespaceLink(link); perr == nil && ino == initialInode[NSCgroup] {
+			hostCNS = true
+		}
+	}
+	if c != nil && err == nil {
+		c.at, c.mounts, c.mode, c.hostCNS = time.Now(), mounts, mode, hostCNS
+	}
+	return mounts, mode, hostCNS, err
+}
+
 // resolve finds the directory of a /proc/<pid>/cgroup line: the mount of
 // that hierarchy plus the path relative to the mount's root. Both paths are
 // relative to the reader's cgroup namespace, so a process outside it shows
@@ -256,7 +282,7 @@ func (fsys FS) resolveCgroup(pid int) (*Cgroup, *cgroupReader, []error) {
 	if err != nil {
 		return nil, nil, []error{fmt.Errorf("%s: %w", cg.File, err)}
 	}
-	mounts, mode, err := fsys.cgroupMounts()
+	mounts, mode, hostRoot, err := fsys.cachedMounts()
 	cg.Mode = mode
 	var errs []error
 	if err != nil {
@@ -290,14 +316,6 @@ func (fsys FS) resolveCgroup(pid int) (*Cgroup, *cgroupReader, []error) {
 		}
 	}
 
-	// Paths are relative to the reader's cgroup namespace: "/" is the
-	// host's root cgroup only when the reader is in the initial one.
-	hostRoot := false
-	if link, err := os.Readlink(fsys.self("ns", "cgroup")); err == nil {
-		if _, ino, err := parseNamespaceLink(link); err == nil && ino == initialInode[NSCgroup] {
-			hostRoot = true
-		}
-	}
 	return cg, &cgroupReader{dirs: dirs, mountDirs: mountDirs, roots: roots, hostRoot: hostRoot, v2: mode == CgroupV2}, errs
 }
 

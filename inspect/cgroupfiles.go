@@ -78,6 +78,25 @@ func parseKeyValues(b []byte) (map[string]uint64, error) {
 	return out, nil
 }
 
+// keyValue finds key in a flat keyed file ("key value" lines) without
+// building a map: the sampler reads one or two keys of memory.stat and
+// cpu.stat for every container every second.
+func keyValue(b []byte, key string) (uint64, bool) {
+	for len(b) > 0 {
+		line := b
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			line, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+		}
+		if len(line) > len(key) && line[len(key)] == ' ' && string(line[:len(key)]) == key {
+			v, err := strconv.ParseUint(string(bytes.TrimSpace(line[len(key)+1:])), 10, 64)
+			return v, err == nil
+		}
+	}
+	return 0, false
+}
+
 // v1Unlimited is the smallest value treated as "no limit" in a cgroup v1
 // byte limit. The kernel stores "unlimited" as PAGE_COUNTER_MAX pages and
 // prints it as LONG_MAX rounded down to the page size, 9223372036854771712

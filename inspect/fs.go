@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Default roots of a host.
@@ -21,7 +22,21 @@ type FS struct {
 	procRoot   string
 	cgroupRoot string
 	boot       *bootTime // btime never changes while the machine is up
+	mounts     *mountsCache
 }
+
+// mountsCache keeps the reader's cgroup mounts for a short while: a stats
+// session resolves hundreds of containers a second, but controllers can be
+// mounted while the machine runs, so the cache expires.
+type mountsCache struct {
+	mu      sync.Mutex
+	at      time.Time
+	mounts  []cgroupMount
+	mode    CgroupMode
+	hostCNS bool // the reader is in the initial cgroup namespace
+}
+
+const mountsTTL = 2 * time.Second
 
 type bootTime struct {
 	once sync.Once
@@ -37,7 +52,7 @@ func NewFS(procRoot, cgroupRoot string) FS {
 	if cgroupRoot == "" {
 		cgroupRoot = DefaultCgroupRoot
 	}
-	return FS{procRoot: filepath.Clean(procRoot), cgroupRoot: filepath.Clean(cgroupRoot), boot: &bootTime{}}
+	return FS{procRoot: filepath.Clean(procRoot), cgroupRoot: filepath.Clean(cgroupRoot), boot: &bootTime{}, mounts: &mountsCache{}}
 }
 
 // ProcRoot is the procfs root this FS reads.

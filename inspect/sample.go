@@ -51,12 +51,15 @@ type HostUsage struct {
 // open, read and close: streaming hundreds of containers stays cheap.
 type Sampler struct {
 	// Now is the clock readings are stamped with; tests set a fixed one.
-	Now    func() time.Time
-	fsys   FS
-	mu     sync.Mutex
-	groups map[string]*counterFiles
-	stat   *counterFile
-	buf    []byte
+	Now func() time.Time
+	// Extended adds what docker stats leaves out: throttling, OOM kills,
+	// limit hits and PSI. Without it a sample reads only docker's columns.
+	Extended bool
+	fsys     FS
+	mu       sync.Mutex
+	groups   map[string]*counterFiles
+	stat     *counterFile
+	buf      []byte
 }
 
 // NewSampler returns a sampler over fsys.
@@ -64,17 +67,19 @@ func (fsys FS) NewSampler() *Sampler {
 	return &Sampler{Now: time.Now, fsys: fsys, groups: map[string]*counterFiles{}, buf: make([]byte, 64<<10)}
 }
 
+// counterFile is a kept-open counter, a raw fd: an *os.File would also be
+// registered with the runtime's poller, two system calls more per file.
 type counterFile struct {
-	f    *os.File
+	fd   int
 	path string
 }
 
 func openCounter(path string) *counterFile {
-	f, err := os.Open(path)
+	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		return nil
 	}
-	return &counterFile{f: f, path: path}
+	return &counterFile{fd: fd, path: path}
 }
 
 // read rereads the whole file into buf (grown if needed).
@@ -84,7 +89,7 @@ func (c *counterFile) read(buf *[]byte) ([]byte, error) {
 		if n == len(*buf) {
 			*buf = append(*buf, make([]byte, len(*buf))...)
 		}
-		m, err := syscall.Pread(int(c.f.Fd()), (*buf)[n:], int64(n))
+		m, err := syscall.Pread(c.fd, (*buf)[n:], int64(n))
 		if err == syscall.EINTR {
 			continue
 		}
@@ -101,15 +106,16 @@ func (c *counterFile) read(buf *[]byte) ([]byte, error) {
 // counterFiles are the open counters of one container.
 type counterFiles struct {
 	v2                                   bool
-	cpu, memUsage, memStat, memLimit     *counterFile
+	cpu, memUsage, memStat               *counterFile
 	oom, failcnt, pids, cpuStat, io, net *counterFile
 	psiCPU, psiMem, psiIO                *counterFile
-	quota                                *float64
+	quota                                *float64 // read once
+	limit                                *uint64  // read once; nil: no limit
 	inactiveKey                          string
 }
 
 func (g *counterFiles) all() []*counterFile {
-	return []*counterFile{g.cpu, g.memUsage, g.memStat, g.memLimit, g.oom, g.failcnt, g.pids, g.cpuStat, g.io, g.net, g.psiCPU, g.psiMem, g.psiIO}
+	return []*counterFile{g.cpu, g.memUsage, g.memStat, g.oom, g.failcnt, g.pids, g.cpuStat, g.io, g.net, g.psiCPU, g.psiMem, g.psiIO}
 }
 
 // open finds a container's cgroup directories from its init's
@@ -127,16 +133,23 @@ func (s *Sampler) open(c *Container) (*counterFiles, error) {
 		}
 		return openCounter(dir + "/" + name)
 	}
+	ext := func(ctrl, name string) *counterFile {
+		if !s.Extended {
+			return nil
+		}
+		return at(ctrl, name)
+	}
 	if r.v2 {
+		// usage_usec and the throttling counters share cpu.stat.
 		g.inactiveKey = "inactive_file"
 		g.cpuStat = at("cpu", "cpu.stat")
-		g.memUsage, g.memStat, g.memLimit = at("memory", "memory.current"), at("memory", "memory.stat"), at("memory", "memory.max")
-		g.oom = at("memory", "memory.events")
+		g.memUsage, g.memStat = at("memory", "memory.current"), at("memory", "memory.stat")
+		g.oom = ext("memory", "memory.events")
 		g.io = at("io", "io.stat")
 	} else {
-		g.cpu, g.cpuStat = at("cpuacct", "cpuacct.usage"), at("cpu", "cpu.stat")
-		g.memUsage, g.memStat, g.memLimit = at("memory", "memory.usage_in_bytes"), at("memory", "memory.stat"), at("memory", "memory.limit_in_bytes")
-		g.oom, g.failcnt = at("memory", "memory.oom_control"), at("memory", "memory.failcnt")
+		g.cpu, g.cpuStat = at("cpuacct", "cpuacct.usage"), ext("cpu", "cpu.stat")
+		g.memUsage, g.memStat = at("memory", "memory.usage_in_bytes"), at("memory", "memory.stat")
+		g.oom, g.failcnt = ext("memory", "memory.oom_control"), ext("memory", "memory.failcnt")
 		if g.io = at("blkio", "blkio.throttle.io_service_bytes_recursive"); g.io == nil {
 			g.io = at("blkio", "blkio.throttle.io_service_bytes")
 		}
@@ -144,14 +157,14 @@ func (s *Sampler) open(c *Container) (*counterFiles, error) {
 	g.pids = at("pids", "pids.current")
 	// PSI of a group at the host's root cgroup is the host's: not the
 	// container's pressure, so it is left out.
-	if dir, ok := r.dirs[""]; ok && !(r.roots[""] && r.hostRoot) {
+	if dir, ok := r.dirs[""]; ok && s.Extended && !(r.roots[""] && r.hostRoot) {
 		g.psiCPU, g.psiMem, g.psiIO = openCounter(dir+"/cpu.pressure"), openCounter(dir+"/memory.pressure"), openCounter(dir+"/io.pressure")
 	}
 	g.net = openCounter(s.fsys.pid(c.Pid, "net", "dev"))
-	// The quota rarely changes; it is read once per container.
-	if lim, _ := s.fsys.CgroupLimits(c.Pid); lim != nil {
-		g.quota = lim.CPU.CPUs
-	}
+	// Limits rarely change: read once per container, from the directories
+	// just resolved.
+	r.limits(cg)
+	g.quota, g.limit = cg.CPU.CPUs, cg.Memory.LimitBytes
 	return g, nil
 }
 
@@ -162,7 +175,7 @@ func (s *Sampler) Forget(id string) {
 	if g, ok := s.groups[id]; ok {
 		for _, f := range g.all() {
 			if f != nil {
-				f.f.Close()
+				syscall.Close(f.fd)
 			}
 		}
 		delete(s.groups, id)
@@ -246,7 +259,7 @@ func (s *Sampler) Sample(c *Container) (Usage, error) {
 		s.groups[c.ID] = g
 		s.mu.Unlock()
 	}
-	u := Usage{Time: s.Now(), QuotaCPUs: g.quota}
+	u := Usage{Time: s.Now(), QuotaCPUs: g.quota, MemLimit: g.limit}
 	bp := samplePool.Get().(*[]byte)
 	defer samplePool.Put(bp)
 	buf := *bp
@@ -265,15 +278,22 @@ func (s *Sampler) Sample(c *Container) (Usage, error) {
 		}
 		return &v, nil
 	}
-	keyed := func(f *counterFile) (map[string]uint64, error) {
+	// keys reads f and looks up keys; a key the file lacks stays nil.
+	keys := func(f *counterFile, keys ...string) ([]*uint64, error) {
+		out := make([]*uint64, len(keys))
 		if f == nil {
-			return nil, nil
+			return out, nil
 		}
 		b, err := f.read(&buf)
 		if err != nil {
-			return nil, err
+			return out, err
 		}
-		return parseKeyValues(b)
+		for i, k := range keys {
+			if v, ok := keyValue(b, k); ok {
+				out[i] = &v
+			}
+		}
+		return out, nil
 	}
 	var err error
 	// A cgroup removed under us, or an init that exited, fails its reads
@@ -288,39 +308,34 @@ func (s *Sampler) Sample(c *Container) (Usage, error) {
 		return Usage{}, fmt.Errorf("%w: %w", ErrGone, err)
 	}
 	if g.v2 {
-		st, e := keyed(g.cpuStat)
-		if !gone(e) && st != nil {
-			if v, ok := st["usage_usec"]; ok {
-				u.CPUNanos = ptr(v * 1000)
+		st, e := keys(g.cpuStat, "usage_usec", "nr_periods", "nr_throttled")
+		if !gone(e) {
+			if st[0] != nil {
+				u.CPUNanos = ptr(*st[0] * 1000)
 			}
-			u.Periods, u.Throttled = pick(st, "nr_periods"), pick(st, "nr_throttled")
+			u.Periods, u.Throttled = st[1], st[2]
 		}
-		ev, e := keyed(g.oom)
-		if !gone(e) && ev != nil {
-			u.OOMKills, u.LimitHits = pick(ev, "oom_kill"), pick(ev, "max")
+		ev, e := keys(g.oom, "oom_kill", "max")
+		if !gone(e) {
+			u.OOMKills, u.LimitHits = ev[0], ev[1]
 		}
 	} else {
 		var e error
 		u.CPUNanos, e = num(g.cpu)
 		gone(e)
-		st, e := keyed(g.cpuStat)
-		if !gone(e) && st != nil {
-			u.Periods, u.Throttled = pick(st, "nr_periods"), pick(st, "nr_throttled")
+		st, e := keys(g.cpuStat, "nr_periods", "nr_throttled")
+		if !gone(e) {
+			u.Periods, u.Throttled = st[0], st[1]
 		}
-		oc, e := keyed(g.oom)
-		if !gone(e) && oc != nil {
-			u.OOMKills = pick(oc, "oom_kill")
+		oc, e := keys(g.oom, "oom_kill")
+		if !gone(e) {
+			u.OOMKills = oc[0]
 		}
 		u.LimitHits, e = num(g.failcnt)
 		gone(e)
 	}
-	if ms, e := keyed(g.memStat); !gone(e) && ms != nil {
-		u.InactiveFile = pick(ms, g.inactiveKey)
-	}
-	if g.memLimit != nil {
-		if b, e := g.memLimit.read(&buf); !gone(e) {
-			u.MemLimit, _ = parseLimit(string(b))
-		}
+	if ms, e := keys(g.memStat, g.inactiveKey); !gone(e) {
+		u.InactiveFile = ms[0]
 	}
 	var e error
 	u.Pids, e = num(g.pids)
@@ -359,13 +374,6 @@ func (s *Sampler) Sample(c *Container) (Usage, error) {
 		return Usage{}, fmt.Errorf("%w: %w", ErrGone, err)
 	}
 	return u, nil
-}
-
-func pick(kv map[string]uint64, key string) *uint64 {
-	if v, ok := kv[key]; ok {
-		return &v
-	}
-	return nil
 }
 
 // parseNetDev sums received and transmitted bytes over the interfaces of

@@ -67,7 +67,10 @@ and prints one table.`,
 			if noStream && !cmd.Flags().Changed("interval") {
 				interval = 500 * time.Millisecond
 			}
-			st := &statsRun{fsys: g.fs(), names: args, out: s.out, form: form, table: table, live: colorful(s.out) && !noStream}
+			st := &statsRun{fsys: g.fs(), names: args, out: s.out, form: form, table: table, live: colorful(s.out) && !noStream,
+				// docker's columns need six counters per container; the rest
+				// only when shown.
+				extended: form != "table" || (tmplText != "" && tmplText != "table")}
 			return st.run(noStream, interval)
 		},
 	}
@@ -82,6 +85,9 @@ and prints one table.`,
 // sample, so ones that appear are added and ones that vanish drop out.
 type statsRun struct {
 	fsys     inspect.FS
+	extended bool
+	scanner  *inspect.Scanner
+	host     []inspect.Namespace
 	names    []string
 	out      io.Writer
 	form     string
@@ -96,7 +102,10 @@ type statsRun struct {
 
 func (st *statsRun) run(once bool, interval time.Duration) error {
 	st.sampler = st.fsys.NewSampler()
+	st.sampler.Extended = st.extended
 	defer st.sampler.Close()
+	st.scanner = st.fsys.NewScanner()
+	st.host = hostNamespaces(st.fsys)
 	st.prev, st.firstOOM = map[string]inspect.Usage{}, map[string]*uint64{}
 	if h, err := st.fsys.Host(); err == nil {
 		st.memTotal = h.MemTotalBytes
@@ -141,10 +150,11 @@ func (st *statsRun) run(once bool, interval time.Duration) error {
 // containers discovers the running containers, keeping only the named
 // ones when names were given. At the start an unknown name is an error.
 func (st *statsRun) containers(first bool) ([]inspect.Container, error) {
-	cs, _, err := discover(st.fsys, false)
+	procs, err := st.scanner.Scan()
 	if err != nil {
 		return nil, err
 	}
+	cs := st.scanner.Containers(procs, inspect.ListOptions{Host: st.host})
 	if len(st.names) == 0 {
 		return cs, nil
 	}
