@@ -1,0 +1,523 @@
+package inspect
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// nodeRoots returns the proc root of a whole-host fixture (testdata/node-*)
+// and a cgroup root for it. A Go module zip cannot hold a backslash in a
+// file name, so the cgroup directory systemd names
+// machine-build\x2d01.scope is stored as machine-build%5Cx2d01.scope; the
+// returned root is a tree of symbolic links into the fixture that gives it
+// back its real name, as /proc/<pid>/cgroup spells it. It is read-only:
+// writing through it changes the fixture (copyUnescaped makes a copy).
+func nodeRoots(t testing.TB, name string) (procRoot, cgroupRoot string) {
+	t.Helper()
+	root, err := filepath.Abs(filepath.Join("..", "testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cgroupRoot = filepath.Join(t.TempDir(), "cgroup")
+	if err := linkUnescaped(filepath.Join(root, "sys", "fs", "cgroup"), cgroupRoot); err != nil {
+		t.Fatalf("linking the cgroup tree of %s: %v", name, err)
+	}
+	return filepath.Join(root, "proc"), cgroupRoot
+}
+
+// linkUnescaped makes dst a directory whose entries link to those of src,
+// except where a name below holds "%5C": such directories are made for
+// real, down to the escaped entry, which is linked under its unescaped name.
+func linkUnescaped(src, dst string) error {
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		from, to := filepath.Join(src, e.Name()), filepath.Join(dst, strings.ReplaceAll(e.Name(), "%5C", `\`))
+		if e.IsDir() && hasEscaped(from) {
+			if err := linkUnescaped(from, to); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := os.Symlink(from, to); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// hasEscaped reports whether a name under dir holds "%5C".
+func hasEscaped(dir string) bool {
+	found := false
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && strings.Contains(d.Name(), "%5C") {
+			found = true
+			return filepath.SkipAll
+		}
+		return nil
+	})
+	return found
+}
+
+// copyUnescaped copies the tree src to dst, symlinks kept, turning "%5C" in
+// names into a backslash.
+func copyUnescaped(t testing.TB, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		to := filepath.Join(dst, strings.ReplaceAll(rel, "%5C", `\`))
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(to, 0o755)
+		case d.Type()&fs.ModeSymlink != 0:
+			link, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(link, to)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(to, b, 0o644)
+	})
+	if err != nil {
+		t.Fatalf("copying %s: %v", src, err)
+	}
+}
+
+// group is what a test expects of one container.
+type group struct {
+	runtime string
+	name    string
+	id      string // prefix
+	pid     int
+	pids    []int
+}
+
+func groups(cs []Container) []group {
+	out := make([]group, len(cs))
+	for i, c := range cs {
+		out[i] = group{c.Runtime.Name, c.Name, c.ID[:12], c.Pid, c.Pids}
+	}
+	return out
+}
+
+// nodeV2Groups are the containers of testdata/node-v2 (see its README), in
+// the order Containers sorts them: runtime, then name.
+var nodeV2Groups = []group{
+	{"cri-o", "be42b6838156", "be42b6838156", 3310, []int{3310}},
+	{"docker", "web", "f83b8fa7c0fc", 4010, []int{4010, 4011, 4015}},
+	{"kubernetes", "0d7871fc800b", "0d7871fc800b", 3010, []int{3010}},
+	{"kubernetes", "2ea9fd0e4ba3", "2ea9fd0e4ba3", 3210, []int{3210}},
+	{"kubernetes", "d984babdc8aa", "d984babdc8aa", 3110, []int{3110}},
+	{"kubernetes", "default/web-5d8f7b9c4-abcde/nginx", "8527473bda7e", 3120, []int{3120, 3121, 3122}},
+	{"kubernetes", "prod/payments-6b7f9c-kx2lp/payments", "f11e4dcae011", 3020, []int{3020, 3021}},
+	{"kubernetes", "tools/debug-shell/shell", "a668b5ae40da", 3220, []int{3220}},
+	{"lxc", "c1", "b0fc294d6e7d", 5320, []int{5311, 5320}},
+	{"nsinspect", "demo", "6480f8c926fc", 5410, []int{5410, 5411}},
+	{"podman", "api", "a521bfcfd1b2", 5010, []int{5010, 5011}},
+	{"podman", "db", "210fd3c88e0c", 5110, []int{5110, 5111, 5112}},
+	{"systemd-nspawn", "build-01", "5ec5cf7e9d0b", 5210, []int{5210, 5211}},
+}
+
+// The unshare process of node-v2, which only ListOptions.Namespaces groups.
+var nodeV2Unshare = group{"namespaces", "unshare", "29f1e1ab7c21", 6200, []int{6200}}
+
+var nodeV1Groups = []group{
+	{"containerd", "bf5b8f159b8d", "bf5b8f159b8d", 5010, []int{5010}},
+	{"docker", "cache", "f507e3341470", 3010, []int{3010, 3011}},
+	{"kubernetes", "4b51ddb3dc0c", "4b51ddb3dc0c", 4010, []int{4010}},
+	{"kubernetes", "ea94a47fe818", "ea94a47fe818", 4110, []int{4110}},
+	{"kubernetes", "kube-system/metrics-server-6d94bc8694-z8xkq/metrics-server", "fad72d7c5dee", 4120, []int{4120}},
+	{"kubernetes", "shop/cart-7c9d8-pq4rs/cart", "4c65290058a9", 4020, []int{4020}},
+	{"lxc", "web1", "281b64c1850c", 6010, []int{6010, 6011}},
+}
+
+func TestContainersWholeHost(t *testing.T) {
+	for _, tc := range []struct {
+		fixture    string
+		namespaces bool
+		want       []group
+	}{
+		{"node-v2", false, nodeV2Groups},
+		{"node-v1", false, nodeV1Groups},
+		// node-v1 has no process with namespaces of its own outside a container.
+		{"node-v1", true, nodeV1Groups},
+	} {
+		name := tc.fixture
+		if tc.namespaces {
+			name += "/namespaces"
+		}
+		t.Run(name, func(t *testing.T) {
+			if got := scanGroups(t, tc.fixture, tc.namespaces); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("containers differ:\n got: %v\nwant: %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// scanGroups lists the containers of a whole-host fixture.
+func scanGroups(t *testing.T, fixture string, namespaces bool) []group {
+	t.Helper()
+	proc, cg := nodeRoots(t, fixture)
+	fsys := NewFS(proc, cg)
+	procs, err := fsys.Scan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, err := fsys.Namespaces(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return groups(fsys.Containers(procs, ListOptions{Namespaces: namespaces, Host: host}))
+}
+
+// ListOptions.Namespaces adds the unshare process of node-v2 as a group of
+// its own and leaves the containers as they were.
+func TestContainersNamespacesGroup(t *testing.T) {
+	got := scanGroups(t, "node-v2", true)
+	if !slices.ContainsFunc(got, func(g group) bool { return reflect.DeepEqual(g, nodeV2Unshare) }) {
+		t.Errorf("no group %v in %v", nodeV2Unshare, got)
+	}
+	for _, want := range nodeV2Groups {
+		if !slices.ContainsFunc(got, func(g group) bool { return reflect.DeepEqual(g, want) }) {
+			t.Errorf("container %v lost or changed: %v", want, got)
+		}
+	}
+}
+
+// The rootless conmon (pid 5000) runs in podman's user and mount
+// namespaces: a runtime monitor, which --all must not list either.
+func TestContainersNamespacesLeaveOutMonitors(t *testing.T) {
+	t.Skip(`BUG: with ListOptions.Namespaces, a runtime monitor falls through to the namespace grouping: node-v2's rootless conmon (pid 5000, cgroup .../libpod-conmon-<id>.scope, own mnt and user namespaces) is listed as runtime "namespaces" named "conmon" (containerKey's "monitor" answer is treated as "no runtime")`)
+	want := slices.Clone(nodeV2Groups)
+	i := slices.IndexFunc(want, func(g group) bool { return g.runtime > RuntimeNamespaces })
+	want = slices.Insert(want, i, nodeV2Unshare)
+	if got := scanGroups(t, "node-v2", true); !reflect.DeepEqual(got, want) {
+		t.Errorf("containers differ:\n got: %v\nwant: %v", got, want)
+	}
+}
+
+func TestScanSkipsKernelThreads(t *testing.T) {
+	for fixture, kthreads := range map[string][]int{"node-v2": {2, 15, 16}, "node-v1": {2, 9}} {
+		t.Run(fixture, func(t *testing.T) {
+			proc, cg := nodeRoots(t, fixture)
+			procs, err := NewFS(proc, cg).Scan()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var pids []int
+			for _, p := range procs {
+				pids = append(pids, p.PID)
+			}
+			for _, k := range kthreads {
+				if slices.Contains(pids, k) {
+					t.Errorf("kernel thread %d listed", k)
+				}
+			}
+			if !slices.Contains(pids, 1) || !slices.Contains(pids, 2000) {
+				t.Errorf("Scan lost pid 1 or the reader: %v", pids)
+			}
+			if !slices.IsSorted(pids) {
+				t.Errorf("pids not in order: %v", pids)
+			}
+		})
+	}
+}
+
+// Monitors (conmon, crio-conmon, the LXC monitor), shims and engines sit in
+// cgroups of their own or the host's and belong to no container.
+func TestContainersLeaveOutMonitors(t *testing.T) {
+	proc, cg := nodeRoots(t, "node-v2")
+	fsys := NewFS(proc, cg)
+	procs, err := fsys.Scan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, _ := fsys.Namespaces(1)
+	for _, c := range fsys.Containers(procs, ListOptions{Host: host}) {
+		for _, pid := range []int{3300, 5000, 5100, 5300, 3000, 3100, 3200, 4000, 700, 730, 740, 5200, 5400, 2000} {
+			if slices.Contains(c.Pids, pid) {
+				t.Errorf("pid %d listed in %s %s", pid, c.Runtime.Name, c.Name)
+			}
+		}
+		if c.Runtime.Role != "" {
+			t.Errorf("%s %s has role %q", c.Runtime.Name, c.Name, c.Runtime.Role)
+		}
+	}
+}
+
+// The runtime facts each pattern recognises, and the cgroup path of the
+// container as /proc/<pid>/cgroup shows it.
+func TestContainersRuntimeFacts(t *testing.T) {
+	const demoID = "6480f8c926fcb531b60c5faf0960430602519f1b80faddb065472a31f03a1854"
+	proc, cg := nodeRoots(t, "node-v2")
+	fsys := NewFS(proc, cg)
+	procs, err := fsys.Scan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]Container{}
+	for _, c := range fsys.Containers(procs, ListOptions{}) {
+		byName[c.Name] = c
+	}
+	for _, tc := range []struct {
+		name   string
+		check  func(Runtime) bool
+		cgroup string
+	}{
+		{"web", func(r Runtime) bool { return r.CgroupDriver == "systemd" && !r.Rootless },
+			"/system.slice/docker-f83b8fa7c0fc84f9d10b69fcaa1013ee4a15e0d57d62df6f0b052edc0337b1c3.scope"},
+		{"api", func(r Runtime) bool { return r.Rootless },
+			"/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-a521bfcfd1b295f6941d9fc3777b55c63c5012804d5921f2b49fd060a5924170.scope"},
+		{"db", func(r Runtime) bool { return !r.Rootless },
+			"/machine.slice/libpod-210fd3c88e0ca7eff40c822de832712176288d99c520d0bb3b6014efc069b956.scope/container"},
+		{"build-01", func(r Runtime) bool { return r.ContainerName == "build-01" }, `/machine.slice/machine-build\x2d01.scope`},
+		{"c1", func(r Runtime) bool { return r.ContainerName == "c1" }, "/lxc.payload.c1"},
+		{"demo", func(r Runtime) bool { return r.ContainerID == demoID }, "/nsinspect/" + demoID},
+		{"prod/payments-6b7f9c-kx2lp/payments", func(r Runtime) bool {
+			return r.QoSClass == "Guaranteed" && r.PodUID == "3d6f0c1e-7a2b-4c8d-9e0f-1a2b3c4d5e6f" && r.Engine == "containerd"
+		}, "/kubepods.slice/kubepods-pod3d6f0c1e_7a2b_4c8d_9e0f_1a2b3c4d5e6f.slice/cri-containerd-f11e4dcae011078b8975a4383e2c6b2d7f47bc1232ccfa4e119d7fd52c05522a.scope"},
+		{"default/web-5d8f7b9c4-abcde/nginx", func(r Runtime) bool {
+			return r.QoSClass == "Burstable" && r.PodUID == "8e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b"
+		}, "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod8e1f2a3b_4c5d_4e6f_8a9b_0c1d2e3f4a5b.slice/cri-containerd-8527473bda7e5917db8a7992ee443fc023238484d43ee16e7ce45edd9f19ea53.scope"},
+		{"tools/debug-shell/shell", func(r Runtime) bool {
+			return r.QoSClass == "BestEffort" && r.PodUID == "c7d8e9f0-1a2b-4c3d-8e4f-5a6b7c8d9e0f"
+		}, "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-podc7d8e9f0_1a2b_4c3d_8e4f_5a6b7c8d9e0f.slice/cri-containerd-a668b5ae40da79a6455bfada4f958c34e2bbcd8be0d36bd4c933e76667f8ad13.scope"},
+		{"be42b6838156", func(r Runtime) bool { return r.Name == RuntimeCRIO && r.PodUID == "" },
+			"/system.slice/crio-be42b683815643c195475cc38486a193013e33a0ac0be2412366dfc9ad10ff60.scope"},
+	} {
+		c, ok := byName[tc.name]
+		if !ok {
+			t.Errorf("no container %q", tc.name)
+			continue
+		}
+		if !tc.check(c.Runtime) {
+			t.Errorf("%s: runtime %+v", tc.name, c.Runtime)
+		}
+		if c.Cgroup != tc.cgroup {
+			t.Errorf("%s: cgroup %q, want %q", tc.name, c.Cgroup, tc.cgroup)
+		}
+		if len(c.ID) != 64 {
+			t.Errorf("%s: id %q is not 64 characters", tc.name, c.ID)
+		}
+	}
+}
+
+// The init is the member whose parent is not a member, whatever the pid
+// order; among several such members (docker exec), the one that started
+// first.
+func TestContainersInit(t *testing.T) {
+	scope := []CgroupLine{{Hierarchy: 0, Path: "/system.slice/docker-" + strings.Repeat("ab", 32) + ".scope"}}
+	for _, tc := range []struct {
+		name  string
+		procs []Proc
+		want  int
+	}{
+		{"child with a lower pid (pids wrapped)", []Proc{
+			{PID: 30, PPid: 700, StartTicks: 500, Cgroup: scope},
+			{PID: 700, PPid: 10, StartTicks: 100, Cgroup: scope},
+		}, 700},
+		{"exec'd process started later", []Proc{
+			{PID: 100, PPid: 10, StartTicks: 100, Cgroup: scope},
+			{PID: 101, PPid: 100, StartTicks: 110, Cgroup: scope},
+			{PID: 90, PPid: 10, StartTicks: 900, Cgroup: scope},
+		}, 100},
+		{"a child that looks older does not displace the init", []Proc{
+			{PID: 5, PPid: 1, StartTicks: 50, Cgroup: scope},
+			{PID: 6, PPid: 5, StartTicks: 40, Cgroup: scope},
+		}, 5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cs := NewFS(t.TempDir(), t.TempDir()).Containers(tc.procs, ListOptions{})
+			if len(cs) != 1 {
+				t.Fatalf("%d containers, want 1", len(cs))
+			}
+			if cs[0].Pid != tc.want {
+				t.Errorf("init %d, want %d", cs[0].Pid, tc.want)
+			}
+			if len(cs[0].Pids) != len(tc.procs) {
+				t.Errorf("pids %v", cs[0].Pids)
+			}
+		})
+	}
+}
+
+func TestDescribeWholeHost(t *testing.T) {
+	proc, cg := nodeRoots(t, "node-v2")
+	fsys := NewFS(proc, cg)
+	procs, err := fsys.Scan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var web, api Container
+	for _, c := range fsys.Containers(procs, ListOptions{}) {
+		switch c.Name {
+		case "web":
+			web = c
+		case "api":
+			api = c
+		}
+	}
+	f := fsys.Describe(web)
+	if f.Limits == nil || f.Limits.Memory.LimitBytes == nil || *f.Limits.Memory.LimitBytes != 536870912 {
+		t.Fatalf("web memory limit: %+v", f.Limits)
+	}
+	if f.Limits.CPU.CPUs == nil || *f.Limits.CPU.CPUs != 1.5 {
+		t.Errorf("web cpus %v, want 1.5", f.Limits.CPU.CPUs)
+	}
+	if f.Limits.Pids.Max == nil || *f.Limits.Pids.Max != 100 || f.Limits.Pids.Current == nil || *f.Limits.Pids.Current != 3 {
+		t.Errorf("web pids %+v", f.Limits.Pids)
+	}
+	if want := []string{"nginx: master process nginx -g daemon off;"}; !reflect.DeepEqual(f.Cmdline, want) {
+		t.Errorf("web cmdline %q, want %q", f.Cmdline, want)
+	}
+	// btime 1795334400 plus 8000100 ticks of 10 ms
+	if want := time.Unix(1795334400+80001, 0).UTC(); !f.Started.Equal(want) {
+		t.Errorf("web started %v, want %v", f.Started, want)
+	}
+	if n, ok := FindNamespace(f.Namespaces, NSNet); !ok || n.Inode == 4026531840 {
+		t.Errorf("web net namespace %+v: want its own", n)
+	}
+	a := fsys.Describe(api)
+	if a.Limits == nil || a.Limits.Memory.LimitBytes != nil || a.Limits.CPU.CPUs != nil {
+		t.Errorf("api limits: want none on memory and cpu, got %+v", a.Limits)
+	}
+	if u, ok := FindNamespace(a.Namespaces, NSUser); !ok || u.Inode == 4026531837 {
+		t.Errorf("api user namespace %+v: want its own (rootless)", u)
+	}
+}
+
+// A container whose init is systemd (podman --systemd, LXD images, docker
+// with a systemd image) sees its own cgroup as "/" and moves itself to
+// /init.scope and its services to /system.slice/...: from the host they sit
+// in sub-cgroups of the container's scope, and belong to it.
+func TestContainersSystemdInside(t *testing.T) {
+	t.Skip("BUG: the docker, podman, kubernetes, containerd and nsinspect patterns are anchored at the end ($), so processes in sub-cgroups of a container's cgroup (<scope>/init.scope, <scope>/system.slice/...) belong to no container: a container running systemd is missing from ps and stats")
+	id := strings.Repeat("5e", 32)
+	for _, tc := range []struct{ runtime, scope string }{
+		{RuntimePodman, "/machine.slice/libpod-" + id + ".scope/container"},
+		{RuntimePodman, "/machine.slice/libpod-" + id + ".scope"},
+		{RuntimeDocker, "/system.slice/docker-" + id + ".scope"},
+		{RuntimeDocker, "/docker/" + id},
+		{RuntimeKubernetes, "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1b2c3d4e_0000_4000_8000_000000000001.slice/cri-containerd-" + id + ".scope"},
+		{RuntimeNsinspect, "/nsinspect/" + id},
+	} {
+		t.Run(tc.scope, func(t *testing.T) {
+			procs := []Proc{
+				{PID: 700, PPid: 650, StartTicks: 100, Comm: "systemd", Cgroup: []CgroupLine{{Path: tc.scope + "/init.scope"}}},
+				{PID: 720, PPid: 700, StartTicks: 120, Comm: "systemd-journal", Cgroup: []CgroupLine{{Path: tc.scope + "/system.slice/systemd-journald.service"}}},
+				{PID: 760, PPid: 700, StartTicks: 160, Comm: "httpd", Cgroup: []CgroupLine{{Path: tc.scope + "/system.slice/httpd.service"}}},
+			}
+			cs := NewFS(t.TempDir(), t.TempDir()).Containers(procs, ListOptions{})
+			if len(cs) != 1 {
+				t.Fatalf("%d containers, want 1: %+v", len(cs), cs)
+			}
+			if c := cs[0]; c.Runtime.Name != tc.runtime || c.ID != id || c.Pid != 700 || len(c.Pids) != 3 {
+				t.Errorf("got %s %s init %d pids %v, want %s %s init 700 with 3 pids", c.Runtime.Name, c.ID, c.Pid, c.Pids, tc.runtime, id)
+			}
+		})
+	}
+}
+
+// writeTree creates files, and symlinks for values starting with "->".
+func writeTree(t *testing.T, root string, files map[string]string) {
+	t.Helper()
+	for p, content := range files {
+		full := filepath.Join(root, p)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		var err error
+		if target, ok := strings.CutPrefix(content, "->"); ok {
+			err = os.Symlink(target, full)
+		} else {
+			err = os.WriteFile(full, []byte(content), 0o644)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// An LXD container with systemd: the runtime limits /lxc.payload.c2; the
+// container's systemd sits in /lxc.payload.c2/init.scope, which has no
+// limits of its own. The container's limits and usage are the payload's.
+func TestDescribeSystemdInsideReadsTheContainersCgroup(t *testing.T) {
+	t.Skip("BUG: Describe and Sampler read the init's own cgroup (/lxc.payload.c2/init.scope), not the container's (/lxc.payload.c2): an LXD or nspawn container running systemd shows \"unlimited\" in ps and the init.scope's memory in stats")
+	root := t.TempDir()
+	stat := func(pid, ppid, start int, comm string) string {
+		return fmt.Sprintf("%d (%s) S %d %d %d 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 %d 0 0\n", pid, comm, ppid, pid, pid, start)
+	}
+	payload := "sys/fs/cgroup/lxc.payload.c2/"
+	files := map[string]string{
+		"proc/self":                                        "->2000",
+		"proc/2000/stat":                                   stat(2000, 1, 900, "nsinspect"),
+		"proc/2000/cgroup":                                 "0::/user.slice\n",
+		"proc/2000/mountinfo":                              "33 24 0:27 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:9 - cgroup2 cgroup2 rw,nsdelegate\n",
+		"proc/2000/ns/cgroup":                              "->cgroup:[4026531835]",
+		"proc/7000/stat":                                   stat(7000, 6990, 500, "systemd"),
+		"proc/7000/cgroup":                                 "0::/lxc.payload.c2/init.scope\n",
+		"proc/7050/stat":                                   stat(7050, 7000, 600, "cron"),
+		"proc/7050/cgroup":                                 "0::/lxc.payload.c2/system.slice/cron.service\n",
+		payload + "memory.max":                             "536870912\n",
+		payload + "memory.current":                         "268435456\n",
+		payload + "cpu.max":                                "100000 100000\n",
+		payload + "pids.max":                               "1000\n",
+		payload + "pids.current":                           "42\n",
+		payload + "init.scope/memory.max":                  "max\n",
+		payload + "init.scope/memory.current":              "8388608\n",
+		payload + "init.scope/cpu.max":                     "max 100000\n",
+		payload + "init.scope/pids.max":                    "max\n",
+		payload + "init.scope/pids.current":                "1\n",
+		payload + "system.slice/cron.service/cgroup.procs": "7050\n",
+	}
+	writeTree(t, root, files)
+	fsys := NewFS(filepath.Join(root, "proc"), filepath.Join(root, "sys", "fs", "cgroup"))
+	procs, err := fsys.Scan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := fsys.Containers(procs, ListOptions{})
+	if len(cs) != 1 || cs[0].Name != "c2" || cs[0].Pid != 7000 {
+		t.Fatalf("containers %+v, want c2 with init 7000", cs)
+	}
+	f := fsys.Describe(cs[0])
+	if f.Limits == nil {
+		t.Fatal("no limits read")
+	}
+	if l := f.Limits.Memory.LimitBytes; l == nil || *l != 536870912 {
+		t.Errorf("memory limit %s, want 536870912 (the payload's)", showU64(l))
+	} else if f.Limits.CPU.CPUs == nil || *f.Limits.CPU.CPUs != 1 || f.Limits.Pids.Current == nil || *f.Limits.Pids.Current != 42 {
+		t.Errorf("cpu %v pids %+v, want the payload's 1 CPU and 42 tasks", f.Limits.CPU.CPUs, f.Limits.Pids)
+	}
+	s := fsys.NewSampler()
+	defer s.Close()
+	u, err := s.Sample(&cs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.MemUsage == nil || *u.MemUsage != 268435456 || u.MemLimit == nil || *u.MemLimit != 536870912 {
+		t.Errorf("sample memory %s / %s, want 268435456 / 536870912 (the payload's)", showU64(u.MemUsage), showU64(u.MemLimit))
+	}
+}
