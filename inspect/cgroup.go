@@ -246,20 +246,10 @@ func hasAll(set map[string]bool, want []string) bool {
 
 // Cgroup reads the cgroups of pid: membership, limits and usage. Missing
 // files leave values unknown; the returned errors say which parts failed.
-func (fsys FS) Cgroup(pid int) (*Cgroup, []error) { return fsys.cgroup(pid, false) }
-
-// CgroupLimits reads only membership, the memory limit, the CPU quota and
-// the pids limit and count: what a listing of many containers shows.
-func (fsys FS) CgroupLimits(pid int) (*Cgroup, []error) { return fsys.cgroup(pid, true) }
-
-func (fsys FS) cgroup(pid int, limitsOnly bool) (*Cgroup, []error) {
-	cg, r, errs := fsys.resolveCgroup(pid)
+func (fsys FS) Cgroup(pid int) (*Cgroup, []error) {
+	cg, r, errs := fsys.resolveCgroup(pid, false)
 	if cg == nil {
 		return nil, errs
-	}
-	if limitsOnly {
-		r.limits(cg)
-		return cg, append(errs, r.errs...)
 	}
 	r.memory(&cg.Memory)
 	r.cpu(&cg.CPU)
@@ -270,9 +260,23 @@ func (fsys FS) cgroup(pid int, limitsOnly bool) (*Cgroup, []error) {
 	return cg, append(errs, r.errs...)
 }
 
+// ContainerLimits reads only membership, the memory limit, the CPU quota
+// and the pids limit and count of the container pid belongs to: what a
+// listing of many containers shows. The cgroup read is the container's own
+// (see matchCgroupPath), not the sub-cgroup a systemd inside it made.
+func (fsys FS) ContainerLimits(pid int) (*Cgroup, []error) {
+	cg, r, errs := fsys.resolveCgroup(pid, true)
+	if cg == nil {
+		return nil, errs
+	}
+	r.limits(cg)
+	return cg, append(errs, r.errs...)
+}
+
 // resolveCgroup reads /proc/<pid>/cgroup and finds the directory of every
-// hierarchy through the reader's cgroup mounts.
-func (fsys FS) resolveCgroup(pid int) (*Cgroup, *cgroupReader, []error) {
+// hierarchy through the reader's cgroup mounts. With container, a path inside
+// a recognised container's cgroup is cut back to the container's own.
+func (fsys FS) resolveCgroup(pid int, container bool) (*Cgroup, *cgroupReader, []error) {
 	cg := &Cgroup{File: fsys.pid(pid, "cgroup")}
 	raw, err := readFile(cg.File)
 	if err != nil {
@@ -293,6 +297,11 @@ func (fsys FS) resolveCgroup(pid int) (*Cgroup, *cgroupReader, []error) {
 	mountDirs := map[string]string{}
 	roots := map[string]bool{} // controller -> the process sits in the hierarchy's root cgroup
 	for _, l := range lines {
+		if container {
+			if rt, own, ok := matchCgroupPath(l.Path); ok && rt.Role != "monitor" {
+				l.Path = own
+			}
+		}
 		cp := CgroupPath{Hierarchy: l.Hierarchy, Controllers: l.Controllers, Path: l.Path}
 		if cp.Controllers == nil {
 			cp.Controllers = []string{}

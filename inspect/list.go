@@ -181,38 +181,41 @@ type ListOptions struct {
 }
 
 // containerKey recognises the container a process belongs to from its
-// cgroup lines, unified first. Runtime monitors (conmon) are not
-// containers.
-func containerKey(lines []CgroupLine) (Runtime, string, string, bool) {
-	try := func(l CgroupLine) (Runtime, string, string, bool) {
-		rt, ok := MatchCgroupPath(l.Path)
-		if !ok || rt.Role == "monitor" {
-			return Runtime{}, "", "", false
+// cgroup lines, unified first, and returns the container's own cgroup.
+// monitor is true for a runtime's own helper (conmon, an LXC monitor): not a
+// container, and not a namespace group either, though it may sit in the
+// container's user and mount namespaces (rootless podman).
+func containerKey(lines []CgroupLine) (rt Runtime, key, cgroup string, monitor, ok bool) {
+	try := func(l CgroupLine) bool {
+		r, own, found := matchCgroupPath(l.Path)
+		if !found {
+			return false
 		}
-		id := rt.ContainerID
+		if r.Role == "monitor" {
+			monitor = true
+			return false
+		}
+		id := r.ContainerID
 		if id == "" {
-			id = rt.ContainerName
+			id = r.ContainerName
 		}
 		if id == "" {
-			id = rt.PodUID
+			id = r.PodUID
 		}
-		return rt, rt.Name + ":" + id, l.Path, true
+		rt, key, cgroup, ok = r, r.Name+":"+id, own, true
+		return true
 	}
 	for _, l := range lines {
-		if l.Hierarchy == 0 {
-			if rt, k, p, ok := try(l); ok {
-				return rt, k, p, ok
-			}
+		if l.Hierarchy == 0 && try(l) {
+			return rt, key, cgroup, false, true
 		}
 	}
 	for _, l := range lines {
-		if l.Hierarchy != 0 {
-			if rt, k, p, ok := try(l); ok {
-				return rt, k, p, ok
-			}
+		if l.Hierarchy != 0 && try(l) {
+			return rt, key, cgroup, false, true
 		}
 	}
-	return Runtime{}, "", "", false
+	return Runtime{}, "", "", monitor, false
 }
 
 // Containers groups scanned processes into containers, sorted by runtime
@@ -226,8 +229,8 @@ func (fsys FS) containers(procs []Proc, opt ListOptions, names map[string]string
 	var order []string
 	member := map[int]string{}
 	for _, p := range procs {
-		rt, key, path, ok := containerKey(p.Cgroup)
-		if !ok && opt.Namespaces {
+		rt, key, path, monitor, ok := containerKey(p.Cgroup)
+		if !ok && !monitor && opt.Namespaces {
 			key, ok = fsys.namespaceKey(p.PID, opt.Host)
 			rt = Runtime{Name: RuntimeNamespaces}
 			path = ""
@@ -403,7 +406,7 @@ type ContainerFacts struct {
 func (fsys FS) Describe(c Container) ContainerFacts {
 	f := ContainerFacts{Container: c, Cmdline: []string{}}
 	f.Namespaces, _ = fsys.Namespaces(c.Pid)
-	f.Limits, _ = fsys.CgroupLimits(c.Pid)
+	f.Limits, _ = fsys.ContainerLimits(c.Pid)
 	if b, err := readFile(fsys.pid(c.Pid, "cmdline")); err == nil {
 		if b = bytes.TrimRight(b, "\x00"); len(b) > 0 {
 			f.Cmdline = strings.Split(string(b), "\x00")

@@ -79,6 +79,13 @@ func podPattern(keyword, expr string, build func(m []string) Runtime) cgroupPatt
 // The cgroup path patterns of each runtime (peers.md §4). Order matters:
 // Kubernetes wraps docker, containerd and CRI-O scopes in its pod slices, and
 // conmon and LXC monitors sit in container-shaped cgroups of their own.
+//
+// Most patterns match the end of a path; matchCgroupPath also tries the
+// path's parents, because a container whose init is systemd (podman
+// --systemd, LXD images, a kind node) moves itself to <container>/init.scope
+// and its services to <container>/system.slice/..., and they still belong
+// to the container. The longest matching path wins, so a nested runtime's
+// container (docker in docker) is the inner one.
 var cgroupPatterns = []cgroupPattern{
 	// kubelet, systemd driver: kubepods[-qos]-pod<uid_with_underscores>.slice/<engine>-<id>.scope
 	podPattern("kubepods", `kubepods(?:-(burstable|besteffort))?-pod([0-9a-f_]+)\.slice(?:/(?:(cri-containerd|crio|docker|cri-dockerd)-)?`+hex64+`(?:\.scope)?(?:/container)?)?$`, func(m []string) Runtime {
@@ -178,20 +185,49 @@ func unescapeUnit(s string) string {
 // /proc/<pid>/cgroup shows it from the host. ok is false for paths that
 // belong to no container.
 func MatchCgroupPath(p string) (Runtime, bool) {
+	rt, _, ok := matchCgroupPath(p)
+	return rt, ok
+}
+
+// matchCgroupPath is MatchCgroupPath plus the container's own cgroup: the
+// part of p the pattern matched, without what the container made below it.
+func matchCgroupPath(p string) (Runtime, string, bool) {
+	for q := p; ; {
+		if rt, own, ok := matchOne(q, p); ok {
+			return rt, own, true
+		}
+		i := strings.LastIndexByte(q, '/')
+		if i <= 0 {
+			return Runtime{}, "", false
+		}
+		q = q[:i]
+	}
+}
+
+// matchOne tries the patterns on p, one of full's parents (or full).
+func matchOne(p, full string) (Runtime, string, bool) {
 	id := hasHex64(p)
 	for _, pat := range cgroupPatterns {
 		if !strings.Contains(p, pat.keyword) || (!id && pat.needsID) {
 			continue
 		}
-		if m := pat.re().FindStringSubmatch(p); m != nil {
-			rt := pat.build(m)
-			if strings.Contains(p, "/user@") && strings.Contains(p, ".service/") {
-				rt.Rootless = true
-			}
-			return rt, true
+		idx := pat.re().FindStringSubmatchIndex(p)
+		if idx == nil {
+			continue
 		}
+		m := make([]string, len(idx)/2)
+		for i := range m {
+			if idx[2*i] >= 0 {
+				m[i] = p[idx[2*i]:idx[2*i+1]]
+			}
+		}
+		rt := pat.build(m)
+		if strings.Contains(full, "/user@") && strings.Contains(full, ".service/") {
+			rt.Rootless = true
+		}
+		return rt, p[:idx[1]], true
 	}
-	return Runtime{}, false
+	return Runtime{}, "", false
 }
 
 // hasHex64 reports whether s holds a run of 64 lowercase hex digits, the

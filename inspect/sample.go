@@ -24,6 +24,10 @@ type Usage struct {
 	QuotaCPUs    *float64
 	Pids         *uint64
 	NetRx, NetTx *uint64 // the container's network namespace, loopback excluded
+	// HostNetwork: the container shares the host's network namespace
+	// (docker --network host, nspawn's default). Its interfaces' counters
+	// are the whole host's traffic, so NetRx and NetTx are left nil.
+	HostNetwork bool
 	BlkRead      *uint64
 	BlkWrite     *uint64
 	Periods      *uint64
@@ -55,7 +59,10 @@ type Sampler struct {
 	// Extended adds what docker stats leaves out: throttling, OOM kills,
 	// limit hits and PSI. Without it a sample reads only docker's columns.
 	Extended bool
-	fsys     FS
+	// HostNamespaces are the host's, to tell a container sharing the
+	// host's network; usually the reference's, as ListOptions.Host.
+	HostNamespaces []Namespace
+	fsys           FS
 	mu       sync.Mutex
 	groups   map[string]*counterFiles
 	stat     *counterFile
@@ -112,6 +119,21 @@ type counterFiles struct {
 	quota                                *float64 // read once
 	limit                                *uint64  // read once; nil: no limit
 	inactiveKey                          string
+	hostNet                              bool
+}
+
+// sharesHostNetwork reports whether pid is in the host's network namespace.
+func (s *Sampler) sharesHostNetwork(pid int) bool {
+	host, ok := FindNamespace(s.HostNamespaces, NSNet)
+	if !ok || host.Inode == 0 {
+		return false
+	}
+	link, err := os.Readlink(s.fsys.pid(pid, "ns", "net"))
+	if err != nil {
+		return false
+	}
+	_, ino, err := parseNamespaceLink(link)
+	return err == nil && ino == host.Inode
 }
 
 func (g *counterFiles) all() []*counterFile {
@@ -121,7 +143,7 @@ func (g *counterFiles) all() []*counterFile {
 // open finds a container's cgroup directories from its init's
 // /proc/<pid>/cgroup and opens its counters.
 func (s *Sampler) open(c *Container) (*counterFiles, error) {
-	cg, r, errs := s.fsys.resolveCgroup(c.Pid)
+	cg, r, errs := s.fsys.resolveCgroup(c.Pid, true)
 	if cg == nil {
 		return nil, errors.Join(errs...)
 	}
@@ -160,7 +182,11 @@ func (s *Sampler) open(c *Container) (*counterFiles, error) {
 	if dir, ok := r.dirs[""]; ok && s.Extended && !(r.roots[""] && r.hostRoot) {
 		g.psiCPU, g.psiMem, g.psiIO = openCounter(dir+"/cpu.pressure"), openCounter(dir+"/memory.pressure"), openCounter(dir+"/io.pressure")
 	}
-	g.net = openCounter(s.fsys.pid(c.Pid, "net", "dev"))
+	if s.sharesHostNetwork(c.Pid) {
+		g.hostNet = true
+	} else {
+		g.net = openCounter(s.fsys.pid(c.Pid, "net", "dev"))
+	}
 	// Limits rarely change: read once per container, from the directories
 	// just resolved.
 	r.limits(cg)
@@ -347,6 +373,7 @@ func (s *Sampler) Sample(c *Container) (Usage, error) {
 			}
 		}
 	}
+	u.HostNetwork = g.hostNet
 	if g.net != nil {
 		if b, e := g.net.read(&buf); !gone(e) {
 			if rx, tx, perr := parseNetDev(b); perr == nil {

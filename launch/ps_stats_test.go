@@ -60,6 +60,30 @@ func TestStatsAgreeWithKernel(t *testing.T) {
 	}
 }
 
+// A container on the host's network has no traffic of its own to show:
+// its net/dev is the host's. stats says so instead of printing the host's
+// bytes; a container with its own network shows its own (lo excluded: 0).
+func TestStatsHostNetwork(t *testing.T) {
+	requireRoot(t)
+	leakCheck(t)
+	hostNet, ownNet := "hnet-"+token(t), "onet-"+token(t)
+	detach(t, hostNet, "--network", "host", "--", "sleep", "60")
+	detach(t, ownNet, "--", "sleep", "60")
+
+	row := statsOf(t, hostNet, "200ms")
+	if row["hostNetwork"] != true || row["netRxBytes"] != nil || row["netTxBytes"] != nil {
+		t.Errorf("--network host: hostNetwork %v rx %v tx %v, want true, null, null", row["hostNetwork"], row["netRxBytes"], row["netTxBytes"])
+	}
+	out := mustRun(t, "stats", "--no-stream", "--interval", "200ms", "--format", "{{.Name}} {{.NetIO}}", hostNet)
+	if got := strings.TrimSpace(out); got != hostNet+" host" {
+		t.Errorf("NET I/O of a host-network container: %q, want %q", got, hostNet+" host")
+	}
+	row = statsOf(t, ownNet, "200ms")
+	if row["hostNetwork"] != false || row["netRxBytes"] != float64(0) || row["netTxBytes"] != float64(0) {
+		t.Errorf("own network, lo only: hostNetwork %v rx %v tx %v, want false, 0, 0", row["hostNetwork"], row["netRxBytes"], row["netTxBytes"])
+	}
+}
+
 // ps lists nsinspect's containers with their limits and namespaces, and
 // --all adds processes in namespaces no runtime claims.
 func TestPsListsContainersAndNamespaceGroups(t *testing.T) {

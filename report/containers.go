@@ -161,8 +161,9 @@ func WriteContainers(w io.Writer, rows []ContainerRow, wide bool) error {
 			}
 		}
 		cmd := strings.Join(r.Command, " ")
-		if len(cmd) > 32 {
-			cmd = cmd[:29] + "..."
+		// Cut by characters: a cut inside a UTF-8 sequence prints U+FFFD.
+		if rs := []rune(cmd); len(rs) > 32 {
+			cmd = string(rs[:29]) + "..."
 		}
 		line := []string{short(r.ID), r.Name, r.Runtime, pid, ns, mem, cpus, pids, uptime, cmd}
 		if wide {

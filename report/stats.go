@@ -30,11 +30,14 @@ type StatsRow struct {
 	MemUsageBytes *uint64 `json:"memUsageBytes"`
 	// MemLimitBytes is the limit, or the host's memory when there is none
 	// (or it is larger), as docker shows it; MemLimited says which.
-	MemLimitBytes    uint64   `json:"memLimitBytes"`
-	MemLimited       bool     `json:"memLimited"`
-	MemPercent       *float64 `json:"memPercent"`
-	NetRxBytes       *uint64  `json:"netRxBytes"`
-	NetTxBytes       *uint64  `json:"netTxBytes"`
+	MemLimitBytes uint64   `json:"memLimitBytes"`
+	MemLimited    bool     `json:"memLimited"`
+	MemPercent    *float64 `json:"memPercent"`
+	NetRxBytes    *uint64  `json:"netRxBytes"`
+	NetTxBytes    *uint64  `json:"netTxBytes"`
+	// HostNetwork: the container shares the host's network namespace;
+	// its interfaces' counters are the host's, so the bytes are null.
+	HostNetwork      bool     `json:"hostNetwork"`
 	BlockReadBytes   *uint64  `json:"blockReadBytes"`
 	BlockWriteBytes  *uint64  `json:"blockWriteBytes"`
 	PidsCurrent      *uint64  `json:"pids"`
@@ -61,7 +64,7 @@ type StatsInput struct {
 func Stats(in StatsInput) StatsRow {
 	c, p, u := in.Container, in.Prev, in.Cur
 	r := StatsRow{Time: u.Time.UTC(), ID: c.ID, Name: c.Name, Runtime: c.Runtime.Name, Pid: c.Pid,
-		PidsCurrent: u.Pids, NetRxBytes: u.NetRx, NetTxBytes: u.NetTx, BlockReadBytes: u.BlkRead, BlockWriteBytes: u.BlkWrite,
+		PidsCurrent: u.Pids, NetRxBytes: u.NetRx, NetTxBytes: u.NetTx, HostNetwork: u.HostNetwork, BlockReadBytes: u.BlkRead, BlockWriteBytes: u.BlkWrite,
 		OOMKills: u.OOMKills, LimitHits: u.LimitHits,
 		CPUPressure: u.CPUPressure, MemPressure: u.MemPressure, MemPressureFull: u.MemFull, IOPressure: u.IOPressure}
 	if u.CPUNanos != nil && p.CPUNanos != nil && *u.CPUNanos >= *p.CPUNanos {
@@ -143,7 +146,14 @@ func (r StatsRow) MemUsage() string {
 func (r StatsRow) MemPerc() string { return pct(r.MemPercent) }
 
 // NetIO is docker's NET I/O column.
-func (r StatsRow) NetIO() string { return decimal(r.NetRxBytes) + " / " + decimal(r.NetTxBytes) }
+// A container on the host's network shows "host": docker shows 0B / 0B, which
+// reads as an idle container.
+func (r StatsRow) NetIO() string {
+	if r.HostNetwork {
+		return "host"
+	}
+	return decimal(r.NetRxBytes) + " / " + decimal(r.NetTxBytes)
+}
 
 // BlockIO is docker's BLOCK I/O column.
 func (r StatsRow) BlockIO() string {

@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/spf13/cobra"
 
 	"github.com/nsinspect/nsinspect/inspect"
-	"github.com/nsinspect/nsinspect/launch"
 	"github.com/nsinspect/nsinspect/report"
 )
 
@@ -126,7 +126,9 @@ func parsePID(fsys inspect.FS, arg string) (int, error) {
 	if err == nil && pid > 0 {
 		return pid, nil
 	}
-	if err == nil || strings.HasPrefix(arg, "-") || !launch.ValidName(arg) {
+	// Names are what ps shows: Kubernetes' "namespace/pod/container"
+	// holds slashes, so only what no name of any runtime holds is refused.
+	if err == nil || arg == "" || strings.HasPrefix(arg, "-") || strings.ContainsFunc(arg, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
 		return 0, usagef("invalid pid %q: want a positive number, \"self\", or a container name or id", arg)
 	}
 	return findContainerPID(fsys, arg)

@@ -106,6 +106,7 @@ func (st *statsRun) run(once bool, interval time.Duration) error {
 	defer st.sampler.Close()
 	st.scanner = st.fsys.NewScanner()
 	st.host = hostNamespaces(st.fsys)
+	st.sampler.HostNamespaces = st.host
 	st.prev, st.firstOOM = map[string]inspect.Usage{}, map[string]*uint64{}
 	if h, err := st.fsys.Host(); err == nil {
 		st.memTotal = h.MemTotalBytes
