@@ -28,16 +28,16 @@ type Usage struct {
 	// (docker --network host, nspawn's default). Its interfaces' counters
 	// are the whole host's traffic, so NetRx and NetTx are left nil.
 	HostNetwork bool
-	BlkRead      *uint64
-	BlkWrite     *uint64
-	Periods      *uint64
-	Throttled    *uint64
-	OOMKills     *uint64
-	LimitHits    *uint64
-	CPUPressure  *float64 // PSI some avg10, percent
-	MemPressure  *float64
-	MemFull      *float64
-	IOPressure   *float64
+	BlkRead     *uint64
+	BlkWrite    *uint64
+	Periods     *uint64
+	Throttled   *uint64
+	OOMKills    *uint64
+	LimitHits   *uint64
+	CPUPressure *float64 // PSI some avg10, percent
+	MemPressure *float64
+	MemFull     *float64
+	IOPressure  *float64
 }
 
 // HostUsage is docker's system_cpu_usage and online CPU count: the first
@@ -63,10 +63,10 @@ type Sampler struct {
 	// host's network; usually the reference's, as ListOptions.Host.
 	HostNamespaces []Namespace
 	fsys           FS
-	mu       sync.Mutex
-	groups   map[string]*counterFiles
-	stat     *counterFile
-	buf      []byte
+	mu             sync.Mutex
+	groups         map[string]*counterFiles
+	stat           *counterFile
+	buf            []byte
 }
 
 // NewSampler returns a sampler over fsys.
