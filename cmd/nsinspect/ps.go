@@ -123,17 +123,42 @@ func findContainerPID(fsys inspect.FS, ref string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	var hits []inspect.Container
+	c, err := pickContainer(cs, ref)
+	if err != nil {
+		return 0, err
+	}
+	return c.Pid, nil
+}
+
+// pickContainer finds the one container ref names: its name, its id, or
+// at least four leading characters of the id, as docker accepts them. No
+// match or several are usage errors.
+func pickContainer(cs []inspect.Container, ref string) (inspect.Container, error) {
+	var named, prefixed []inspect.Container
 	for _, c := range cs {
-		if c.Name == ref || c.ID == ref || (len(ref) >= 4 && strings.HasPrefix(c.ID, ref)) {
-			hits = append(hits, c)
+		switch {
+		case c.ID == ref:
+			return c, nil
+		case c.Name == ref:
+			named = append(named, c)
+		case len(ref) >= 4 && strings.HasPrefix(c.ID, ref):
+			prefixed = append(prefixed, c)
 		}
+	}
+	// A name beats an id prefix, as in docker; two runtimes may use the
+	// same name, which only the id tells apart.
+	hits := named
+	if len(hits) == 0 {
+		hits = prefixed
 	}
 	switch len(hits) {
 	case 0:
-		return 0, usagef("no such container: %s", ref)
+		return inspect.Container{}, usagef("no such container: %s", ref)
 	case 1:
-		return hits[0].Pid, nil
+		return hits[0], nil
 	}
-	return 0, usagef("%q matches %d containers: give more of the id", ref, len(hits))
+	if len(named) > 1 {
+		return inspect.Container{}, usagef("%q names %d containers: give the id", ref, len(hits))
+	}
+	return inspect.Container{}, usagef("%q matches %d containers: give more of the id", ref, len(hits))
 }

@@ -6,8 +6,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"slices"
-	"strings"
 	"syscall"
 	"time"
 
@@ -161,16 +159,15 @@ func (st *statsRun) containers(first bool) ([]inspect.Container, error) {
 	}
 	var out []inspect.Container
 	for _, ref := range st.names {
-		i := slices.IndexFunc(cs, func(c inspect.Container) bool {
-			return c.Name == ref || c.ID == ref || (len(ref) >= 4 && strings.HasPrefix(c.ID, ref))
-		})
-		if i < 0 {
+		c, err := pickContainer(cs, ref)
+		if err != nil {
+			// Later, a named container that stopped just drops out.
 			if first {
-				return nil, usagef("no such container: %s", ref)
+				return nil, err
 			}
 			continue
 		}
-		out = append(out, cs[i])
+		out = append(out, c)
 	}
 	return out, nil
 }
