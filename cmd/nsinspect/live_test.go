@@ -39,7 +39,14 @@ const (
 
 func newTestCgroup(t *testing.T) *testCgroup {
 	t.Helper()
-	name := fmt.Sprintf("live-%d-%d", os.Getpid(), time.Now().UnixNano())
+	return newTestCgroupAt(t, fmt.Sprintf("live-%d-%d", os.Getpid(), time.Now().UnixNano()), "")
+}
+
+// newTestCgroupAt makes nsinspect-test/<rel> with the live limits, and
+// joins processes to <rel>/<leaf> (leaf "" for rel itself): the shape of a
+// container whose init made a sub-cgroup, as systemd inside one does.
+func newTestCgroupAt(t *testing.T, rel, leaf string) *testCgroup {
+	t.Helper()
 	cg := &testCgroup{}
 	write := func(dir, file, val string) {
 		t.Helper()
@@ -47,52 +54,70 @@ func newTestCgroup(t *testing.T) *testCgroup {
 			t.Fatalf("writing %s/%s: %v", dir, file, err)
 		}
 	}
+	// made lists every directory created, parents first, for Cleanup.
+	var made []string
+	mkdir := func(dir string) {
+		t.Helper()
+		var missing []string
+		for d := dir; ; d = filepath.Dir(d) {
+			if _, err := os.Stat(d); err == nil {
+				break
+			}
+			missing = append([]string{d}, missing...)
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		made = append(made, missing...)
+	}
+	t.Cleanup(func() {
+		for i := len(made) - 1; i >= 0; i-- {
+			d := made[i]
+			// The kernel may need a moment after the last task exits.
+			var err error
+			for range 50 {
+				if err = os.Remove(d); err == nil || os.IsNotExist(err) {
+					break
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			if err != nil && !os.IsNotExist(err) && filepath.Base(d) != "nsinspect-test" {
+				t.Errorf("removing test cgroup %s: %v", d, err)
+			}
+		}
+	})
+	join := func(dir string) {
+		leafDir := filepath.Join(dir, leaf)
+		mkdir(leafDir)
+		cg.dirs = append(cg.dirs, dir)
+		cg.procs = append(cg.procs, leafDir+"/cgroup.procs")
+	}
 	if _, err := os.Stat("/sys/fs/cgroup/cgroup.controllers"); err == nil {
 		parent := "/sys/fs/cgroup/nsinspect-test"
-		if err := os.MkdirAll(parent, 0o755); err != nil {
-			t.Fatal(err)
-		}
+		mkdir(parent)
 		write("/sys/fs/cgroup", "cgroup.subtree_control", "+memory +cpu +pids")
 		write(parent, "cgroup.subtree_control", "+memory +cpu +pids")
-		dir := filepath.Join(parent, name)
-		if err := os.Mkdir(dir, 0o755); err != nil {
-			t.Fatal(err)
+		dir := filepath.Join(parent, rel)
+		mkdir(dir)
+		// Controllers reach the container's cgroup through every level.
+		for d := filepath.Dir(dir); d != parent; d = filepath.Dir(d) {
+			write(d, "cgroup.subtree_control", "+memory +cpu +pids")
 		}
-		cg.dirs = append(cg.dirs, dir)
-		cg.procs = append(cg.procs, dir+"/cgroup.procs")
 		write(dir, "memory.max", strconv.Itoa(liveMemory))
 		write(dir, "cpu.max", fmt.Sprintf("%d %d", liveQuota, livePeriod))
 		write(dir, "pids.max", strconv.Itoa(livePids))
+		join(dir)
 	} else {
 		for _, ctrl := range []string{"memory", "cpu", "pids"} {
-			dir := filepath.Join("/sys/fs/cgroup", ctrl, "nsinspect-test", name)
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			cg.dirs = append(cg.dirs, dir)
-			cg.procs = append(cg.procs, dir+"/cgroup.procs")
+			dir := filepath.Join("/sys/fs/cgroup", ctrl, "nsinspect-test", rel)
+			mkdir(dir)
+			join(dir)
 		}
 		write(cg.dirs[0], "memory.limit_in_bytes", strconv.Itoa(liveMemory))
 		write(cg.dirs[1], "cpu.cfs_period_us", strconv.Itoa(livePeriod))
 		write(cg.dirs[1], "cpu.cfs_quota_us", strconv.Itoa(liveQuota))
 		write(cg.dirs[2], "pids.max", strconv.Itoa(livePids))
 	}
-	t.Cleanup(func() {
-		for _, d := range cg.dirs {
-			// The kernel may need a moment after the last task exits.
-			var err error
-			for i := 0; i < 50; i++ {
-				if err = os.Remove(d); err == nil || os.IsNotExist(err) {
-					break
-				}
-				time.Sleep(20 * time.Millisecond)
-			}
-			if err != nil && !os.IsNotExist(err) {
-				t.Errorf("removing test cgroup %s: %v", d, err)
-			}
-			os.Remove(filepath.Dir(d)) // nsinspect-test, if no other test uses it
-		}
-	})
 	return cg
 }
 
