@@ -7,8 +7,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/pkg/twwidth"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
 
@@ -74,6 +76,60 @@ func renderRows(w io.Writer, header []string, rows [][]string) error {
 		}
 	}
 	return nil
+}
+
+// alignRows draws the same table as renderRows, each column as wide as its
+// widest cell plus three spaces, without tablewriter's per-cell machinery:
+// stats redraws hundreds of rows every second, and a long-running monitor
+// should cost next to nothing.
+func alignRows(w io.Writer, header []string, rows [][]string) error {
+	width := make([]int, len(header))
+	measure := func(r []string) {
+		for i, c := range r {
+			if i >= len(width) {
+				width = append(width, 0)
+			}
+			width[i] = max(width[i], displayWidth(c))
+		}
+	}
+	measure(header)
+	for _, r := range rows {
+		measure(r)
+	}
+	var b bytes.Buffer
+	line := func(r []string) {
+		start := b.Len()
+		for i, c := range r {
+			b.WriteString(c)
+			if i < len(r)-1 {
+				for n := width[i] - displayWidth(c) + 3; n > 0; n-- {
+					b.WriteByte(' ')
+				}
+			}
+		}
+		// as renderRows: no padding at line ends
+		for b.Len() > start && b.Bytes()[b.Len()-1] == ' ' {
+			b.Truncate(b.Len() - 1)
+		}
+		b.WriteByte('\n')
+	}
+	line(header)
+	for _, r := range rows {
+		line(r)
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// displayWidth is the terminal width of s as tablewriter measures it, with
+// a shortcut for plain ASCII.
+func displayWidth(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf || s[i] < ' ' {
+			return twwidth.Width(s)
+		}
+	}
+	return len(s)
 }
 
 var verdictColor = map[string]string{
