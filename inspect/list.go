@@ -185,9 +185,14 @@ type ListOptions struct {
 // monitor is true for a runtime's own helper (conmon, an LXC monitor): not a
 // container, and not a namespace group either, though it may sit in the
 // container's user and mount namespaces (rootless podman).
-func containerKey(lines []CgroupLine) (rt Runtime, key, cgroup string, monitor, ok bool) {
+func containerKey(lines []CgroupLine, memo map[string]cgroupMatch) (rt Runtime, key, cgroup string, monitor, ok bool) {
 	try := func(l CgroupLine) bool {
-		r, own, found := matchCgroupPath(l.Path)
+		m, seen := memo[l.Path]
+		if !seen {
+			m.rt, m.own, m.ok = matchCgroupPath(l.Path)
+			memo[l.Path] = m
+		}
+		r, own, found := m.rt, m.own, m.ok
 		if !found {
 			return false
 		}
@@ -218,6 +223,15 @@ func containerKey(lines []CgroupLine) (rt Runtime, key, cgroup string, monitor, 
 	return Runtime{}, "", "", monitor, false
 }
 
+// cgroupMatch memoises matchCgroupPath within one grouping: the members of
+// a container share their cgroup paths, and a regular expression per line
+// of every process is most of the grouping's cost on a busy host.
+type cgroupMatch struct {
+	rt  Runtime
+	own string
+	ok  bool
+}
+
 // Containers groups scanned processes into containers, sorted by runtime
 // and name.
 func (fsys FS) Containers(procs []Proc, opt ListOptions) []Container {
@@ -228,8 +242,9 @@ func (fsys FS) containers(procs []Proc, opt ListOptions, names map[string]string
 	groups := map[string]*Container{}
 	var order []string
 	member := map[int]string{}
+	memo := map[string]cgroupMatch{}
 	for _, p := range procs {
-		rt, key, path, monitor, ok := containerKey(p.Cgroup)
+		rt, key, path, monitor, ok := containerKey(p.Cgroup, memo)
 		if !ok && !monitor && opt.Namespaces {
 			key, ok = fsys.namespaceKey(p.PID, opt.Host)
 			rt = Runtime{Name: RuntimeNamespaces}

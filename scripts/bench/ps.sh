@@ -43,7 +43,7 @@ for i in $(seq "$groups"); do
   for d in "${cgdirs[@]}"; do mkdir -p "$d/docker/$id"; procs+=" $d/docker/$id/cgroup.procs"; done
   # Join the cgroup, then become the init of new pid and mount namespaces
   # that starts $per-1 sleepers.
-  sh -c "for f in $procs; do echo \$\$ > \$f; done; exec unshare --fork --pid --mount --mount-proc sh -c 'echo \$\$ >/dev/null; for i in \$(seq $((per-1))); do sleep 3600 & done; wait'" &
+  sh -c "for f in $procs; do echo \$\$ > \$f; done; exec unshare --fork --pid --mount --mount-proc sh -c 'echo \$\$ >/dev/null; for i in \$(seq $((per-1))); do sleep 3600 & done; wait'" & disown
 done
 sleep 2
 total=$(ls /proc | grep -c '^[0-9]')
