@@ -64,6 +64,7 @@ own pid or mount namespace that no runtime claims ("namespaces").`,
 	}
 	out.register(cmd)
 	cmd.Flags().Lookup("output").Usage = "output form: table, wide or json"
+	cmd.Flags().Lookup("format").Usage = "'table', 'json' or a Go template over a row of ps --json, e.g. '{{.Memory.LimitBytes}}'"
 	cmd.Flags().BoolVarP(&all, "all", "a", false, "also stopped nsinspect containers and unclaimed namespace groups")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only the short ids")
 	return cmd

@@ -74,6 +74,7 @@ and prints one table.`,
 	}
 	out.register(cmd)
 	cmd.Flags().Lookup("output").Usage = "output form: table, wide or json (one object per container per sample)"
+	cmd.Flags().Lookup("format").Usage = "'table', 'json' or a Go template: 'table {{.Name}}\\t{{.CPUPerc}}' gives a header and columns"
 	cmd.Flags().BoolVar(&noStream, "no-stream", false, "take two samples and print one table")
 	cmd.Flags().DurationVar(&interval, "interval", time.Second, "time between samples (default 1s; 500ms with --no-stream)")
 	return cmd
