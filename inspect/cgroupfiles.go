@@ -82,7 +82,7 @@ func parseKeyValues(b []byte) (map[string]uint64, error) {
 // building a map: the sampler reads one or two keys of memory.stat and
 // cpu.stat for every container every second.
 func keyValue(b []byte, key string) (uint64, bool) {
-	for len(b) > 0 {
+	for len(b) > 0 && key != "" {
 		line := b
 		if i := bytes.IndexByte(b, '\n'); i >= 0 {
 			line, b = b[:i], b[i+1:]

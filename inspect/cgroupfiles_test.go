@@ -229,6 +229,47 @@ func FuzzParseKeyValues(f *testing.F) {
 	})
 }
 
+// keyValue agrees with parseKeyValues on the files the sampler reads.
+func TestKeyValue(t *testing.T) {
+	for _, file := range []string{memoryStatV1, cpuStatV1, cpuStatV2, memoryEventsV2, memoryOOMControlV1} {
+		kv, err := parseKeyValues([]byte(file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, want := range kv {
+			if got, ok := keyValue([]byte(file), k); !ok || got != want {
+				t.Errorf("keyValue(%q) = %d %v, want %d", k, got, ok, want)
+			}
+		}
+	}
+	for _, tc := range []struct{ file, key string }{
+		{"total_inactive_file 5\n", "inactive_file"}, // a suffix is not the key
+		{"inactive_file_x 5\n", "inactive_file"},     // nor a prefix
+		{"inactive_file\n", "inactive_file"},
+		{"inactive_file abc\n", "inactive_file"},
+		{"", "inactive_file"},
+	} {
+		if v, ok := keyValue([]byte(tc.file), tc.key); ok {
+			t.Errorf("keyValue(%q, %q) = %d, want not found", tc.file, tc.key, v)
+		}
+	}
+}
+
+func FuzzKeyValue(f *testing.F) {
+	for _, s := range []string{memoryStatV1, cpuStatV2, "inactive_file 5", "inactive_file  7\n"} {
+		f.Add([]byte(s), "inactive_file")
+	}
+	f.Fuzz(func(t *testing.T, b []byte, key string) {
+		v, ok := keyValue(b, key)
+		if !ok {
+			return
+		}
+		if key == "" || !bytes.Contains(b, []byte(key+" ")) {
+			t.Fatalf("keyValue(%q, %q) = %d without the key in the input", b, key, v)
+		}
+	})
+}
+
 func TestParseLimit(t *testing.T) {
 	tests := []struct {
 		in   string

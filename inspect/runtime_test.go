@@ -203,7 +203,43 @@ func FuzzMatchCgroupPath(f *testing.F) {
 		if rt.Rootless && !strings.Contains(p, "/user@") {
 			t.Fatalf("MatchCgroupPath(%q): rootless outside a user manager", p)
 		}
+		// The container's own cgroup is p or one of its parents.
+		_, own, _ := matchCgroupPath(p)
+		if own == "" || (own != p && !strings.HasPrefix(p, own+"/")) {
+			t.Fatalf("matchCgroupPath(%q): own cgroup %q is not p or a parent", p, own)
+		}
+		if rt.ContainerID != "" && !strings.Contains(own, rt.ContainerID) {
+			t.Fatalf("matchCgroupPath(%q): own cgroup %q lacks the id", p, own)
+		}
 	})
+}
+
+// A container's sub-cgroups belong to it, and its own cgroup is the one the
+// runtime made; the longest matching path wins (docker in docker).
+func TestMatchCgroupPathOwnCgroup(t *testing.T) {
+	id, id2 := strings.Repeat("ab", 32), strings.Repeat("cd", 32)
+	pod := "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1b2c3d4e_0000_4000_8000_000000000001.slice"
+	for _, tc := range []struct{ path, runtime, id, own string }{
+		{"/docker/" + id, RuntimeDocker, id, "/docker/" + id},
+		{"/docker/" + id + "/init.scope", RuntimeDocker, id, "/docker/" + id},
+		{"/docker/" + id + "/docker/" + id2, RuntimeDocker, id2, "/docker/" + id + "/docker/" + id2},
+		{"/system.slice/docker-" + id + ".scope/system.slice/cron.service", RuntimeDocker, id, "/system.slice/docker-" + id + ".scope"},
+		{"/machine.slice/libpod-" + id + ".scope/container/init.scope", RuntimePodman, id, "/machine.slice/libpod-" + id + ".scope/container"},
+		{pod + "/cri-containerd-" + id + ".scope/init.scope", RuntimeKubernetes, id, pod + "/cri-containerd-" + id + ".scope"},
+		{pod, RuntimeKubernetes, "", pod},
+		{"/lxc.payload.c2/init.scope", RuntimeLXC, "", "/lxc.payload.c2"},
+		{`/machine.slice/machine-build\x2d01.scope/payload/system.slice/x.service`, RuntimeNspawn, "", `/machine.slice/machine-build\x2d01.scope`},
+		{"/nsinspect/" + id + "/sub", RuntimeNsinspect, id, "/nsinspect/" + id},
+	} {
+		rt, own, ok := matchCgroupPath(tc.path)
+		if !ok || rt.Name != tc.runtime || rt.ContainerID != tc.id || own != tc.own {
+			t.Errorf("matchCgroupPath(%q) = %s %q own %q (%v), want %s %q own %q", tc.path, rt.Name, rt.ContainerID, own, ok, tc.runtime, tc.id, tc.own)
+		}
+	}
+	// A monitor is never read as its container's sub-cgroup.
+	if rt, _, ok := matchCgroupPath(pod + "/crio-conmon-" + id + ".scope"); !ok || rt.Role != "monitor" {
+		t.Errorf("crio-conmon in a pod slice: %+v %v, want a monitor", rt, ok)
+	}
 }
 
 func TestMatchCgroupPathPodLevelAndCRIOCgroupfs(t *testing.T) {
