@@ -191,8 +191,48 @@ func TestPsAsNobody(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &rows); err != nil {
 		t.Fatalf("ps as nobody printed %q: %v", out.String(), err)
 	}
-	if !strings.Contains(out.String(), `"runtime": "nsinspect"`) {
+	found := false
+	for _, r := range rows {
+		if r["runtime"] != "nsinspect" || r["status"] != "running" {
+			continue
+		}
+		found = true
+		// Another user's /proc/<pid>/ns links need ptrace access: unknown,
+		// not "shares everything".
+		if r["namespaces"] != nil {
+			t.Errorf("as nobody, namespaces %v, want null (unreadable)", r["namespaces"])
+		}
+		// cgroup files are world-readable: the limits are still there.
+		if r["pids"].(map[string]any)["current"] != float64(1) {
+			t.Errorf("as nobody, pids %v, want current 1", r["pids"])
+		}
+	}
+	if !found {
 		t.Errorf("as nobody, ps should still list the nsinspect container from its cgroup: %s", out.String())
+	}
+	asNobody := func(args ...string) string {
+		cmd := exec.Command(bin, args...)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+		b, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("%v as nobody: %v", args, err)
+		}
+		return string(b)
+	}
+	seen := false
+	for _, line := range strings.Split(asNobody("ps"), "\n")[1:] {
+		if f := strings.Fields(line); len(f) > 4 && f[2] == "nsinspect" {
+			seen = true
+			if f[4] != "--" {
+				t.Errorf("as nobody, NAMESPACES %q, want -- (unknown): %s", f[4], line)
+			}
+		}
+	}
+	if !seen {
+		t.Error("as nobody, the ps table has no nsinspect row")
+	}
+	if out := asNobody("stats", "--no-stream", "--interval", "100ms", "--format", "{{.Container}} {{.PIDs}}"); !strings.Contains(out, " 1\n") {
+		t.Errorf("as nobody, stats: %q", out)
 	}
 }
 

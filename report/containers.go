@@ -20,7 +20,9 @@ type ContainerRow struct {
 	Status   string `json:"status"` // running; with --all also exited and dead nsinspect containers
 	ExitCode *int   `json:"exitCode"`
 	// Namespaces lists the types the init does not share with the host,
-	// in the order pid, net, mnt, uts, ipc, cgroup, user.
+	// in the order pid, net, mnt, uts, ipc, cgroup, user; nil (JSON null)
+	// when they could not be compared (another user's process, read
+	// without root; a stopped container).
 	Namespaces    []string  `json:"namespaces"`
 	Memory        RowMemory `json:"memory"`
 	CPU           RowCPU    `json:"cpu"`
@@ -31,6 +33,9 @@ type ContainerRow struct {
 	Command       []string  `json:"command"`
 	CgroupPath    string    `json:"cgroupPath"`
 	Pod           *RowPod   `json:"pod,omitempty"`
+	// limitsUnread: the cgroup could not be read (the container went
+	// while being listed), so null limits are unknown, not "no limit".
+	limitsUnread bool
 }
 
 // RowMemory, RowCPU and RowPids are the limits of a ps row; null is "no
@@ -64,7 +69,7 @@ func ContainerRows(facts []inspect.ContainerFacts, host []inspect.Namespace, now
 	for _, f := range facts {
 		r := ContainerRow{
 			ID: f.ID, Name: f.Name, Runtime: f.Runtime.Name, Pid: f.Pid, Status: "running",
-			Processes: len(f.Pids), Started: f.Started, Command: f.Cmdline, CgroupPath: f.Cgroup, Namespaces: []string{},
+			Processes: len(f.Pids), Started: f.Started, Command: f.Cmdline, CgroupPath: f.Cgroup,
 		}
 		if !f.Started.IsZero() {
 			r.UptimeSeconds = now.Sub(f.Started).Seconds()
@@ -72,10 +77,17 @@ func ContainerRows(facts []inspect.ContainerFacts, host []inspect.Namespace, now
 		for _, t := range psNamespaces {
 			n, ok := inspect.FindNamespace(f.Namespaces, t)
 			h, hok := inspect.FindNamespace(host, t)
-			if ok && hok && n.Inode != 0 && h.Inode != 0 && !n.Same(h) {
+			if !ok || !hok || n.Inode == 0 || h.Inode == 0 {
+				continue
+			}
+			if r.Namespaces == nil {
+				r.Namespaces = []string{}
+			}
+			if !n.Same(h) {
 				r.Namespaces = append(r.Namespaces, string(t))
 			}
 		}
+		r.limitsUnread = f.Limits == nil
 		if l := f.Limits; l != nil {
 			r.Memory.LimitBytes = l.Memory.LimitBytes
 			r.CPU.CPUs = l.CPU.CPUs
@@ -98,7 +110,7 @@ func StoppedRows(states []*launch.State) []ContainerRow {
 		}
 		rows = append(rows, ContainerRow{
 			ID: st.ID, Name: st.Name, Runtime: inspect.RuntimeNsinspect, Pid: st.Pid, Status: st.Status,
-			ExitCode: st.ExitCode, Started: st.Started, Command: st.Spec.Args, Namespaces: []string{},
+			ExitCode: st.ExitCode, Started: st.Started, Command: st.Spec.Args,
 			Memory: RowMemory{LimitBytes: nonNegative(st.Spec.Resources.MemoryBytes)},
 		})
 	}
@@ -140,6 +152,8 @@ func WriteContainers(w io.Writer, rows []ContainerRow, wide bool) error {
 		}
 		ns := "-"
 		switch {
+		case r.Namespaces == nil:
+			ns = unknown
 		case len(r.Namespaces) == len(psNamespaces):
 			ns = "all"
 		case len(r.Namespaces) > 0:
@@ -152,6 +166,9 @@ func WriteContainers(w io.Writer, rows []ContainerRow, wide bool) error {
 		cpus := "unlimited"
 		if r.CPU.CPUs != nil {
 			cpus = strconv.FormatFloat(*r.CPU.CPUs, 'f', 2, 64)
+		}
+		if r.limitsUnread {
+			mem, cpus = unknown, unknown
 		}
 		pids := "-"
 		if r.Pids.Current != nil {
