@@ -23,6 +23,7 @@ type FS struct {
 	cgroupRoot string
 	boot       *bootTime // btime never changes while the machine is up
 	mounts     *mountsCache
+	docker     *dockerAPI
 }
 
 // mountsCache keeps the reader's cgroup mounts for a short while: a stats
@@ -52,7 +53,7 @@ func NewFS(procRoot, cgroupRoot string) FS {
 	if cgroupRoot == "" {
 		cgroupRoot = DefaultCgroupRoot
 	}
-	return FS{procRoot: filepath.Clean(procRoot), cgroupRoot: filepath.Clean(cgroupRoot), boot: &bootTime{}, mounts: &mountsCache{}}
+	return FS{procRoot: filepath.Clean(procRoot), cgroupRoot: filepath.Clean(cgroupRoot), boot: &bootTime{}, mounts: &mountsCache{}, docker: &dockerAPI{}}
 }
 
 // ProcRoot is the procfs root this FS reads.

@@ -349,6 +349,55 @@ func (fsys FS) hostPath(p string) string {
 }
 
 // k8sLogRE parses kubelet's log link names; compiled on first use.
+// podmanStoreName looks id up in podman's containers.json: root's store,
+// or, for a rootless container (cgroup under user@<uid>.service), the store
+// under that user's home from the host's /etc/passwd.
+func (fsys FS) podmanStoreName(id, cgroup string) string {
+	const store = "containers/storage/overlay-containers/containers.json"
+	paths := []string{fsys.hostPath("/var/lib/" + store)}
+	if _, rest, ok := strings.Cut(cgroup, "/user@"); ok {
+		if uid, _, ok := strings.Cut(rest, ".service"); ok {
+			if home := fsys.homeOf(uid); home != "" {
+				paths = []string{fsys.hostPath(home + "/.local/share/" + store)}
+			}
+		}
+	}
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		var cs []struct {
+			ID    string   `json:"id"`
+			Names []string `json:"names"`
+		}
+		if json.Unmarshal(b, &cs) != nil {
+			continue
+		}
+		for _, c := range cs {
+			if c.ID == id && len(c.Names) > 0 {
+				return c.Names[0]
+			}
+		}
+	}
+	return ""
+}
+
+// homeOf is the home directory of uid in the host's /etc/passwd.
+func (fsys FS) homeOf(uid string) string {
+	b, err := os.ReadFile(fsys.hostPath("/etc/passwd"))
+	if err != nil {
+		return ""
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		// name:password:uid:gid:gecos:home:shell
+		if f := strings.Split(line, ":"); len(f) >= 7 && f[2] == uid && strings.HasPrefix(f[5], "/") {
+			return f[5]
+		}
+	}
+	return ""
+}
+
 var k8sLogRE = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`^(.+)_(.+)_([^_]+)-[0-9a-f]{64}\.log$`)
 })
@@ -371,11 +420,20 @@ func (fsys FS) containerName(c *Container) string {
 		if b, err := os.ReadFile(fsys.hostPath("/var/lib/docker/containers/" + rt.ContainerID + "/config.v2.json")); err == nil && json.Unmarshal(b, &cfg) == nil && cfg.Name != "" {
 			return strings.TrimPrefix(cfg.Name, "/")
 		}
+		if n := fsys.dockerAPIName(rt.ContainerID); n != "" {
+			return n
+		}
 	case RuntimePodman:
+		// podman writes the name into the container's /run/.containerenv;
+		// its store's containers.json has it too (root's, or the rootless
+		// user's under their home).
 		if b, err := os.ReadFile(fsys.pid(c.Pid, "root", "run", ".containerenv")); err == nil {
 			if n := parseEnvFile(b)["name"]; n != "" {
 				return n
 			}
+		}
+		if n := fsys.podmanStoreName(rt.ContainerID, c.Cgroup); n != "" {
+			return n
 		}
 	case RuntimeKubernetes:
 		// kubelet links each container's log as
@@ -385,6 +443,21 @@ func (fsys FS) containerName(c *Container) string {
 			if len(matches) == 1 {
 				if m := k8sLogRE().FindStringSubmatch(filepath.Base(matches[0])); m != nil {
 					return m[2] + "/" + m[1] + "/" + m[3]
+				}
+			}
+		}
+		// Without a log link (the pause container, a pod's own cgroup), the
+		// pod's log directory /var/log/pods/<namespace>_<pod>_<uid> still
+		// names the pod.
+		if rt.PodUID != "" {
+			matches, _ := filepath.Glob(fsys.hostPath("/var/log/pods") + "/*_*_" + rt.PodUID)
+			if len(matches) == 1 {
+				parts := strings.Split(filepath.Base(matches[0]), "_")
+				if len(parts) == 3 {
+					if rt.ContainerID == "" {
+						return parts[0] + "/" + parts[1]
+					}
+					return parts[0] + "/" + parts[1] + "/" + short
 				}
 			}
 		}

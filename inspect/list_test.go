@@ -3,11 +3,14 @@ package inspect
 import (
 	"fmt"
 	"io/fs"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -127,11 +130,12 @@ func groups(cs []Container) []group {
 var nodeV2Groups = []group{
 	{"cri-o", "be42b6838156", "be42b6838156", 3310, []int{3310}},
 	{"docker", "web", "f83b8fa7c0fc", 4010, []int{4010, 4011, 4015}},
-	{"kubernetes", "0d7871fc800b", "0d7871fc800b", 3010, []int{3010}},
-	{"kubernetes", "2ea9fd0e4ba3", "2ea9fd0e4ba3", 3210, []int{3210}},
-	{"kubernetes", "d984babdc8aa", "d984babdc8aa", 3110, []int{3110}},
+	// pause containers have no log link: named from /var/log/pods
+	{"kubernetes", "default/web-5d8f7b9c4-abcde/d984babdc8aa", "d984babdc8aa", 3110, []int{3110}},
 	{"kubernetes", "default/web-5d8f7b9c4-abcde/nginx", "8527473bda7e", 3120, []int{3120, 3121, 3122}},
+	{"kubernetes", "prod/payments-6b7f9c-kx2lp/0d7871fc800b", "0d7871fc800b", 3010, []int{3010}},
 	{"kubernetes", "prod/payments-6b7f9c-kx2lp/payments", "f11e4dcae011", 3020, []int{3020, 3021}},
+	{"kubernetes", "tools/debug-shell/2ea9fd0e4ba3", "2ea9fd0e4ba3", 3210, []int{3210}},
 	{"kubernetes", "tools/debug-shell/shell", "a668b5ae40da", 3220, []int{3220}},
 	{"lxc", "c1", "b0fc294d6e7d", 5320, []int{5311, 5320}},
 	{"nsinspect", "demo", "6480f8c926fc", 5410, []int{5410, 5411}},
@@ -146,9 +150,9 @@ var nodeV2Unshare = group{"namespaces", "unshare", "29f1e1ab7c21", 6200, []int{6
 var nodeV1Groups = []group{
 	{"containerd", "bf5b8f159b8d", "bf5b8f159b8d", 5010, []int{5010}},
 	{"docker", "cache", "f507e3341470", 3010, []int{3010, 3011}},
-	{"kubernetes", "4b51ddb3dc0c", "4b51ddb3dc0c", 4010, []int{4010}},
-	{"kubernetes", "ea94a47fe818", "ea94a47fe818", 4110, []int{4110}},
+	{"kubernetes", "kube-system/metrics-server-6d94bc8694-z8xkq/ea94a47fe818", "ea94a47fe818", 4110, []int{4110}},
 	{"kubernetes", "kube-system/metrics-server-6d94bc8694-z8xkq/metrics-server", "fad72d7c5dee", 4120, []int{4120}},
+	{"kubernetes", "shop/cart-7c9d8-pq4rs/4b51ddb3dc0c", "4b51ddb3dc0c", 4010, []int{4010}},
 	{"kubernetes", "shop/cart-7c9d8-pq4rs/cart", "4c65290058a9", 4020, []int{4020}},
 	{"lxc", "web1", "281b64c1850c", 6010, []int{6010, 6011}},
 }
@@ -516,5 +520,75 @@ func TestDescribeSystemdInsideReadsTheContainersCgroup(t *testing.T) {
 	}
 	if u.MemUsage == nil || *u.MemUsage != 268435456 || u.MemLimit == nil || *u.MemLimit != 536870912 {
 		t.Errorf("sample memory %s / %s, want 268435456 / 536870912 (the payload's)", showU64(u.MemUsage), showU64(u.MemLimit))
+	}
+}
+
+// Without /run/.containerenv in the container, podman's name comes from its
+// store's containers.json: root's, or the rootless user's under their home.
+func TestContainerNamePodmanStore(t *testing.T) {
+	root := t.TempDir()
+	rootful, rootless := strings.Repeat("a1", 32), strings.Repeat("b2", 32)
+	store := "containers/storage/overlay-containers/containers.json"
+	writeTree(t, root, map[string]string{
+		"proc/1/root/etc/passwd":                       "root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/bash\n",
+		"proc/1/root/var/lib/" + store:                 `[{"id":"` + strings.Repeat("cc", 32) + `","names":["other"]},{"id":"` + rootful + `","names":["registry","alias"]}]`,
+		"proc/1/root/home/alice/.local/share/" + store: `[{"id":"` + rootless + `","names":["notes"]}]`,
+	})
+	fsys := NewFS(filepath.Join(root, "proc"), filepath.Join(root, "cg"))
+	procs := []Proc{
+		{PID: 700, PPid: 650, StartTicks: 1, Cgroup: []CgroupLine{{Path: "/machine.slice/libpod-" + rootful + ".scope"}}},
+		{PID: 800, PPid: 750, StartTicks: 1, Cgroup: []CgroupLine{{Path: "/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-" + rootless + ".scope/container"}}},
+		{PID: 900, PPid: 850, StartTicks: 1, Cgroup: []CgroupLine{{Path: "/machine.slice/libpod-" + strings.Repeat("dd", 32) + ".scope"}}},
+	}
+	got := map[string]string{}
+	for _, c := range fsys.Containers(procs, ListOptions{}) {
+		got[c.ID] = c.Name
+	}
+	for id, want := range map[string]string{rootful: "registry", rootless: "notes", strings.Repeat("dd", 32): strings.Repeat("dd", 6)} {
+		if got[id] != want {
+			t.Errorf("podman %s named %q, want %q", id[:12], got[id], want)
+		}
+	}
+}
+
+// Without a readable config.v2.json (a docker-group user cannot read
+// /var/lib/docker), Docker's name comes from the Engine API socket.
+func TestContainerNameDockerAPI(t *testing.T) {
+	root := t.TempDir()
+	named, gone := strings.Repeat("e5", 32), strings.Repeat("f6", 32)
+	sock := filepath.Join(root, "proc", "1", "root", "var", "run", "docker.sock")
+	if err := os.MkdirAll(filepath.Dir(sock), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Skipf("unix socket at %s: %v", sock, err)
+	}
+	var requests atomic.Int32
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		if r.URL.Path != "/containers/json" {
+			http.NotFound(w, r)
+			return
+		}
+		fmt.Fprintf(w, `[{"Id":%q,"Names":["/frontend"],"Image":"nginx"}]`, named)
+	})}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+
+	fsys := NewFS(filepath.Join(root, "proc"), filepath.Join(root, "cg"))
+	procs := []Proc{
+		{PID: 700, PPid: 650, StartTicks: 1, Cgroup: []CgroupLine{{Path: "/system.slice/docker-" + named + ".scope"}}},
+		{PID: 800, PPid: 750, StartTicks: 1, Cgroup: []CgroupLine{{Path: "/system.slice/docker-" + gone + ".scope"}}},
+	}
+	got := map[string]string{}
+	for _, c := range fsys.Containers(procs, ListOptions{}) {
+		got[c.ID] = c.Name
+	}
+	if got[named] != "frontend" || got[gone] != gone[:12] {
+		t.Errorf("names %v, want frontend and the short id", got)
+	}
+	if n := requests.Load(); n != 1 {
+		t.Errorf("%d requests to the socket, want 1 for the whole listing", n)
 	}
 }

@@ -336,8 +336,8 @@ func TestPsQuietFormatAndFilter(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"quiet", []string{"ps", "-q"}, "be42b6838156\nf83b8fa7c0fc\n0d7871fc800b\n2ea9fd0e4ba3\nd984babdc8aa\n8527473bda7e\n" +
-			"f11e4dcae011\na668b5ae40da\nb0fc294d6e7d\n6480f8c926fc\na521bfcfd1b2\n210fd3c88e0c\n5ec5cf7e9d0b\n"},
+		{"quiet", []string{"ps", "-q"}, "be42b6838156\nf83b8fa7c0fc\nd984babdc8aa\n8527473bda7e\n0d7871fc800b\n" +
+			"f11e4dcae011\n2ea9fd0e4ba3\na668b5ae40da\nb0fc294d6e7d\n6480f8c926fc\na521bfcfd1b2\n210fd3c88e0c\n5ec5cf7e9d0b\n"},
 		{"quiet all", []string{"ps", "-q", "--all", "unshare"}, "29f1e1ab7c21\n"},
 		{"format", []string{"ps", "--format", "{{.ID}} {{.Runtime}} {{.Pid}}", "web", "api", "c1"},
 			"f83b8fa7c0fc84f9d10b69fcaa1013ee4a15e0d57d62df6f0b052edc0337b1c3 docker 4010\n" +
