@@ -281,18 +281,16 @@ func (fsys FS) containers(procs []Proc, opt ListOptions, names map[string]string
 				c.Pid, c.StartTicks = pid, p.StartTicks
 			}
 		}
-		switch {
-		case c.Runtime.Name == RuntimeNamespaces:
+		// Runtimes without an id (LXC, nspawn, pod cgroups) and namespace
+		// groups get a stable one from their key, shaped like the others.
+		c.ID = c.Runtime.ContainerID
+		if c.ID == "" {
 			h := fnv.New64a()
 			h.Write([]byte(key))
 			c.ID = fmt.Sprintf("%016x", h.Sum64()) + strings.Repeat("0", 48)
+		}
+		if c.Runtime.Name == RuntimeNamespaces {
 			c.Name = byPID[c.Pid].Comm
-		case c.Runtime.ContainerID != "":
-			c.ID = c.Runtime.ContainerID
-		default:
-			h := fnv.New64a()
-			h.Write([]byte(key))
-			c.ID = fmt.Sprintf("%016x", h.Sum64()) + strings.Repeat("0", 48)
 		}
 		if c.Name == "" {
 			if n, ok := names[c.ID]; ok {

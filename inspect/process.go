@@ -305,11 +305,17 @@ func (fsys FS) lastCap() (int, error) {
 
 // sameAsSelf reports whether the namespace of type t in list is the reader's.
 func (fsys FS) sameAsSelf(list []Namespace, t NamespaceType) bool {
+	return linkIn(fsys.self("ns", string(t)), list, t)
+}
+
+// linkIn reports whether the /proc/<pid>/ns/<t> link at path names the
+// namespace of type t in list.
+func linkIn(path string, list []Namespace, t NamespaceType) bool {
 	ns, ok := FindNamespace(list, t)
 	if !ok || ns.Inode == 0 {
 		return false
 	}
-	link, err := os.Readlink(fsys.self("ns", string(t)))
+	link, err := os.Readlink(path)
 	if err != nil {
 		return false
 	}

@@ -122,20 +122,6 @@ type counterFiles struct {
 	hostNet                              bool
 }
 
-// sharesHostNetwork reports whether pid is in the host's network namespace.
-func (s *Sampler) sharesHostNetwork(pid int) bool {
-	host, ok := FindNamespace(s.HostNamespaces, NSNet)
-	if !ok || host.Inode == 0 {
-		return false
-	}
-	link, err := os.Readlink(s.fsys.pid(pid, "ns", "net"))
-	if err != nil {
-		return false
-	}
-	_, ino, err := parseNamespaceLink(link)
-	return err == nil && ino == host.Inode
-}
-
 func (g *counterFiles) all() []*counterFile {
 	return []*counterFile{g.cpu, g.memUsage, g.memStat, g.oom, g.failcnt, g.pids, g.cpuStat, g.io, g.net, g.psiCPU, g.psiMem, g.psiIO}
 }
@@ -182,7 +168,7 @@ func (s *Sampler) open(c *Container) (*counterFiles, error) {
 	if dir, ok := r.dirs[""]; ok && s.Extended && !(r.roots[""] && r.hostRoot) {
 		g.psiCPU, g.psiMem, g.psiIO = openCounter(dir+"/cpu.pressure"), openCounter(dir+"/memory.pressure"), openCounter(dir+"/io.pressure")
 	}
-	if s.sharesHostNetwork(c.Pid) {
+	if linkIn(s.fsys.pid(c.Pid, "ns", "net"), s.HostNamespaces, NSNet) {
 		g.hostNet = true
 	} else {
 		g.net = openCounter(s.fsys.pid(c.Pid, "net", "dev"))

@@ -328,13 +328,7 @@ func procLeakCheck(t *testing.T) {
 	t.Cleanup(func() {
 		var left []string
 		for i := 0; i < 60; i++ {
-			left = nil
-			for _, p := range binProcs() {
-				if !slices.Contains(before, p) {
-					left = append(left, p)
-				}
-			}
-			if len(left) == 0 {
+			if left = newLines(before, binProcs()); len(left) == 0 {
 				return
 			}
 			time.Sleep(50 * time.Millisecond)

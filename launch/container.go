@@ -202,23 +202,8 @@ func (c *Container) Start(stdio Stdio) (err error) {
 		defer r.Close()
 	}
 
-	// The parent-death signal fires when the thread that forked the child
-	// exits, not the process (golang/go#27505): fork from a locked thread
-	// that lives exactly as long as the container.
-	started := make(chan error, 1)
 	c.done = make(chan *os.ProcessState, 1)
-	go func() {
-		runtime.LockOSThread()
-		if err := cmd.Start(); err != nil {
-			started <- err
-			return
-		}
-		c.proc = cmd.Process
-		started <- nil
-		ps, _ := cmd.Process.Wait()
-		c.done <- ps
-		// The goroutine ends with the thread still locked: Go retires it.
-	}()
+	started := c.startLocked(cmd, nil)
 	// The cgroups are made while the init starts up; it waits for its
 	// config, and for "go", before doing anything.
 	// They are recorded in state.json with the pid below; should the
@@ -444,4 +429,33 @@ func humanBytes(n int64) string {
 		return fmt.Sprintf("%d%s", int64(v), units[i])
 	}
 	return fmt.Sprintf("%.1f%s", v, units[i])
+}
+
+// startLocked starts cmd from a goroutine locked to its OS thread, after
+// prepare (if any) ran on that thread, and sends the start's error on the
+// returned channel; the process's exit then arrives on c.done. The thread
+// is never unlocked, so Go retires it when the process is gone: the
+// parent-death signal fires when the thread that forked the child exits,
+// not the process (golang/go#27505), and a thread that changed namespaces
+// must not run other goroutines.
+func (c *Container) startLocked(cmd *exec.Cmd, prepare func() error) <-chan error {
+	started := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		if prepare != nil {
+			if err := prepare(); err != nil {
+				started <- err
+				return
+			}
+		}
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		c.proc = cmd.Process
+		started <- nil
+		ps, _ := cmd.Process.Wait()
+		c.done <- ps
+	}()
+	return started
 }

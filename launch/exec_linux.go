@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"runtime"
 	"strconv"
 	"syscall"
 
@@ -105,29 +104,19 @@ func Exec(st *State, opt ExecOptions, stdio Stdio) (*Container, error) {
 		defer r.Close()
 	}
 
-	started := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: this thread changes namespaces
+	// The shim forks from a thread that has entered the container's
+	// namespaces.
+	err = <-c.startLocked(cmd, func() error {
 		if err := unix.Unshare(unix.CLONE_FS); err != nil {
-			started <- fmt.Errorf("unsharing filesystem attributes: %w", err)
-			return
+			return fmt.Errorf("unsharing filesystem attributes: %w", err)
 		}
 		for i, ns := range joinOrder {
 			if err := unix.Setns(int(nsFiles[i].Fd()), ns.flag); err != nil {
-				started <- fmt.Errorf("entering the container's %s namespace: %w", ns.name, err)
-				return
+				return fmt.Errorf("entering the container's %s namespace: %w", ns.name, err)
 			}
 		}
-		if err := cmd.Start(); err != nil {
-			started <- err
-			return
-		}
-		c.proc = cmd.Process
-		started <- nil
-		ps, _ := cmd.Process.Wait()
-		c.done <- ps
-	}()
-	err = <-started
+		return nil
+	})
 	child.Close()
 	liveR.Close()
 	if err != nil {

@@ -147,25 +147,32 @@ func TestGolden(t *testing.T) {
 				if code != 0 {
 					t.Fatalf("exit %d: %s", code, errOut)
 				}
-				golden := filepath.Join("testdata", "golden", name)
-				if *update {
-					if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-						t.Fatal(err)
-					}
-					if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
-						t.Fatal(err)
-					}
-					return
-				}
-				want, err := os.ReadFile(golden)
-				if err != nil {
-					t.Fatalf("%v (run go test ./cmd/nsinspect -run TestGolden -update)", err)
-				}
-				if out != string(want) {
-					t.Errorf("output differs from %s (rerun with -update after checking):\n%s", golden, firstDiff(string(want), out))
-				}
+				checkGolden(t, name, out)
 			})
 		}
+	}
+}
+
+// checkGolden compares out with testdata/golden/name, or rewrites it with
+// -update.
+func checkGolden(t *testing.T, name, out string) {
+	t.Helper()
+	golden := filepath.Join("testdata", "golden", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./cmd/nsinspect -run %s -update)", err, strings.Split(t.Name(), "/")[0])
+	}
+	if out != string(want) {
+		t.Errorf("output differs from %s (rerun with -update after checking):\n%s", golden, firstDiff(string(want), out))
 	}
 }
 

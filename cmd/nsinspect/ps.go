@@ -34,14 +34,9 @@ own pid or mount namespace that no runtime claims ("namespaces").`,
 			if err != nil {
 				return err
 			}
-			rows, err := listContainers(g.fs(), all)
+			rows, err := listContainers(g.fs(), all, args)
 			if err != nil {
 				return err
-			}
-			if len(args) > 0 {
-				rows = slices.DeleteFunc(rows, func(r report.ContainerRow) bool {
-					return !slices.ContainsFunc(args, func(a string) bool { return matches(r, a) })
-				})
 			}
 			switch {
 			case quiet:
@@ -70,10 +65,12 @@ own pid or mount namespace that no runtime claims ("namespaces").`,
 	return cmd
 }
 
-// matches reports whether a name, an id, or an id prefix of at least four
-// characters names the row.
-func matches(r report.ContainerRow, ref string) bool {
-	return r.Name == ref || r.ID == ref || (len(ref) >= 4 && strings.HasPrefix(r.ID, ref))
+// named reports whether one of refs (names, ids, or id prefixes of at
+// least four characters) names the container; no refs name every one.
+func named(refs []string, name, id string) bool {
+	return len(refs) == 0 || slices.ContainsFunc(refs, func(ref string) bool {
+		return name == ref || id == ref || (len(ref) >= 4 && strings.HasPrefix(id, ref))
+	})
 }
 
 // hostNamespaces are the namespaces containers are compared with: the
@@ -97,21 +94,29 @@ func discover(fsys inspect.FS, namespaces bool) ([]inspect.Container, []inspect.
 	return fsys.Containers(procs, inspect.ListOptions{Namespaces: namespaces, Host: host}), host, nil
 }
 
-// listContainers is ps: the running containers described, and with all the
-// stopped nsinspect containers.
-func listContainers(fsys inspect.FS, all bool) ([]report.ContainerRow, error) {
+// listContainers is ps: the running containers refs name (all without
+// refs) described, and with all the stopped nsinspect containers. Only the
+// named ones are described: that reads each one's cgroup, namespaces and
+// command line.
+func listContainers(fsys inspect.FS, all bool, refs []string) ([]report.ContainerRow, error) {
 	cs, host, err := discover(fsys, all)
 	if err != nil {
 		return nil, err
 	}
-	facts := make([]inspect.ContainerFacts, len(cs))
-	for i, c := range cs {
-		facts[i] = fsys.Describe(c)
+	var facts []inspect.ContainerFacts
+	for _, c := range cs {
+		if named(refs, c.Name, c.ID) {
+			facts = append(facts, fsys.Describe(c))
+		}
 	}
 	rows := report.ContainerRows(facts, host, time.Now())
 	if all && fsys.Live() {
 		if states, err := launch.List(); err == nil {
-			rows = append(rows, report.StoppedRows(states)...)
+			for _, r := range report.StoppedRows(states) {
+				if named(refs, r.Name, r.ID) {
+					rows = append(rows, r)
+				}
+			}
 		}
 	}
 	return rows, nil
