@@ -1,7 +1,6 @@
 package report
 
 import (
-	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -304,6 +303,9 @@ func (st *StatsTable) Write(w io.Writer, rows []StatsRow) error {
 	}
 	cells := make([][]string, 0, len(rows))
 	for _, r := range rows {
+		// Both paths draw from the escaped row, so a name with control
+		// characters prints the same with and without the template.
+		r = sanitize(r)
 		if st.cells != nil {
 			line := make([]string, len(st.cells))
 			for i, f := range st.cells {
@@ -313,8 +315,8 @@ func (st *StatsTable) Write(w io.Writer, rows []StatsRow) error {
 			continue
 		}
 		var b strings.Builder
-		if err := st.tmpl.Execute(&b, r); err != nil {
-			return fmt.Errorf("executing --format template: %w", err)
+		if err := executeTemplate(&b, st.tmpl, r); err != nil {
+			return err
 		}
 		cells = append(cells, strings.Split(b.String(), "\t"))
 	}

@@ -9,7 +9,9 @@ import (
 )
 
 // templateFuncs are the helpers docker's --format offers, plus nsinspect's
-// unit formatters.
+// unit formatters. They see the escaped copy a template runs over, so
+// {{json .}} inside a template prints escaped strings ("\\x1b"); --json
+// is the raw document.
 var templateFuncs = template.FuncMap{
 	"json": func(v any) (string, error) {
 		b, err := json.Marshal(v)
@@ -43,11 +45,13 @@ func ParseTemplate(text string) (*template.Template, error) {
 }
 
 // WriteTemplate executes t over v and ends the output with a newline, as
-// docker does.
+// docker does. The template runs over an escaped copy of v (sanitize):
+// what a container controls prints with its control characters escaped,
+// while the format's own text, tabs and newlines print as written.
 func WriteTemplate(w io.Writer, t *template.Template, v any) error {
 	var b strings.Builder
-	if err := t.Execute(&b, v); err != nil {
-		return fmt.Errorf("executing --format template: %w", err)
+	if err := executeTemplate(&b, t, v); err != nil {
+		return err
 	}
 	out := b.String()
 	if !strings.HasSuffix(out, "\n") {
@@ -55,4 +59,13 @@ func WriteTemplate(w io.Writer, t *template.Template, v any) error {
 	}
 	_, err := io.WriteString(w, out)
 	return err
+}
+
+// executeTemplate is the one way report runs a --format template: over
+// sanitize(v).
+func executeTemplate(w io.Writer, t *template.Template, v any) error {
+	if err := t.Execute(w, sanitize(v)); err != nil {
+		return fmt.Errorf("executing --format template: %w", err)
+	}
+	return nil
 }
