@@ -128,6 +128,17 @@ func nonNegative(v *int64) *uint64 {
 // Short is the 12-character id, for templates.
 func (r ContainerRow) Short() string { return short(r.ID) }
 
+// WriteIDs prints the short id of each row, one a line (ps -q), escaped:
+// the id of an unclaimed group is a cgroup directory's name.
+func WriteIDs(w io.Writer, rows []ContainerRow) error {
+	for _, r := range rows {
+		if _, err := io.WriteString(w, Escape(r.Short())+"\n"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // WriteContainers renders ps rows like docker ps; wide adds the cgroup
 // path and the pod.
 func WriteContainers(w io.Writer, rows []ContainerRow, wide bool) error {
@@ -189,6 +200,11 @@ func WriteContainers(w io.Writer, rows []ContainerRow, wide bool) error {
 				pod = r.Pod.UID + " (" + r.Pod.QoSClass + ")"
 			}
 			line = append(line, r.CgroupPath, pod)
+		}
+		// Ids, names, commands and cgroup paths are the container's (or a
+		// user's who made a cgroup) to choose.
+		for i := range line {
+			line[i] = Escape(line[i])
 		}
 		out = append(out, line)
 	}

@@ -13,15 +13,18 @@ func WriteExplain(w io.Writer, in *Inspection) error {
 	fmt.Fprintln(w, "EXPLAINED — each claim cites the file it came from; check it with cat.")
 	for _, f := range in.Findings {
 		fmt.Fprintln(w)
-		fmt.Fprintf(w, "[%s] %s: %s\n", f.Severity, f.ID, f.Summary)
-		for _, line := range wrap(f.Detail, 76) {
+		// Summaries, details and evidence quote what the container named
+		// (hostname, mount points, layers, raw file lines): escaped, and
+		// before wrapping, which would otherwise split at a raw newline.
+		fmt.Fprintf(w, "[%s] %s: %s\n", f.Severity, f.ID, Escape(f.Summary))
+		for _, line := range wrap(Escape(f.Detail), 76) {
 			fmt.Fprintf(w, "    %s\n", line)
 		}
 		for _, e := range f.Evidence {
 			if e.Raw != "" {
-				fmt.Fprintf(w, "    evidence: %s: %s\n", e.File, oneLine(e.Raw))
+				fmt.Fprintf(w, "    evidence: %s: %s\n", Escape(e.File), Escape(oneLine(e.Raw)))
 			} else {
-				fmt.Fprintf(w, "    evidence: %s\n", e.File)
+				fmt.Fprintf(w, "    evidence: %s\n", Escape(e.File))
 			}
 		}
 	}

@@ -35,8 +35,11 @@ type section struct {
 	rows  [][4]string
 }
 
+// add escapes every cell: most name something a container controls (its
+// command line, hostname, cgroup path, mount points, runtime names), and
+// each cell passes through here on its way to the terminal.
 func (s *section) add(field, target, ref, verdict string) {
-	s.rows = append(s.rows, [4]string{field, target, ref, verdict})
+	s.rows = append(s.rows, [4]string{Escape(field), Escape(target), Escape(ref), Escape(verdict)})
 }
 
 // newTable is the plain, borderless, left-aligned style of docker ps:
@@ -155,10 +158,12 @@ func WriteTable(w io.Writer, in *Inspection, opt TableOptions) error {
 	if ref == nil {
 		ref = &inspect.Process{}
 	}
-	fmt.Fprintf(w, "TARGET     pid %d (%s)%s\n", in.PID, comm(in.Process), targetLabel(in))
-	fmt.Fprintf(w, "REFERENCE  pid %d (%s): %s\n", in.Reference.PID, in.Reference.Comm, in.Reference.Reason)
+	// The lines above the table carry comms, container names and errors:
+	// escaped like the cells.
+	fmt.Fprintf(w, "TARGET     pid %d (%s)%s\n", in.PID, Escape(comm(in.Process)), Escape(targetLabel(in)))
+	fmt.Fprintf(w, "REFERENCE  pid %d (%s): %s\n", in.Reference.PID, Escape(in.Reference.Comm), Escape(in.Reference.Reason))
 	if in.Reference.Partial != "" {
-		fmt.Fprintf(w, "PARTIAL    %s\n", in.Reference.Partial)
+		fmt.Fprintf(w, "PARTIAL    %s\n", Escape(in.Reference.Partial))
 	}
 	if in.Host != nil {
 		fmt.Fprintf(w, "HOST       %s memory, %s, cgroup %s\n", Bytes(in.Host.MemTotalBytes), plural(in.Host.CPUs, "CPU", "CPUs"), in.Host.CgroupMode)
@@ -196,7 +201,7 @@ func WriteTable(w io.Writer, in *Inspection, opt TableOptions) error {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, "Unavailable (shown as --):")
 		for _, e := range in.Errors {
-			fmt.Fprintf(w, "  %s: %s\n", e.Section, e.Err)
+			fmt.Fprintf(w, "  %s: %s\n", Escape(e.Section), Escape(e.Err))
 		}
 	}
 	return nil
@@ -270,8 +275,10 @@ func cmdline(p *inspect.ProcessInfo) string {
 		return unknown
 	}
 	c := strings.Join(p.Cmdline, " ")
-	if len(c) > 60 {
-		c = c[:57] + "..."
+	// Cut by characters, as ps does: a cut inside a UTF-8 sequence would
+	// print as \xNN escapes.
+	if rs := []rune(c); len(rs) > 60 {
+		c = string(rs[:57]) + "..."
 	}
 	return c
 }

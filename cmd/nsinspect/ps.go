@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -40,9 +39,7 @@ own pid or mount namespace that no runtime claims ("namespaces").`,
 			}
 			switch {
 			case quiet:
-				for _, r := range rows {
-					fmt.Fprintln(s.out, r.Short())
-				}
+				return report.WriteIDs(s.out, rows)
 			case form == "json":
 				return report.WriteJSON(s.out, rows)
 			case form == "template":
