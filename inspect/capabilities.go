@@ -108,8 +108,10 @@ type Capabilities struct {
 	// beyond it, and what it lacks of it.
 	AddedVsDocker   []string `json:"addedVsDocker"`
 	DroppedVsDocker []string `json:"droppedVsDocker"`
-	// Privileged: every capability the kernel knows is effective, or
-	// CAP_SYS_ADMIN together with unrestricted host devices.
+	// Privileged is inspect's first guess from this process alone: every
+	// capability the kernel knows is effective, or CAP_SYS_ADMIN together
+	// with unrestricted host devices. report.Compare replaces it with the
+	// verdict against the host's bounding set, which the JSON carries.
 	Privileged       bool    `json:"privileged"`
 	PrivilegedReason string  `json:"privilegedReason,omitempty"`
 	Sources          Sources `json:"evidence,omitempty"`

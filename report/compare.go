@@ -30,6 +30,10 @@ type Inspection struct {
 
 	target *inspect.Process
 	ref    *inspect.Process
+	// grant is what the host can grant (grantable): the measure of
+	// "privileged"; grantFromHost is false when it is the kernel's whole set.
+	grant         inspect.CapSet
+	grantFromHost bool
 }
 
 // Reference says what the "host" column was read from and why.
@@ -59,7 +63,19 @@ type Namespace struct {
 
 // Compare builds the Inspection of target against ref. host may be nil when
 // it could not be read; hostErr then says why.
+//
+// Compare also decides .capabilities.privileged, of the target and of the
+// reference: it needs the host's bounding set, which only the pair knows.
 func Compare(target *inspect.Process, ref *inspect.Reference, host *inspect.Host, hostErr error) *Inspection {
+	last := 0 // cap_last_cap, from whichever side was read
+	for _, p := range []*inspect.Process{ref.Process, target} {
+		if p != nil && p.Capabilities != nil {
+			last = p.Capabilities.LastCap
+		}
+	}
+	grant, fromHost := grantable(last, ref)
+	target = judged(target, grant, fromHost)
+	refProcess := judged(ref.Process, grant, fromHost)
 	in := &Inspection{
 		SchemaVersion: SchemaVersion,
 		PID:           target.PID,
@@ -75,15 +91,17 @@ func Compare(target *inspect.Process, ref *inspect.Reference, host *inspect.Host
 		Host:          host,
 		Errors:        append([]inspect.SectionError{}, target.Errors...),
 		target:        target,
-		ref:           ref.Process,
+		ref:           refProcess,
+		grant:         grant,
+		grantFromHost: fromHost,
 	}
-	if ref.Process != nil && ref.Process.Info != nil {
-		in.Reference.Comm = ref.Process.Info.Comm
+	if refProcess != nil && refProcess.Info != nil {
+		in.Reference.Comm = refProcess.Info.Comm
 	}
 	if hostErr != nil {
 		in.Errors = append(in.Errors, inspect.SectionError{Section: "host", Err: hostErr.Error()})
 	}
-	in.Namespaces = compareNamespaces(target.Namespaces, ref.Process)
+	in.Namespaces = compareNamespaces(target.Namespaces, refProcess)
 	in.Findings = findings(in)
 	return in
 }

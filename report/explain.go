@@ -450,12 +450,21 @@ func privilegedRule(in *Inspection) []Finding {
 	if c == nil {
 		return nil
 	}
-	all := c.LastCap + 1
 	e := ev(c.Sources, "effective", "bounding")
+	grant := fmt.Sprintf("every capability the kernel knows (%d)", in.grant.Count())
+	whose := "the kernel knows"
+	if in.grantFromHost {
+		grant = fmt.Sprintf("every capability of the host's bounding set (%d here)", in.grant.Count())
+		whose = "the host can grant"
+		// the host's CapBnd is the measure: cite it
+		if b, ok := in.ref.Capabilities.Sources["bounding"]; ok && !slices.Contains(e, b) {
+			e = append(e, b)
+		}
+	}
 	if in.Cgroup != nil {
 		e = append(e, ev(in.Cgroup.Devices.Sources, "allowAll")...)
 	}
-	what := fmt.Sprintf("docker run --privileged grants all %d capabilities this kernel knows, every host device, a writable /sys and cgroupfs, and no seccomp or AppArmor profile.", all)
+	what := "docker run --privileged gives a container " + grant + ", every host device, a writable /sys and cgroupfs, and no seccomp or AppArmor profile."
 	if c.Privileged {
 		sev := Info
 		sum := "Privileged: " + c.PrivilegedReason
@@ -465,17 +474,20 @@ func privilegedRule(in *Inspection) []Finding {
 		}
 		return one(Finding{
 			ID: "privileged", Severity: sev, Summary: sum,
-			Detail: what + fmt.Sprintf(" This process holds %d of them effective. Root in a privileged container can mount the host's disks, load kernel modules and escape; "+
+			Detail: what + fmt.Sprintf(" This process holds %d capabilities effective. Root in a privileged container can mount the host's disks, load kernel modules and escape; "+
 				"with -v /:/host it already has the host's files.", c.Effective.Count()),
 			Evidence: e,
 		})
 	}
-	return one(Finding{
-		ID: "privileged", Severity: Info,
-		Summary:  fmt.Sprintf("Not privileged: %d of %d capabilities effective", c.Effective.Count(), all),
-		Detail:   what + fmt.Sprintf(" This process has %s, which is not that.", strings.Join(c.Effective.Names(), ", ")),
-		Evidence: e,
-	})
+	held := inspect.CapSet{Bits: c.Effective.Bits & in.grant.Bits, Last: in.grant.Last}
+	sum := fmt.Sprintf("Not privileged: %d of the %d capabilities %s are effective", held.Count(), in.grant.Count(), whose)
+	detail := what + fmt.Sprintf(" This process has %s, which is not that.", list(c.Effective.Names()))
+	if c.PrivilegedReason != "" {
+		// as many as privileged, in a user namespace of its own
+		sum = "Not privileged: " + c.PrivilegedReason
+		detail = what + fmt.Sprintf(" This process holds %d capabilities effective, but %s.", c.Effective.Count(), c.PrivilegedReason)
+	}
+	return one(Finding{ID: "privileged", Severity: Info, Summary: sum, Detail: detail, Evidence: e})
 }
 
 func extraCapabilities(in *Inspection) []Finding {

@@ -111,3 +111,23 @@ func hostReference(bnd uint64) *inspect.Reference {
 		Security:     &inspect.Security{Seccomp: "disabled", UIDMap: []inspect.IDMapping{{Inside: 0, Outside: 0, Length: 4294967295}}},
 	}}
 }
+
+// findingsOf maps the ids of in's findings to their severities.
+func findingsOf(in *Inspection) map[string]Severity {
+	out := map[string]Severity{}
+	for _, f := range in.Findings {
+		out[f.ID] = f.Severity
+	}
+	return out
+}
+
+func finding(t *testing.T, in *Inspection, id string) Finding {
+	t.Helper()
+	for _, f := range in.Findings {
+		if f.ID == id {
+			return f
+		}
+	}
+	t.Fatalf("no finding %s in %v", id, findingsOf(in))
+	return Finding{}
+}

@@ -38,7 +38,10 @@ cannot be read) or with another process (--vs).`,
 			}
 			fsys := g.fs()
 			// JSON and templates show only the comparison of the reference
-			// (its pid and namespaces), not a second column of facts.
+			// (its pid and namespaces), not a second column of facts. Yet
+			// the reference is read in full for them too: report judges
+			// .capabilities.privileged against the host's bounding set,
+			// and a brief read leaves the reference's capabilities out.
 			brief := form != "table"
 			pid, err := parsePID(fsys, args[0])
 			if err != nil {
@@ -58,7 +61,7 @@ cannot be read) or with another process (--vs).`,
 			// Sequential on purpose: goroutines here would start threads,
 			// and on this kind of VM their page faults cost more than the
 			// overlap of a few dozen small reads gains.
-			if err := fsys.ReadReference(ref, brief); err != nil {
+			if err := fsys.ReadReference(ref, false); err != nil {
 				return lookupError(err)
 			}
 			target := ref.Process

@@ -1,0 +1,152 @@
+package report
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/nsinspect/nsinspect/inspect"
+)
+
+// Privileged is every capability the host can grant: the host reference's
+// bounding set, which on this VM lacks CAP_SYS_RESOURCE.
+func TestPrivileged(t *testing.T) {
+	hostBounding := allCaps &^ caps(t, "CAP_SYS_RESOURCE")
+	docker := caps(t, inspect.DockerDefaultCapabilities...)
+	for _, tc := range []struct {
+		name       string
+		eff        uint64
+		setup      func(p *inspect.Process, ref *inspect.Reference)
+		privileged bool
+		reason     string
+		severity   Severity // of the privileged finding
+	}{
+		{
+			name: "all the host's bounding set allows, seccomp off, /proc/sys writable", eff: hostBounding,
+			setup: func(p *inspect.Process, _ *inspect.Reference) {
+				p.Security.Seccomp = "disabled"
+				p.Rootfs.ProcSysWritable = true
+			},
+			privileged: true, reason: "holds all 40 capabilities the host's bounding set allows (CAP_SYS_RESOURCE is not in the host's bounding set either)",
+			severity: Critical,
+		},
+		{
+			name: "all the kernel knows, on a host whose bounding set has them all", eff: allCaps,
+			setup: func(_ *inspect.Process, ref *inspect.Reference) {
+				ref.Process.Capabilities = capabilities(allCaps, allCaps)
+			},
+			privileged: true, reason: "holds all 41 capabilities the host's bounding set allows", severity: Critical,
+		},
+		{name: "Docker's default 14", eff: docker, severity: Info},
+		{name: "all but one the host allows", eff: hostBounding &^ caps(t, "CAP_SYS_TIME"), severity: Info},
+		{
+			name: "all the host allows, in a user namespace", eff: hostBounding,
+			setup:  func(p *inspect.Process, _ *inspect.Reference) { p.Security.UserNamespaced = true },
+			reason: "its capabilities are held inside a user namespace and do not extend to the host", severity: Info,
+		},
+		{
+			name: "CAP_SYS_ADMIN with every device allowed", eff: docker | caps(t, "CAP_SYS_ADMIN"),
+			setup: func(p *inspect.Process, _ *inspect.Reference) {
+				all := true
+				p.Cgroup.Devices.AllowAll = &all
+			},
+			privileged: true, reason: "CAP_SYS_ADMIN with every device allowed (devices.list: a *:* rwm)", severity: Critical,
+		},
+		{
+			name: "CAP_SYS_ADMIN with the host's /dev", eff: docker | caps(t, "CAP_SYS_ADMIN"),
+			setup:      func(p *inspect.Process, _ *inspect.Reference) { p.Rootfs.HostDevices = true },
+			privileged: true, reason: "CAP_SYS_ADMIN with the host's /dev (devtmpfs)", severity: Critical,
+		},
+		{
+			// --vs names another process: not the host, so the measure is
+			// every capability the kernel knows
+			name: "compared with --vs", eff: hostBounding,
+			setup:    func(_ *inspect.Process, ref *inspect.Reference) { ref.Kind = inspect.ReferenceProcess },
+			severity: Info,
+		},
+		{
+			name: "nsinspect itself in a container", eff: hostBounding,
+			setup: func(_ *inspect.Process, ref *inspect.Reference) {
+				ref.Partial = "nsinspect runs inside pid namespace 4026532999"
+			},
+			severity: Info,
+		},
+		{
+			// nsinspect in a Docker-default container sharing the host's pid
+			// namespace compares with itself: its bounding set is no host's
+			name: "a reference without CAP_SYS_ADMIN in its bounding set", eff: docker,
+			setup: func(_ *inspect.Process, ref *inspect.Reference) {
+				ref.Kind = inspect.ReferenceSelf
+				ref.Process.Capabilities = capabilities(docker, docker)
+			},
+			severity: Info,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := dockerContainer(capabilities(tc.eff, allCaps))
+			ref := hostReference(hostBounding)
+			if tc.setup != nil {
+				tc.setup(p, ref)
+			}
+			in := Compare(p, ref, nil, nil)
+			if in.Capabilities.Privileged != tc.privileged || in.Capabilities.PrivilegedReason != tc.reason {
+				t.Errorf("privileged %v %q, want %v %q", in.Capabilities.Privileged, in.Capabilities.PrivilegedReason, tc.privileged, tc.reason)
+			}
+			f := finding(t, in, "privileged")
+			if f.Severity != tc.severity {
+				t.Errorf("privileged finding %s, want %s: %s", f.Severity, tc.severity, f.Summary)
+			}
+		})
+	}
+}
+
+// The measure is cited: the host's CapBnd line is evidence of the
+// privileged finding.
+func TestPrivilegedCitesHostBoundingSet(t *testing.T) {
+	hostBounding := allCaps &^ caps(t, "CAP_SYS_RESOURCE")
+	ref := hostReference(hostBounding)
+	ref.Process.Capabilities.Sources["bounding"] = inspect.Evidence{File: "/proc/1/status", Raw: "CapBnd:\t000001fffeffffff"}
+	in := Compare(dockerContainer(capabilities(hostBounding, hostBounding)), ref, nil, nil)
+	f := finding(t, in, "privileged")
+	if want := (inspect.Evidence{File: "/proc/1/status", Raw: "CapBnd:\t000001fffeffffff"}); !slices.Contains(f.Evidence, want) {
+		t.Errorf("evidence %v lacks the host's %v", f.Evidence, want)
+	}
+	if want := "The container is privileged: holds all 40 capabilities the host's bounding set allows"; !strings.HasPrefix(f.Summary, want) {
+		t.Errorf("summary %q, want it to start %q", f.Summary, want)
+	}
+}
+
+// Compare judges the reference too, against the same bounding set, and
+// leaves the facts it was given as inspect read them.
+func TestComparePrivilegedKeepsFacts(t *testing.T) {
+	hostBounding := allCaps &^ caps(t, "CAP_SYS_RESOURCE")
+	p := dockerContainer(capabilities(hostBounding, hostBounding))
+	ref := hostReference(hostBounding)
+	in := Compare(p, ref, nil, nil)
+	// inspect's own first guess, from the process alone, is left as it was
+	if p.Capabilities.Privileged || ref.Process.Capabilities.PrivilegedReason != "every capability the kernel knows is effective" {
+		t.Error("Compare changed the facts it was given")
+	}
+	if !in.Target().Capabilities.Privileged || in.Target().Capabilities != in.Capabilities {
+		t.Error("Target() does not carry the judged capabilities")
+	}
+	if rc := in.ReferenceProcess().Capabilities; !rc.Privileged || rc.PrivilegedReason != "holds all 40 capabilities the host's bounding set allows" {
+		t.Errorf("reference: privileged %v %q, want true with the bounding-set reason", rc.Privileged, rc.PrivilegedReason)
+	}
+	// .capabilities.privileged is a JSON contract: same place, right value
+	b, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Capabilities struct {
+			Privileged       *bool  `json:"privileged"`
+			PrivilegedReason string `json:"privilegedReason"`
+		} `json:"capabilities"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil || doc.Capabilities.Privileged == nil || !*doc.Capabilities.Privileged ||
+		!strings.HasPrefix(doc.Capabilities.PrivilegedReason, "holds all 40") {
+		t.Errorf("JSON .capabilities: %+v, %v", doc.Capabilities, err)
+	}
+}
