@@ -41,7 +41,7 @@ type rule func(in *Inspection) []Finding
 var rules = []rule{
 	hostProcess, runtimeRule, kernelShared, pid1Rule, memoryView, oomKills,
 	cpuView, cpuThrottled, namespacesRule, userNamespace, privilegedRule,
-	extraCapabilities, seccompRule, unionFS, notableMounts, procSysWritable,
+	dangerousCapabilities, extraCapabilities, seccompRule, unionFS, notableMounts, procSysWritable,
 }
 
 func findings(in *Inspection) []Finding {
@@ -490,16 +490,71 @@ func privilegedRule(in *Inspection) []Finding {
 	return one(Finding{ID: "privileged", Severity: Info, Summary: sum, Detail: detail, Evidence: e})
 }
 
+// dangerousCapabilities rates each capability of the catalogue a
+// container holds, one finding each. It looks at the permitted set, not
+// only the effective one: a process moves any permitted capability into
+// its effective set with one capset(2) call and no privilege, so a
+// CAP_SYS_ADMIN that is permitted but not effective is as good as held
+// (and every effective capability is also permitted). A privileged
+// container's finding already says it holds everything.
+func dangerousCapabilities(in *Inspection) []Finding {
+	c := in.Capabilities
+	if c == nil || !in.InContainer() || c.Privileged {
+		return nil
+	}
+	userns := in.Security != nil && in.Security.UserNamespaced
+	var out []Finding
+	for _, d := range DangerousIn(c.Permitted) {
+		var detail strings.Builder
+		if c.Effective.Has(d.Name) {
+			fmt.Fprintf(&detail, "%s is in the effective set. ", d.Name)
+		} else {
+			fmt.Fprintf(&detail, "%s is permitted, not effective: one capset(2) call, which needs no privilege, makes it effective. ", d.Name)
+		}
+		if d.CriticalWith != "" && d.Severity == Critical {
+			fmt.Fprintf(&detail, "It is held together with %s, which makes it critical. ", d.CriticalWith)
+		}
+		if userns {
+			d.Severity = Info
+			detail.WriteString("It is held inside a user namespace, so it reaches only what that namespace owns, not the host.")
+		} else {
+			detail.WriteString("Docker does not grant it by default: it comes from --cap-add or a Kubernetes securityContext's capabilities.add. Drop it unless the workload needs it.")
+		}
+		out = append(out, Finding{
+			ID: d.ID(), Severity: d.Severity,
+			Summary:  "The container holds " + d.Name + " — " + d.Reason,
+			Detail:   detail.String(),
+			Evidence: ev(c.Sources, "effective", "permitted"),
+		})
+	}
+	return out
+}
+
+// extraCapabilities names what the container holds beyond Docker's
+// default 14 and outside the catalogue, as info: the catalogue rates
+// every capability known to be an escape or a lever on the whole host,
+// and what remains (CAP_IPC_LOCK for a database, CAP_SYS_NICE, ...) is
+// ordinary for some workloads; warning about it would teach operators to
+// ignore warnings.
 func extraCapabilities(in *Inspection) []Finding {
 	c := in.Capabilities
-	if c == nil || !in.InContainer() || c.Privileged || len(c.AddedVsDocker) == 0 {
+	if c == nil || !in.InContainer() || c.Privileged {
+		return nil
+	}
+	var rest []string
+	for _, n := range c.AddedVsDocker {
+		if !slices.ContainsFunc(dangerous, func(d DangerousCapability) bool { return d.Name == n }) {
+			rest = append(rest, n)
+		}
+	}
+	if len(rest) == 0 {
 		return nil
 	}
 	return one(Finding{
-		ID: "capabilities-beyond-docker", Severity: Warn,
-		Summary: "Capabilities beyond Docker's default set: " + strings.Join(c.AddedVsDocker, ", "),
+		ID: "capabilities-beyond-docker", Severity: Info,
+		Summary: "Capabilities beyond Docker's default set: " + strings.Join(rest, ", "),
 		Detail: "Docker grants 14 capabilities by default (" + strings.Join(inspect.DockerDefaultCapabilities, ", ") + "). " +
-			"Each extra one widens what root in the container can do to the host; CAP_SYS_ADMIN alone is close to privileged.",
+			"These extra ones are no known escape by themselves, but each widens what root in the container may do; the dangerous ones have findings of their own (cap-sys-admin, ...).",
 		Evidence: ev(c.Sources, "effective"),
 	})
 }
