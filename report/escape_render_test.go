@@ -114,6 +114,19 @@ func TestHostilePIDReport(t *testing.T) {
 	if in.Process.Comm != "x"+payload {
 		t.Errorf("the template changed the inspection: comm %q", in.Process.Comm)
 	}
+	// Methods work on the copy; the raw facts behind unexported fields
+	// (Target) are not handed out.
+	methods, err := ParseTemplate("{{.InContainer}} {{.Isolated}} {{.Target}}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := WriteTemplate(&out, methods, in); err != nil {
+		t.Fatal(err)
+	}
+	if want := "true [ipc mnt net pid uts] <nil>\n"; out.String() != want {
+		t.Errorf("template methods: %q, want %q", out.String(), want)
+	}
 
 	// JSON carries the raw values.
 	var doc bytes.Buffer
