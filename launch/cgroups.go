@@ -310,8 +310,10 @@ func (cs *cgroupSet) killAll() {
 	}
 }
 
-// destroy kills what is left and removes every directory, leaf first,
-// retrying while the kernel still tears the last tasks down.
+// destroy kills what is left and removes every directory, nested cgroups
+// the container made first (a container with a writable cgroupfs can make
+// its own sub-cgroups), leaf first, retrying while the kernel still tears
+// the last tasks down. It fails when any directory stays.
 func (cs *cgroupSet) destroy() error {
 	cs.killAll()
 	var dirs []string
@@ -323,7 +325,7 @@ func (cs *cgroupSet) destroy() error {
 	}
 	var errs []error
 	for _, d := range dirs {
-		if err := cs.rmdirRetry(d); err != nil {
+		if err := cs.removeTree(d); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -336,6 +338,27 @@ func (cs *cgroupSet) destroy() error {
 		unlock()
 	}
 	return errors.Join(errs...)
+}
+
+// removeTree removes dir and every cgroup below it, deepest first. Only
+// directories are descended into: a cgroup's files are the kernel's.
+func (cs *cgroupSet) removeTree(dir string) error {
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	var errs []error
+	for _, e := range ents {
+		if e.IsDir() {
+			if err := cs.removeTree(filepath.Join(dir, e.Name())); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	return cs.rmdirRetry(dir)
 }
 
 // rmdirRetry removes a cgroup directory. The kernel refuses (EBUSY) while

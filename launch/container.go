@@ -9,19 +9,11 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
-	"strconv"
 	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
-
-// Stdio is what the container's command reads and writes. In nil means
-// /dev/null; Out and Err must be files (the terminal, a log).
-type Stdio struct {
-	In       io.Reader
-	Out, Err *os.File
-}
 
 // ExitError is a failure with the exit code Docker's contract gives it:
 // 125 when nsinspect could not make the container, 126 when the command
@@ -42,15 +34,20 @@ func failure(err error) error {
 	return &ExitError{Code: 125, Err: err}
 }
 
-// Container is one container this process launched and waits for.
+// Container is one container this process launched and waits for, or
+// one process it exec'd into a running container.
 type Container struct {
 	State *State
 	cg    *cgroupSet
-	proc  *os.Process
+	proc  *os.Process // the init, or the exec helper
 	done  chan *os.ProcessState
 	pty   *os.File
 	live  *os.File // write end of the liveness pipe, never written
-	stdin *os.File // write end of the stdin pipe, for -i
+	relay *relay
+	// cmdPid is the command's pid as the host sees it, once reported: the
+	// reaper's child with --init, the exec helper's child for exec.
+	cmdPid   int
+	execDone chan unix.WaitStatus // the exec'd command's end
 }
 
 // pauseAt blocks a launcher step named in NSINSPECT_TEST_PAUSE_AT, so a
@@ -150,6 +147,12 @@ func (c *Container) Start(stdio Stdio) (err error) {
 	}()
 
 	closeExecFrom3()
+	if spec.TTY {
+		stdio.In = nil // the terminal carries the input
+	}
+	if c.relay, err = newRelay(stdio); err != nil {
+		return err
+	}
 	sp, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return err
@@ -162,44 +165,61 @@ func (c *Container) Start(stdio Stdio) (err error) {
 		return err
 	}
 	c.live = liveW
-
-	exe := "/proc/self/exe"
+	// The init's descriptors: the socket (3), the liveness pipe (4), for
+	// --init a sealed copy of nsinspect for the reaper (5), then the mount
+	// trees of --rootfs and the volumes.
+	files := []*os.File{child, liveR}
+	closeFiles := func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}
+	defer closeFiles()
 	if spec.Init {
 		mem, err := sealedSelf()
 		if err != nil {
-			child.Close()
-			liveR.Close()
 			return fmt.Errorf("copying nsinspect for --init: %w", err)
 		}
-		defer mem.Close()
-		exe = "/proc/self/fd/" + strconv.Itoa(int(mem.Fd()))
+		files = append(files, mem)
 	}
-
-	cmd := &exec.Cmd{
-		Path: exe,
-		Args: []string{"nsinspect", InitArg},
-		// One P: the init runs one thing at a time, and every extra
-		// runtime thread costs context switches and page faults on a
-		// start-up that is short anyway. The user's command never sees
-		// this environment.
-		Env:        initEnviron,
-		ExtraFiles: []*os.File{child, liveR},
-		Stdout:     stdio.Out,
-		Stderr:     stdio.Err,
-		SysProcAttr: &syscall.SysProcAttr{
-			Cloneflags: cloneFlags(spec),
-			Pdeathsig:  syscall.SIGKILL,
-			// Its own process group: a Ctrl-C at the launcher's terminal
-			// reaches the launcher, which forwards it as Docker does.
-			Setpgid: !spec.TTY,
-		},
-	}
-	if stdio.In != nil && !spec.TTY {
-		r, err := c.pipeStdin(cmd, stdio.In)
+	cfg := initConfig{Spec: *spec, MountDir: c.State.mountDir(), RootfsFd: -1, PauseAt: os.Getenv("NSINSPECT_TEST_PAUSE_AT")}
+	if spec.Rootfs != "" {
+		tree, err := rootfsTree(spec.Rootfs)
 		if err != nil {
 			return err
 		}
-		defer r.Close()
+		cfg.RootfsFd = 3 + len(files)
+		files = append(files, tree)
+	}
+	for _, v := range spec.Volumes {
+		tree, err := volumeTree(v)
+		if err != nil {
+			return err
+		}
+		cfg.VolumeFds = append(cfg.VolumeFds, 3+len(files))
+		files = append(files, tree)
+	}
+
+	cmd := &exec.Cmd{
+		// The host's binary: the init replaces itself (by the command, or
+		// with --init by the sealed copy) before anything of the
+		// container runs, so no container process ever sees it.
+		Path:       "/proc/self/exe",
+		Args:       []string{"nsinspect", InitArg},
+		Env:        initEnviron,
+		ExtraFiles: files,
+		Stdin:      c.relay.Files[0],
+		Stdout:     c.relay.Files[1],
+		Stderr:     c.relay.Files[2],
+		SysProcAttr: &syscall.SysProcAttr{
+			Cloneflags: cloneFlags(spec),
+			Pdeathsig:  syscall.SIGKILL,
+			// A session of its own, so no container process has a
+			// controlling terminal it could inject input into (TIOCSTI);
+			// a Ctrl-C at the launcher's terminal reaches the launcher,
+			// which forwards it as Docker does.
+			Setsid: true,
+		},
 	}
 
 	c.done = make(chan *os.ProcessState, 1)
@@ -214,8 +234,10 @@ func (c *Container) Start(stdio Stdio) (err error) {
 		c.State.Cgroups = cg.paths
 	}
 	err = <-started
-	child.Close()
-	liveR.Close()
+	// The init has its descriptors: ours go, so that the socket reaches
+	// end of file when the init execs.
+	c.relay.started()
+	closeFiles()
 	if err != nil {
 		return fmt.Errorf("starting the container's init: %w", err)
 	}
@@ -227,7 +249,7 @@ func (c *Container) Start(stdio Stdio) (err error) {
 	// The config first: the init builds the root filesystem (no user code
 	// runs) while it is moved into every cgroup. Only then "go": no user
 	// code ever runs outside the limits, not even a fork bomb's first fork.
-	cfg := initConfig{Spec: *spec, MountDir: c.State.mountDir(), Cgroup: c.State.Cgroups.Mode, PauseAt: os.Getenv("NSINSPECT_TEST_PAUSE_AT")}
+	cfg.Cgroup = c.State.Cgroups.Mode
 	b, err := json.Marshal(cfg)
 	if err != nil {
 		return err
@@ -256,31 +278,25 @@ func (c *Container) Start(stdio Stdio) (err error) {
 	}
 	c.State.Pid = c.proc.Pid
 	c.State.StartTicks, _, _ = startTicks(c.proc.Pid)
+	c.State.UserNS = userNS(c.proc.Pid)
 	c.State.Status = StatusRunning
 	c.State.Started = time.Now().UTC()
 	return c.State.Save()
 }
 
+// userNS is the inode of pid's user namespace, recorded at start: exec
+// refuses a container whose PID 1 later entered another one.
+func userNS(pid int) uint64 {
+	var st unix.Stat_t
+	if unix.Stat(fmt.Sprintf("/proc/%d/ns/user", pid), &st) != nil {
+		return 0
+	}
+	return st.Ino
+}
+
 func sendMessage(sock *os.File, m message) error {
 	b, _ := json.Marshal(m)
 	return unix.Sendmsg(int(sock.Fd()), b, nil, nil, 0)
-}
-
-// pipeStdin gives the command a pipe fed from in (-i without -t): never the
-// caller's terminal itself, which a process in another process group could
-// not read from anyway. The read end is returned for the caller to close
-// once the child has it.
-func (c *Container) pipeStdin(cmd *exec.Cmd, in io.Reader) (*os.File, error) {
-	r, w, err := os.Pipe()
-	if err != nil {
-		return nil, err
-	}
-	cmd.Stdin, c.stdin = r, w
-	go func() {
-		io.Copy(w, in)
-		w.Close()
-	}()
-	return r, nil
 }
 
 // readInit reads the init's messages until the socket closes, which
@@ -318,6 +334,7 @@ func (c *Container) readInit(sock *os.File) error {
 			unix.CloseOnExec(fds[0])
 			c.pty = os.NewFile(uintptr(fds[0]), "pty-master")
 		case msgStarted:
+			c.cmdPid = m.Pid
 			return nil
 		}
 	}
@@ -326,9 +343,12 @@ func (c *Container) readInit(sock *os.File) error {
 // Pty is the master side of the container's terminal (-t), or nil.
 func (c *Container) Pty() *os.File { return c.pty }
 
-// Signal sends sig to the container's PID 1.
+// Signal sends sig to the container's PID 1, or to the exec'd command.
 func (c *Container) Signal(sig syscall.Signal) error {
-	if c.proc == nil {
+	switch {
+	case c.execDone != nil:
+		return unix.Kill(c.cmdPid, sig)
+	case c.proc == nil:
 		return errors.New("not started")
 	}
 	return unix.Kill(c.proc.Pid, sig)
@@ -347,6 +367,9 @@ type ExitStatus struct {
 // cgroup's OOM killer did it (read from the cgroup's counter, not guessed).
 func (c *Container) Wait() ExitStatus {
 	es := exitStatus(<-c.done)
+	// PID 1 is gone, and with it its pid namespace: the pipes reach end of
+	// file as soon as the last process in it has been torn down.
+	c.relay.wait(time.Second)
 	if es.Code == 137 {
 		if n, err := c.cg.oomKills(); err == nil && n > 0 {
 			es.OOMKilled = true
@@ -379,8 +402,8 @@ func (c *Container) Finish(es ExitStatus) error {
 	if c.live != nil {
 		c.live.Close()
 	}
-	if c.stdin != nil {
-		c.stdin.Close()
+	if c.relay != nil {
+		c.relay.close()
 	}
 	var err error
 	if c.cg != nil {
@@ -404,6 +427,9 @@ func (c *Container) Finish(es ExitStatus) error {
 func (c *Container) abort() {
 	if c.live != nil {
 		c.live.Close()
+	}
+	if c.relay != nil {
+		c.relay.close()
 	}
 	if c.proc != nil {
 		c.proc.Kill()

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strconv"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -23,50 +24,35 @@ type ExecOptions struct {
 	Interactive bool
 }
 
-// joinOrder is the order namespaces are entered. The mount namespace goes
-// last: after it, paths resolve in the container. The time namespace is
-// left out: the kernel lets only a single-threaded process enter one, and
-// nsinspect sets no clock offsets, so its clocks are the host's anyway.
-var joinOrder = []struct {
-	name string
-	flag int
-}{
-	{"cgroup", unix.CLONE_NEWCGROUP}, {"ipc", unix.CLONE_NEWIPC}, {"uts", unix.CLONE_NEWUTS},
-	{"net", unix.CLONE_NEWNET}, {"pid", unix.CLONE_NEWPID}, {"mnt", unix.CLONE_NEWNS},
-}
-
 // Exec runs a command in a running container: in all of its namespaces
-// and cgroups, with its capabilities and no_new_privs, under its (or the
-// given) user. It returns the started process's handle.
+// and cgroups, with its capabilities, no_new_privs, keyring and user, in
+// a session of its own, with pipes (or the container's own terminal for
+// -t) as its stdio. It returns once the command runs.
 //
-// Go cannot setns into a mount namespace from a multi-threaded process as a
-// whole, but one thread can: the goroutine locks its thread, unshares the
-// filesystem attributes it shares with the others (CLONE_FS), enters each
-// namespace, and forks from there; the child inherits that thread's
-// namespaces. The thread is never used again. The child is a sealed copy
-// of nsinspect (CVE-2019-5736: the container can see it in its pid
-// namespace) that applies the container's privileges and execs the command.
+// The launcher never enters the container itself. It starts the exec
+// helper (exechelper_linux.go), a sealed copy of nsinspect on the host,
+// which forks the command from a thread already dropped to the
+// container's credentials; no process in the container's pid namespace
+// ever holds more than the container does. The helper exits at once, and
+// the command is reparented to this process, which is made a child
+// subreaper for that, and which waits for it.
 func Exec(st *State, opt ExecOptions, stdio Stdio) (*Container, error) {
 	if !st.Alive() {
 		return nil, &ExitError{Code: 125, Err: fmt.Errorf("container %s is not running", st.Name)}
 	}
-	var nsFiles []*os.File
+	if opt.TTY {
+		stdio.In = nil // the terminal carries the input
+	}
+	rel, err := newRelay(stdio)
+	if err != nil {
+		return nil, failure(err)
+	}
+	ok := false
 	defer func() {
-		for _, f := range nsFiles {
-			f.Close()
+		if !ok {
+			rel.close()
 		}
 	}()
-	for _, ns := range joinOrder {
-		f, err := os.Open(fmt.Sprintf("/proc/%d/ns/%s", st.Pid, ns.name))
-		if err != nil {
-			return nil, failure(fmt.Errorf("opening the container's %s namespace: %w", ns.name, err))
-		}
-		nsFiles = append(nsFiles, f)
-	}
-	// The pid must still be the container's init after the opens.
-	if !st.Alive() {
-		return nil, &ExitError{Code: 125, Err: fmt.Errorf("container %s stopped", st.Name)}
-	}
 	mem, err := sealedSelf()
 	if err != nil {
 		return nil, failure(err)
@@ -78,59 +64,32 @@ func Exec(st *State, opt ExecOptions, stdio Stdio) (*Container, error) {
 	}
 	parent, child := os.NewFile(uintptr(sp[0]), "exec-socket"), os.NewFile(uintptr(sp[1]), "exec-socket")
 	defer parent.Close()
-	liveR, liveW, err := os.Pipe()
-	if err != nil {
-		return nil, failure(err)
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		child.Close()
+		return nil, failure(fmt.Errorf("becoming a child subreaper: %w", err))
 	}
 
-	c := &Container{State: st, cg: loadCgroups(st.Cgroups), live: liveW, done: make(chan *os.ProcessState, 1)}
+	c := &Container{State: st, cg: loadCgroups(st.Cgroups), relay: rel, done: make(chan *os.ProcessState, 1)}
 	cmd := &exec.Cmd{
+		// The memfd through the host's /proc: this process has entered no
+		// namespace of the container, so the path is the host's.
 		Path:       "/proc/self/fd/" + strconv.Itoa(int(mem.Fd())),
 		Args:       []string{"nsinspect", InitArg},
-		Env:        []string{initEnv},
-		ExtraFiles: []*os.File{child, liveR},
-		Stdout:     stdio.Out,
-		Stderr:     stdio.Err,
-		// No Pdeathsig here: Go's child checks getppid() against the
-		// parent's pid, which inside another pid namespace is 0, and kills
-		// itself. The shim sets it, then checks the liveness pipe.
-		SysProcAttr: &syscall.SysProcAttr{Setpgid: !opt.TTY},
+		Env:        initEnviron,
+		ExtraFiles: []*os.File{child},
+		Stdin:      rel.Files[0],
+		Stdout:     rel.Files[1],
+		Stderr:     rel.Files[2],
+		SysProcAttr: &syscall.SysProcAttr{
+			Setsid:    true,
+			Pdeathsig: syscall.SIGKILL,
+		},
 	}
-	if stdio.In != nil && !opt.TTY {
-		r, err := c.pipeStdin(cmd, stdio.In)
-		if err != nil {
-			return nil, failure(err)
-		}
-		defer r.Close()
-	}
-
-	// The shim forks from a thread that has entered the container's
-	// namespaces.
-	err = <-c.startLocked(cmd, func() error {
-		if err := unix.Unshare(unix.CLONE_FS); err != nil {
-			return fmt.Errorf("unsharing filesystem attributes: %w", err)
-		}
-		for i, ns := range joinOrder {
-			if err := unix.Setns(int(nsFiles[i].Fd()), ns.flag); err != nil {
-				return fmt.Errorf("entering the container's %s namespace: %w", ns.name, err)
-			}
-		}
-		return nil
-	})
+	err = <-c.startLocked(cmd, nil)
 	child.Close()
-	liveR.Close()
+	rel.started()
 	if err != nil {
-		liveW.Close()
-		return nil, failure(err)
-	}
-	fail := func(err error) (*Container, error) {
-		liveW.Close()
-		c.proc.Kill()
-		<-c.done
-		return nil, failure(err)
-	}
-	if err := c.cg.add(c.proc.Pid); err != nil {
-		return fail(err)
+		return nil, failure(fmt.Errorf("starting the exec helper: %w", err))
 	}
 	spec := st.Spec
 	spec.Args, spec.TTY, spec.Interactive, spec.Init = opt.Args, opt.TTY, opt.Interactive, false
@@ -141,32 +100,51 @@ func Exec(st *State, opt ExecOptions, stdio Stdio) (*Container, error) {
 	if opt.User {
 		spec.UID, spec.GID = opt.UID, opt.GID
 	}
-	b, err := json.Marshal(initConfig{Spec: spec, Exec: true})
+	cfg := initConfig{Spec: spec, Exec: true, RootfsFd: -1, Target: exectarget{
+		Pid: st.Pid, StartTicks: st.StartTicks, UserNS: st.UserNS, Cgroups: st.Cgroups,
+	}}
+	b, err := json.Marshal(cfg)
+	if err == nil {
+		err = unix.Sendmsg(int(parent.Fd()), b, nil, nil, 0)
+	}
+	if err == nil {
+		err = c.readInit(parent)
+	}
+	if err == nil && c.cmdPid == 0 {
+		err = errors.New("the exec helper exited without starting the command")
+	}
 	if err != nil {
-		return fail(err)
+		c.proc.Kill()
+		<-c.done
+		return nil, failure(err)
 	}
-	if err := unix.Sendmsg(int(parent.Fd()), b, nil, nil, 0); err != nil {
-		return fail(fmt.Errorf("sending the exec config: %w", err))
-	}
-	if err := c.readInit(parent); err != nil {
-		var ee *ExitError
-		if errors.As(err, &ee) {
-			liveW.Close()
-			<-c.done
-			return nil, err
+	// The helper exits right after reporting; its child is then ours.
+	<-c.done
+	c.execDone = make(chan unix.WaitStatus, 1)
+	go func(pid int) {
+		var ws unix.WaitStatus
+		for {
+			if _, err := unix.Wait4(pid, &ws, 0, nil); err != unix.EINTR {
+				break
+			}
 		}
-		return fail(err)
-	}
+		c.execDone <- ws
+	}(c.cmdPid)
+	ok = true
 	return c, nil
 }
 
-// WaitExec waits for an exec'd process and returns its status.
+// WaitExec waits for an exec'd command and returns its status. Output its
+// background children still write after it exited is given a moment, as
+// they may keep the pipes open for as long as they run. The terminal (-t)
+// stays open for the caller to drain and close.
 func (c *Container) WaitExec() ExitStatus {
-	es := exitStatus(<-c.done)
-	for _, f := range []*os.File{c.pty, c.live, c.stdin} {
-		if f != nil {
-			f.Close()
-		}
+	ws := <-c.execDone
+	es := ExitStatus{Code: ws.ExitStatus()}
+	if ws.Signaled() {
+		es = ExitStatus{Code: 128 + int(ws.Signal()), Signal: ws.Signal()}
 	}
+	c.relay.wait(100 * time.Millisecond)
+	c.relay.close()
 	return es
 }

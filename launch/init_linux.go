@@ -6,10 +6,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -19,8 +18,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// IsInit reports whether this process is a container's init, re-executed
-// by the launcher.
+// IsInit reports whether this process is a container's init (or the exec
+// helper), re-executed by the launcher.
 func IsInit() bool {
 	return len(os.Args) > 1 && os.Args[1] == InitArg && os.Getenv(strings.Split(initEnv, "=")[0]) == "1"
 }
@@ -41,14 +40,13 @@ func setupErr(format string, a ...any) error {
 
 // Init is the container's init: PID 1 of the new pid namespace, in new
 // mount, uts, ipc and net namespaces, already inside its cgroups. It never
-// returns: it execs the user's command, or with --init stays as a reaper.
+// returns: it execs the user's command, or with --init the reaper. Started
+// for nsinspect exec, it is the exec helper instead (exechelper_linux.go).
 func Init() {
 	// Every step below changes this thread's state (cgroup namespace,
 	// capabilities, credentials) and must be on the thread that execs.
 	runtime.LockOSThread()
-	// Exec'd from /proc/self/exe or a memfd, the comm would be "exe" or
-	// the fd number; ps inside a --init container should say what it is.
-	unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(&[]byte("nsinspect-init\x00")[0])), 0, 0, 0)
+	setName("nsinspect-init")
 	sock := os.NewFile(fdSock, "init-socket")
 	// Not dumpable while the host's binary and fds are ours: no process
 	// could ptrace or open /proc/1/* of the init (CVE-2016-9962).
@@ -62,8 +60,17 @@ func Init() {
 	if err := json.Unmarshal(buf[:n], &cfg); err != nil {
 		report(sock, &initError{125, fmt.Errorf("reading the container config: %w", err)})
 	}
-	err = run(&cfg, sock)
-	report(sock, err)
+	if cfg.Exec {
+		report(sock, execHelper(&cfg))
+	}
+	report(sock, run(&cfg))
+}
+
+// setName sets the comm ps shows: exec'd from a memfd it would be the fd
+// number.
+func setName(name string) {
+	b := append([]byte(name), 0)
+	unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(&b[0])), 0, 0, 0)
 }
 
 // report sends a failure to the launcher and exits with its code.
@@ -104,98 +111,7 @@ func launcherGone() bool {
 	return err == nil && n > 0 && fds[0].Revents&(unix.POLLHUP|unix.POLLIN) != 0
 }
 
-func run(cfg *initConfig, sock *os.File) error {
-	spec := &cfg.Spec
-	hostname := spec.Hostname
-	if hostname == "" {
-		hostname = spec.ID[:12]
-	}
-	if !cfg.Exec {
-		if err := setupContainer(cfg, hostname); err != nil {
-			return err
-		}
-	} else {
-		unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0)
-		if launcherGone() {
-			os.Exit(125)
-		}
-	}
-
-	env := containerEnv(spec, hostname)
-	os.Clearenv()
-	for _, kv := range env {
-		k, v, _ := strings.Cut(kv, "=")
-		os.Setenv(k, v)
-	}
-	cwd := spec.Cwd
-	if cwd == "" {
-		cwd = "/"
-	}
-	if err := os.MkdirAll(cwd, 0o755); err != nil {
-		return setupErr("creating working directory %s: %w", cwd, err)
-	}
-	if err := unix.Chdir(cwd); err != nil {
-		return setupErr("entering working directory %s: %w", cwd, err)
-	}
-	// A working directory outside the new root (an inherited fd, a
-	// /proc/self/fd/N path) shows as "(unreachable)" or fails: refuse it
-	// (CVE-2024-21626).
-	if wd, err := unix.Getwd(); err != nil || !filepath.IsAbs(wd) {
-		return setupErr("working directory %s is outside the container", cwd)
-	}
-
-	path, err := lookCommand(spec.Args[0])
-	if err != nil {
-		return err
-	}
-
-	var stdio *os.File
-	if spec.TTY {
-		master, slave, err := openPty()
-		if err != nil {
-			return setupErr("allocating a terminal: %w", err)
-		}
-		// /dev/console is the terminal, bound via the fd we opened and
-		// verified, never through a path the container could swap.
-		if !cfg.Exec {
-			if err := bindConsole(slave); err != nil {
-				return setupErr("binding /dev/console: %w", err)
-			}
-		}
-		if err := send(message{Type: msgPty}, int(master.Fd())); err != nil {
-			return setupErr("passing the terminal to the launcher: %w", err)
-		}
-		master.Close()
-		stdio = slave
-	}
-
-	if err := dropPrivileges(spec); err != nil {
-		return err
-	}
-	pause(cfg, "before-exec")
-	if launcherGone() {
-		os.Exit(125)
-	}
-	// Only stdio (and, with --init, the liveness pipe for the reaper)
-	// survive exec.
-	// The socket closing on exec is how the launcher learns that exec
-	// worked; the liveness pipe stays readable by the --init reaper only.
-	unix.CloseRange(fdSock, ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
-	if spec.Init {
-		return reaper(path, spec, env, stdio)
-	}
-	if stdio != nil {
-		if err := takeTerminal(stdio); err != nil {
-			return setupErr("%w", err)
-		}
-	}
-	err = unix.Exec(path, spec.Args, env)
-	return execError(spec.Args[0], err)
-}
-
-// setupContainer makes the init's namespaces into a container: cgroup
-// namespace, root filesystem, hostname, loopback.
-func setupContainer(cfg *initConfig, hostname string) error {
+func run(cfg *initConfig) error {
 	spec := &cfg.Spec
 	// SIGKILL if the launcher's thread dies. Set again here because the
 	// clone-time setting does not survive every exec path.
@@ -203,38 +119,127 @@ func setupContainer(cfg *initConfig, hostname string) error {
 	if launcherGone() {
 		os.Exit(125)
 	}
-	cgroupMounts, err := setupRootfs(cfg)
+	if err := setProcessLimits(spec, "/proc/self/oom_score_adj"); err != nil {
+		return err
+	}
+	rootfd, err := setupContainer(cfg)
 	if err != nil {
 		return err
 	}
+	unix.Close(rootfd)
+
+	env := containerEnv(spec)
+	if err := enterWorkdir(spec.Cwd); err != nil {
+		return err
+	}
+	path, err := lookCommand(spec.Args[0], env)
+	if err != nil {
+		return err
+	}
+	tty := -1
+	if spec.TTY {
+		master, slave, err := openPty()
+		if err != nil {
+			return setupErr("allocating a terminal: %w", err)
+		}
+		// /dev/console is the terminal, bound via the fd we opened and
+		// verified, never through a path the container could swap.
+		if err := bindConsole(slave); err != nil {
+			return setupErr("binding /dev/console: %w", err)
+		}
+		if err := send(message{Type: msgPty}, master); err != nil {
+			return setupErr("passing the terminal to the launcher: %w", err)
+		}
+		unix.Close(master)
+		tty = slave
+	}
+
+	if err := dropPrivileges(spec); err != nil {
+		return err
+	}
+	// Changing the credentials cleared the parent-death signal (for a
+	// non-root --user): set it again, then check the launcher did not die
+	// in between; from here the liveness pipe is no longer needed.
+	unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0)
+	pause(cfg, "before-exec")
+	if launcherGone() {
+		os.Exit(125)
+	}
+	unix.Close(fdLive)
+	// Only stdio survive exec. The socket closing on exec is how the
+	// launcher learns that exec worked.
+	unix.CloseRange(fdSock, ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
+	if tty >= 0 {
+		if err := takeTerminal(tty, !spec.Init); err != nil {
+			return setupErr("%w", err)
+		}
+	}
+	if spec.Init {
+		return execReaper(path, spec, env, tty >= 0)
+	}
+	err = unix.Exec(path, spec.Args, env)
+	return execError(spec.Args[0], err)
+}
+
+// setProcessLimits sets what the container must not inherit from whoever
+// started nsinspect: its oom_score_adj (0 unless --oom-score-adj) and its
+// open-file limit (soft = hard, as Docker gives containers). Both are
+// per-process; oomFile is the host's /proc/self/oom_score_adj.
+func setProcessLimits(spec *Spec, oomFile string) error {
+	if err := os.WriteFile(oomFile, []byte(strconv.Itoa(spec.OOMScoreAdj)), 0); err != nil {
+		if errors.Is(err, fs.ErrPermission) {
+			return setupErr("setting oom_score_adj to %d: %w (lowering it needs CAP_SYS_RESOURCE, which nsinspect lacks here; give --oom-score-adj at least the caller's, see /proc/self/oom_score_adj)", spec.OOMScoreAdj, err)
+		}
+		return setupErr("setting oom_score_adj to %d: %w", spec.OOMScoreAdj, err)
+	}
+	// Go raises its own soft limit at start-up and restores it only for
+	// children started through os/exec; set it explicitly so every process
+	// of the container, run or exec'd, gets the same.
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err == nil {
+		lim.Cur = lim.Max
+		syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
+	}
+	return nil
+}
+
+// setupContainer makes the init's namespaces into a container: root
+// filesystem, cgroup namespace, hostname, loopback. It returns the
+// descriptor of the new root.
+func setupContainer(cfg *initConfig) (int, error) {
+	spec := &cfg.Spec
+	cgroupMounts, rootfd, err := setupRootfs(cfg)
+	if err != nil {
+		return -1, err
+	}
 	// Wait until the launcher has moved us into the container's cgroups.
 	if err := awaitGo(); err != nil {
-		return err
+		return -1, err
 	}
 	// The cgroup namespace is made now, not at clone time: we are in the
 	// container's cgroups, so their directories become the namespace's
 	// root, /proc/self/cgroup reads "/", and the cgroupfs mounted below
 	// shows the container's own limits.
 	if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
-		return setupErr("creating the cgroup namespace: %w", err)
+		return -1, setupErr("creating the cgroup namespace: %w", err)
 	}
-	if err := setupCgroupfs(cfg.Cgroup, cgroupMounts, spec.Privileged); err != nil {
-		return err
+	if err := setupCgroupfs(rootfd, cfg.Cgroup, cgroupMounts, spec.Privileged); err != nil {
+		return -1, err
 	}
 	if spec.ReadOnly {
-		if err := mount("", "/", "", unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY, ""); err != nil {
-			return setupErr("making / read-only: %w", err)
+		if err := setAttrs(rootfd, unix.MOUNT_ATTR_RDONLY, false); err != nil {
+			return -1, setupErr("making / read-only: %w", err)
 		}
 	}
-	if err := unix.Sethostname([]byte(hostname)); err != nil {
-		return setupErr("setting hostname: %w", err)
+	if err := unix.Sethostname([]byte(spec.hostname())); err != nil {
+		return -1, setupErr("setting hostname: %w", err)
 	}
 	if spec.Network != "host" {
 		if err := loopbackUp(); err != nil {
-			return setupErr("bringing up lo: %w", err)
+			return -1, setupErr("bringing up lo: %w", err)
 		}
 	}
-	return nil
+	return rootfd, nil
 }
 
 // awaitGo blocks until the launcher says the init is in its cgroups.
@@ -252,10 +257,10 @@ func awaitGo() error {
 }
 
 // containerEnv is Docker's default environment plus the user's -e values.
-func containerEnv(spec *Spec, hostname string) []string {
+func containerEnv(spec *Spec) []string {
 	env := []string{
 		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-		"HOSTNAME=" + hostname,
+		"HOSTNAME=" + spec.hostname(),
 		"HOME=/root",
 		"container=nsinspect",
 	}
@@ -281,29 +286,73 @@ func containerEnv(spec *Spec, hostname string) []string {
 	return env
 }
 
-// lookCommand finds the command as the container sees it: 127 when it is
-// not there, 126 when it is there but cannot be executed.
-func lookCommand(name string) (string, error) {
+// enterWorkdir makes and enters the working directory. It runs inside the
+// container's root, so the path resolves there; one that leads outside it
+// anyway (an inherited fd, a /proc/self/fd/N path) shows as "(unreachable)"
+// and is refused (CVE-2024-21626).
+func enterWorkdir(cwd string) error {
+	if cwd == "" {
+		cwd = "/"
+	}
+	if err := os.MkdirAll(cwd, 0o755); err != nil {
+		return setupErr("creating working directory %s: %w", cwd, err)
+	}
+	if err := unix.Chdir(cwd); err != nil {
+		return setupErr("entering working directory %s: %w", cwd, err)
+	}
+	if wd, err := unix.Getwd(); err != nil || !filepath.IsAbs(wd) {
+		return setupErr("working directory %s is outside the container", cwd)
+	}
+	return nil
+}
+
+// lookCommand finds the command as the container sees it, with the
+// container's PATH: 127 when it is not there, 126 when it is there but
+// cannot be executed.
+func lookCommand(name string, env []string) (string, error) {
 	if strings.Contains(name, "/") {
-		st, err := os.Stat(name)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			return "", &initError{127, fmt.Errorf("%s: no such file or directory", name)}
-		case err != nil:
-			return "", &initError{126, fmt.Errorf("%s: %w", name, err)}
-		case st.IsDir() || st.Mode()&0o111 == 0:
-			return "", &initError{126, fmt.Errorf("%s: permission denied (not an executable file)", name)}
-		}
-		return name, nil
+		return name, checkExecutable(name)
 	}
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if errors.Is(err, exec.ErrNotFound) {
-			return "", &initError{127, fmt.Errorf("%s: executable file not found in $PATH", name)}
+	path := ""
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+			path = v
 		}
-		return "", &initError{126, fmt.Errorf("%s: %w", name, err)}
 	}
-	return p, nil
+	var denied error
+	for dir := range strings.SplitSeq(path, ":") {
+		if dir == "" {
+			dir = "."
+		}
+		p := filepath.Join(dir, name)
+		err := checkExecutable(p)
+		if err == nil {
+			return p, nil
+		}
+		var ie *initError
+		if errors.As(err, &ie) && ie.code == 126 && denied == nil {
+			denied = err
+		}
+	}
+	if denied != nil {
+		return "", denied
+	}
+	return "", &initError{127, fmt.Errorf("%s: executable file not found in $PATH", name)}
+}
+
+func checkExecutable(p string) error {
+	st, err := os.Stat(p)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, unix.ENOTDIR):
+		return &initError{127, fmt.Errorf("%s: no such file or directory", p)}
+	case err != nil:
+		return &initError{126, fmt.Errorf("%s: %w", p, err)}
+	case st.IsDir() || !st.Mode().IsRegular():
+		return &initError{126, fmt.Errorf("%s: permission denied (not an executable file)", p)}
+	case unix.Faccessat(unix.AT_FDCWD, p, unix.X_OK, unix.AT_EACCESS) != nil:
+		return &initError{126, fmt.Errorf("%s: permission denied", p)}
+	}
+	return nil
 }
 
 func execError(name string, err error) error {
@@ -315,107 +364,63 @@ func execError(name string, err error) error {
 	}
 }
 
-// dropPrivileges leaves the command with the container's capabilities
-// only: bounding = permitted = effective = the chosen set, inheritable and
-// ambient empty, no_new_privs set, then the user's uid and gid (which, for
-// a uid other than 0, empties permitted and effective as on any exec).
+// dropPrivileges leaves the calling thread with the container's
+// credentials only: a session keyring of its own, bounding = permitted =
+// effective = the chosen capabilities, inheritable and ambient empty, the
+// configured supplementary groups (none by default, whatever the caller's
+// were), the user's gid and uid, and no_new_privs. Every call here is
+// per-thread: capset, prctl and the raw set*id system calls (the libc and
+// Go wrappers change every thread of the process), so the exec helper can
+// drop one thread to the container's credentials and fork from it while
+// its other threads keep theirs; the init execs right after, which ends
+// its other threads.
+//
+// It reads no file: after setns into a container's mount namespace every
+// path is the container's.
 func dropPrivileges(spec *Spec) error {
-	want := map[capability.Cap]bool{}
-	for _, n := range spec.Capabilities {
-		if c, ok := capByName(n); ok {
-			want[c] = true
-		}
+	// The caller's session keyring (an operator's login session, with
+	// whatever keys it holds) stays the caller's.
+	if _, _, errno := unix.RawSyscall(unix.SYS_KEYCTL, unix.KEYCTL_JOIN_SESSION_KEYRING, 0, 0); errno != 0 {
+		return setupErr("joining a new session keyring: %w", errno)
 	}
 	caps, err := capability.NewPid2(0)
 	if err != nil {
 		return setupErr("reading capabilities: %w", err)
 	}
-	if err := caps.Load(); err != nil {
-		return setupErr("reading capabilities: %w", err)
-	}
 	caps.Clear(capability.CAPS | capability.BOUNDS | capability.AMBS)
-	for c := range want {
-		caps.Set(capability.CAPS|capability.BOUNDS, c)
+	for _, n := range spec.Capabilities {
+		if c, ok := capByName(n); ok {
+			caps.Set(capability.EFFECTIVE|capability.PERMITTED|capability.BOUNDS, c)
+		}
 	}
-	caps.Unset(capability.INHERITABLE, capability.ListKnown()...)
 	// The bounding set first (dropping needs CAP_SETPCAP, still held),
-	// then the user ids (needs CAP_SETUID/SETGID), then the final sets.
+	// then the ids (CAP_SETUID/SETGID), then the final sets.
 	if err := caps.Apply(capability.BOUNDS); err != nil {
 		return setupErr("dropping capabilities from the bounding set: %w", err)
 	}
-	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
-		return setupErr("setting no_new_privs: %w", err)
+	groups := make([]int, len(spec.Groups))
+	for i, g := range spec.Groups {
+		groups[i] = int(g)
 	}
-	if spec.UID != 0 || spec.GID != 0 {
-		if err := unix.Setgroups(nil); err != nil {
-			return setupErr("clearing supplementary groups: %w", err)
-		}
-		if err := unix.Setresgid(int(spec.GID), int(spec.GID), int(spec.GID)); err != nil {
-			return setupErr("setting gid %d: %w", spec.GID, err)
-		}
-		if err := unix.Setresuid(int(spec.UID), int(spec.UID), int(spec.UID)); err != nil {
-			return setupErr("setting uid %d: %w", spec.UID, err)
-		}
-		if spec.UID != 0 {
-			return nil
-		}
+	if err := unix.Setgroups(groups); err != nil { // x/sys: the raw, per-thread call
+		return setupErr("setting supplementary groups %v: %w", spec.Groups, err)
+	}
+	if _, _, errno := unix.RawSyscall(unix.SYS_SETRESGID, uintptr(spec.GID), uintptr(spec.GID), uintptr(spec.GID)); errno != 0 {
+		return setupErr("setting gid %d: %w", spec.GID, errno)
+	}
+	if _, _, errno := unix.RawSyscall(unix.SYS_SETRESUID, uintptr(spec.UID), uintptr(spec.UID), uintptr(spec.UID)); errno != 0 {
+		return setupErr("setting uid %d: %w", spec.UID, errno)
+	}
+	if spec.UID != 0 {
+		// Changing to a non-zero uid emptied permitted and effective;
+		// inheritable and ambient go too.
+		caps.Clear(capability.CAPS)
 	}
 	if err := caps.Apply(capability.CAPS | capability.AMBS); err != nil {
 		return setupErr("setting capabilities: %w", err)
 	}
-	return nil
-}
-
-// reaper is PID 1 with --init: it starts the command, forwards every
-// signal it can to it, reaps every child (orphans are reparented to it),
-// and exits with the command's status, 128+N if a signal N killed it.
-func reaper(path string, spec *Spec, env []string, tty *os.File) error {
-	sigs := make(chan os.Signal, 64)
-	signal.Notify(sigs)
-	attr := &syscall.ProcAttr{Env: env, Files: []uintptr{0, 1, 2}, Sys: &syscall.SysProcAttr{Setsid: tty != nil}}
-	if tty != nil {
-		attr.Files = []uintptr{tty.Fd(), tty.Fd(), tty.Fd()}
-		attr.Sys.Setctty, attr.Sys.Ctty = true, 0
-	}
-	pid, err := syscall.ForkExec(path, spec.Args, attr)
-	if err != nil {
-		return execError(spec.Args[0], err)
-	}
-	if tty != nil {
-		tty.Close()
-	}
-	send(message{Type: msgStarted, Pid: pid})
-	unix.Close(fdSock)
-	// The launcher's death is ours: the kernel then kills the namespace.
-	go func() {
-		b := make([]byte, 1)
-		for {
-			if n, err := unix.Read(fdLive, b); n == 0 || (err != nil && err != unix.EINTR) {
-				os.Exit(137)
-			}
-		}
-	}()
-	for sig := range sigs {
-		s := sig.(syscall.Signal)
-		if s != syscall.SIGCHLD {
-			if s != syscall.SIGURG && s != syscall.SIGPIPE { // the Go runtime's own preemption signal
-				unix.Kill(pid, s)
-			}
-			continue
-		}
-		for {
-			var ws unix.WaitStatus
-			wpid, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil)
-			if wpid <= 0 || err != nil {
-				break
-			}
-			if wpid == pid {
-				if ws.Signaled() {
-					os.Exit(128 + int(ws.Signal()))
-				}
-				os.Exit(ws.ExitStatus())
-			}
-		}
+	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+		return setupErr("setting no_new_privs: %w", err)
 	}
 	return nil
 }

@@ -79,11 +79,15 @@ func Remove(st *State, force bool) error {
 	// A supervisor that is still winding down removes its own cgroups;
 	// whatever is left goes here.
 	waitGone(st, 5*time.Second)
-	err := loadCgroups(st.Cgroups).destroy()
-	if rerr := os.RemoveAll(st.Dir()); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
-		err = errors.Join(err, rerr)
+	// The state goes only with the cgroups: if one stays (a mount on it,
+	// a task that will not die), rm says so and rm or gc can try again.
+	if err := loadCgroups(st.Cgroups).destroy(); err != nil {
+		return fmt.Errorf("container %s is not removed: %w", st.Name, err)
 	}
-	return err
+	if err := os.RemoveAll(st.Dir()); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
 }
 
 // GC removes what launchers killed with SIGKILL left behind: containers
@@ -127,7 +131,10 @@ func GC() ([]string, error) {
 			continue // an exited container kept for logs and rm
 		}
 		if cgErr := loadCgroups(st.Cgroups).destroy(); cgErr != nil {
+			// Kept, and not reported as removed: the next gc tries again.
 			errs = append(errs, cgErr)
+			known[st.ID] = true
+			continue
 		}
 		if st.Status != StatusExited || st.Spec.Remove {
 			os.RemoveAll(dir)
@@ -144,6 +151,7 @@ func GC() ([]string, error) {
 		cs := loadCgroups(Paths{Unified: dir})
 		if err := cs.destroy(); err != nil {
 			errs = append(errs, err)
+			continue
 		}
 		if !slices.Contains(removed, filepath.Base(dir)) {
 			removed = append(removed, filepath.Base(dir))

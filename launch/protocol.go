@@ -28,6 +28,24 @@ type initConfig struct {
 	MountDir string `json:"mountDir"` // an empty host directory for the staging tmpfs
 	Cgroup   string `json:"cgroup"`   // v1, hybrid or v2: which cgroupfs to mount inside
 	PauseAt  string `json:"pauseAt,omitempty"`
+
+	// Descriptors the launcher passed, by number (-1: none): the detached
+	// mount trees it cloned from the host paths it opened once (--rootfs,
+	// each -v). A sealed copy of nsinspect for --init is at fdSelf.
+	RootfsFd  int   `json:"rootfsFd"`
+	VolumeFds []int `json:"volumeFds,omitempty"`
+
+	// For nsinspect exec: the container's init (pid and start time, so a
+	// reused pid is never entered), the user namespace it was started in,
+	// and its cgroups.
+	Target exectarget `json:"target,omitzero"`
+}
+
+type exectarget struct {
+	Pid        int    `json:"pid"`
+	StartTicks uint64 `json:"startTicks"`
+	UserNS     uint64 `json:"userNS"`
+	Cgroups    Paths  `json:"cgroups"`
 }
 
 // message types between launcher and init.

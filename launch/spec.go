@@ -37,6 +37,21 @@ type Spec struct {
 	Capabilities []string `json:"capabilities"`
 	MissingCaps  []string `json:"missingCaps,omitempty"`
 
+	// Groups are the supplementary groups (--group-add); none by default,
+	// whatever the caller's are.
+	Groups []uint32 `json:"groups,omitempty"`
+	// OOMScoreAdj is the container's oom_score_adj (0 unless
+	// --oom-score-adj), never the caller's.
+	OOMScoreAdj int `json:"oomScoreAdj"`
+	// Sysctls are --sysctl values for the container's own namespaces.
+	Sysctls map[string]string `json:"sysctls,omitempty"`
+	// TmpfsSize bounds the writable layer and the fresh directories of the
+	// default root together (--tmpfs-size); nil: 1 GiB, or --memory when
+	// that is smaller.
+	TmpfsSize *int64 `json:"tmpfsSize,omitempty"`
+	// Log bounds a detached container's log (--log-opt).
+	Log LogOptions `json:"log"`
+
 	Init        bool `json:"init"` // a reaping init is PID 1, not the command
 	TTY         bool `json:"tty"`
 	Interactive bool `json:"interactive"`
@@ -62,6 +77,21 @@ type Resources struct {
 	CPUShares       *uint64 `json:"cpuShares,omitempty"`
 	CpusetCPUs      string  `json:"cpusetCpus,omitempty"`
 	PidsLimit       *int64  `json:"pidsLimit,omitempty"`
+}
+
+// defaultTmpfsSize is the default bound of the writable layer and the
+// fresh directories together: 1 GiB, so one container cannot fill the
+// host's memory through tmpfs (tmpfs defaults to half of RAM).
+const defaultTmpfsSize = 1 << 30
+
+func (s *Spec) tmpfsSize() int64 {
+	if s.TmpfsSize != nil {
+		return *s.TmpfsSize
+	}
+	if m := s.Resources.MemoryBytes; m != nil && *m < defaultTmpfsSize {
+		return *m
+	}
+	return defaultTmpfsSize
 }
 
 // ParseBytes understands Docker's memory syntax: a number of bytes with an

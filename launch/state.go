@@ -39,6 +39,8 @@ type State struct {
 	// (field 22 of /proc/<pid>/stat) so a reused pid is never mistaken for it.
 	Pid        int    `json:"pid"`
 	StartTicks uint64 `json:"startTicks"`
+	// UserNS is the inode of the user namespace PID 1 started in.
+	UserNS uint64 `json:"userNS,omitempty"`
 	// Supervisor is the nsinspect process that waits for the container
 	// (the foreground launcher, or the background one of run -d).
 	Supervisor           int    `json:"supervisor"`

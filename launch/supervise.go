@@ -92,7 +92,10 @@ func Supervise() {
 	if err != nil {
 		fail(err)
 	}
-	log, err := os.OpenFile(c.State.LogFile(), os.O_CREATE|os.O_WRONLY|os.O_APPEND|syscall.O_CLOEXEC, 0o600)
+	// The container writes to pipes; this process copies them into a log
+	// it keeps within --log-opt's bounds. The container never holds the
+	// log file itself (a host file it could fill without limit).
+	log, err := openLog(c.State.LogFile(), spec.Log)
 	if err != nil {
 		c.abort()
 		fail(err)
@@ -107,5 +110,6 @@ func Supervise() {
 		fmt.Fprintln(log, "nsinspect: "+es.Message)
 	}
 	c.Finish(es)
+	log.Close()
 	os.Exit(0)
 }

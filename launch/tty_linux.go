@@ -2,7 +2,6 @@ package launch
 
 import (
 	"fmt"
-	"os"
 
 	"golang.org/x/sys/unix"
 )
@@ -10,19 +9,22 @@ import (
 // openPty allocates a terminal from the container's own devpts instance:
 // /dev/ptmx is the container's (a symlink to pts/ptmx), opened after
 // pivot_root and checked to be the devpts multiplexer (CVE-2025-52565).
-func openPty() (master, slave *os.File, err error) {
-	fd, err := unix.Open("/dev/pts/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
+//
+// It returns raw descriptors: the exec helper calls it on a thread whose
+// file table is its own, where os.File must not be used.
+func openPty() (master, slave int, err error) {
+	fd, err := unix.Open("/dev/pts/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
 	if err != nil {
-		return nil, nil, err
+		return -1, -1, err
 	}
 	var sfs unix.Statfs_t
 	if err := unix.Fstatfs(fd, &sfs); err != nil || sfs.Type != unix.DEVPTS_SUPER_MAGIC {
 		unix.Close(fd)
-		return nil, nil, fmt.Errorf("/dev/pts/ptmx is not on devpts")
+		return -1, -1, fmt.Errorf("/dev/pts/ptmx is not on devpts")
 	}
 	if err := unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0); err != nil {
 		unix.Close(fd)
-		return nil, nil, fmt.Errorf("unlocking the pty: %w", err)
+		return -1, -1, fmt.Errorf("unlocking the pty: %w", err)
 	}
 	// TIOCGPTPEER opens the peer through the master itself, not by a path
 	// in /dev/pts that could be raced.
@@ -33,38 +35,43 @@ func openPty() (master, slave *os.File, err error) {
 		n, err2 := unix.IoctlGetInt(fd, unix.TIOCGPTN)
 		if err2 != nil {
 			unix.Close(fd)
-			return nil, nil, err
+			return -1, -1, err
 		}
-		sfd, err = unix.Open(fmt.Sprintf("/dev/pts/%d", n), unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+		sfd, err = unix.Open(fmt.Sprintf("/dev/pts/%d", n), unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
 		if err != nil {
 			unix.Close(fd)
-			return nil, nil, err
+			return -1, -1, err
 		}
 	}
 	unix.CloseOnExec(sfd)
-	return os.NewFile(uintptr(fd), "pty-master"), os.NewFile(uintptr(sfd), "pty-slave"), nil
+	return fd, sfd, nil
 }
 
 // bindConsole makes /dev/console the container's terminal, bound from the
 // open slave fd.
-func bindConsole(slave *os.File) error {
-	f, err := os.OpenFile("/dev/console", os.O_CREATE|os.O_RDONLY|unix.O_NOFOLLOW, 0o600)
+func bindConsole(slave int) error {
+	root, err := unix.Open("/", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return err
 	}
-	f.Close()
-	return mountFd(int(slave.Fd()), "/dev/console", unix.MS_BIND)
+	defer unix.Close(root)
+	target, err := createIn(root, "/dev/console")
+	if err != nil {
+		return err
+	}
+	defer unix.Close(target)
+	return bindOnto(slave, target, "/dev/console", 0)
 }
 
-// takeTerminal makes tty the controlling terminal of a new session and the
-// standard streams of the process about to exec.
-func takeTerminal(tty *os.File) error {
-	if _, err := unix.Setsid(); err != nil {
-		return fmt.Errorf("setsid: %w", err)
-	}
-	fd := int(tty.Fd())
-	if err := unix.IoctlSetInt(fd, unix.TIOCSCTTY, 0); err != nil {
-		return fmt.Errorf("setting the controlling terminal: %w", err)
+// takeTerminal makes tty the standard streams of the process about to
+// exec and, with ctty, the controlling terminal of its session (the init
+// leads a session of its own from birth). The --init reaper takes the
+// streams only: its command, in a session of its own, takes the terminal.
+func takeTerminal(fd int, ctty bool) error {
+	if ctty {
+		if err := unix.IoctlSetInt(fd, unix.TIOCSCTTY, 0); err != nil {
+			return fmt.Errorf("setting the controlling terminal: %w", err)
+		}
 	}
 	for i := 0; i < 3; i++ {
 		if err := unix.Dup3(fd, i, 0); err != nil {

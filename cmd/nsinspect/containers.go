@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"strconv"
@@ -15,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/nsinspect/nsinspect/launch"
+	"github.com/nsinspect/nsinspect/report"
 )
 
 // findContainer resolves a name or id prefix; an unknown one is a usage
@@ -135,7 +135,7 @@ func newRmCmd(s streams) *cobra.Command {
 }
 
 func newLogsCmd(s streams) *cobra.Command {
-	var follow bool
+	var follow, raw bool
 	cmd := &cobra.Command{
 		Use:   "logs [-f] NAME",
 		Short: "Print the output of a detached container",
@@ -145,26 +145,26 @@ func newLogsCmd(s streams) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			f, err := os.Open(st.LogFile())
-			if err != nil {
-				return fmt.Errorf("container %s has no log (only detached containers keep one): %w", st.Name, err)
+			// What the container wrote reaches the terminal with control
+			// characters escaped (newlines and tabs kept), unless --raw.
+			w := s.out
+			var ew *report.EscapeWriter
+			if !raw {
+				ew = report.NewEscapeWriter(s.out)
+				w = ew
 			}
-			defer f.Close()
-			for {
-				if _, err := io.Copy(s.out, f); err != nil {
-					return err
-				}
-				if !follow || (!st.Alive() && !st.SupervisorAlive()) {
-					if follow {
-						io.Copy(s.out, f) // what was written at the very end
-					}
-					return nil
-				}
-				time.Sleep(100 * time.Millisecond)
+			err = launch.CopyLogs(st, w, follow)
+			if ew != nil {
+				ew.Flush()
 			}
+			if errors.Is(err, launch.ErrNoLog) {
+				return usageError{err}
+			}
+			return err
 		},
 	}
 	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing until the container exits")
+	cmd.Flags().BoolVar(&raw, "raw", false, "print the log as written, control characters included")
 	return cmd
 }
 
@@ -227,8 +227,7 @@ cgroups, with its capabilities, no_new_privs and user.`,
 			if interactive && !tty {
 				stdio.In = os.Stdin
 			}
-			sigs := make(chan os.Signal, 16)
-			signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH)
+			sigs := forwardedSignals()
 			defer signal.Stop(sigs)
 			c, err := launch.Exec(st, opt, stdio)
 			if err != nil {
@@ -237,6 +236,10 @@ cgroups, with its capabilities, no_new_privs and user.`,
 			defer attachTerminal(c)()
 			go forward(sigs, c)
 			es := c.WaitExec()
+			if pty := c.Pty(); pty != nil {
+				drain(os.Stdout, pty)
+				pty.Close()
+			}
 			if es.Code != 0 {
 				return exitError{code: es.Code}
 			}
@@ -258,6 +261,9 @@ cgroups, with its capabilities, no_new_privs and user.`,
 // process, and terminal size changes to its terminal.
 func forward(sigs chan os.Signal, c *launch.Container) {
 	for sig := range sigs {
+		if sig == syscall.SIGPIPE {
+			continue
+		}
 		if sig == syscall.SIGWINCH {
 			if pty := c.Pty(); pty != nil {
 				launch.CopySize(os.Stdin, pty)

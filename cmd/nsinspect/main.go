@@ -12,6 +12,8 @@ func main() {
 	switch {
 	case launch.IsInit():
 		launch.Init()
+	case launch.IsReaper():
+		launch.Reaper()
 	case launch.IsSupervisor():
 		launch.Supervise()
 	}

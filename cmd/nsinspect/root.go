@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nsinspect/nsinspect/inspect"
+	"github.com/nsinspect/nsinspect/report"
 )
 
 // Exit codes (docs: DESIGN.md "Exit codes").
@@ -64,14 +65,16 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
 	}
+	// An error can carry what a container named (a path, a name):
+	// escaped, so it stays one line and no terminal control gets through.
 	var ee exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
-			fmt.Fprintln(stderr, "nsinspect: "+ee.err.Error())
+			fmt.Fprintln(stderr, "nsinspect: "+report.Escape(ee.err.Error()))
 		}
 		return ee.code
 	}
-	fmt.Fprintln(stderr, "nsinspect: "+err.Error())
+	fmt.Fprintln(stderr, "nsinspect: "+report.Escape(err.Error()))
 	var ue usageError
 	if errors.As(err, &ue) || isCobraUsage(err) {
 		return exitUsage

@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nsinspect/nsinspect/launch"
+	"github.com/nsinspect/nsinspect/report"
 )
 
 // exitLaunch is Docker's code for a failure of the launcher itself (bad
@@ -23,13 +25,16 @@ const exitLaunch = 125
 
 type runFlags struct {
 	memory, memorySwap, cpus, cpusetCPUs string
+	tmpfsSize                            string
 	cpuShares                            uint64
 	pidsLimit                            int64
+	oomScoreAdj                          int
 	name, hostname, workdir, user        string
 	network, rootfs                      string
 	detach, rm, readOnly, privileged     bool
 	initProc, interactive, tty           bool
 	env, volumes, capAdd, capDrop        []string
+	groupAdd, sysctls, logOpts           []string
 }
 
 func newRunCmd(s streams, g *globals) *cobra.Command {
@@ -83,6 +88,11 @@ nsinspect itself failed.`,
 	fl.BoolVar(&f.initProc, "init", false, "run a reaping init as PID 1 that forwards signals to the command")
 	fl.BoolVarP(&f.interactive, "interactive", "i", false, "keep stdin open and pass it to the container (default when stdin is a terminal)")
 	fl.BoolVarP(&f.tty, "tty", "t", false, "allocate a terminal inside the container (default when stdin is a terminal)")
+	fl.StringVar(&f.tmpfsSize, "tmpfs-size", "", "bound of the writable layer and /tmp, /run, /root, ... together (default 1g, or --memory when smaller)")
+	fl.StringArrayVar(&f.groupAdd, "group-add", nil, "add a supplementary group (numeric gid); none by default")
+	fl.IntVar(&f.oomScoreAdj, "oom-score-adj", 0, "the container's oom_score_adj, -1000 to 1000")
+	fl.StringArrayVar(&f.sysctls, "sysctl", nil, "set a namespaced sysctl (net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*, kernel.domainname)")
+	fl.StringArrayVar(&f.logOpts, "log-opt", nil, "bound a detached container's log: max-size=10m, max-file=3 (the defaults)")
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return exitError{code: exitLaunch, err: err}
 	})
@@ -108,11 +118,47 @@ func (f *runFlags) spec(cmd *cobra.Command, args []string) (*launch.Spec, error)
 		if err != nil || !st.IsDir() {
 			return nil, fmt.Errorf("invalid --rootfs %q: not a directory", f.rootfs)
 		}
-		abs, err := canonical(f.rootfs)
+		// Made absolute, not resolved: the launcher opens it once without
+		// following symlinks, and says so if it has one.
+		abs, err := filepath.Abs(f.rootfs)
 		if err != nil {
 			return nil, fmt.Errorf("invalid --rootfs %q: %w", f.rootfs, err)
 		}
 		spec.Rootfs = abs
+	}
+	if f.tmpfsSize != "" {
+		v, err := launch.ParseBytes(f.tmpfsSize)
+		if err != nil || v < 1<<20 {
+			return nil, fmt.Errorf("invalid --tmpfs-size %q: want a size of at least 1m, such as 256m", f.tmpfsSize)
+		}
+		spec.TmpfsSize = &v
+	}
+	for _, g := range f.groupAdd {
+		gid, err := strconv.ParseUint(g, 10, 32)
+		if err != nil {
+			return nil, fmt.Errorf("invalid --group-add %q: want a numeric gid (names are not looked up)", g)
+		}
+		spec.Groups = append(spec.Groups, uint32(gid))
+	}
+	if f.oomScoreAdj < -1000 || f.oomScoreAdj > 1000 {
+		return nil, fmt.Errorf("invalid --oom-score-adj %d: want -1000 to 1000", f.oomScoreAdj)
+	}
+	spec.OOMScoreAdj = f.oomScoreAdj
+	for _, kv := range f.sysctls {
+		k, v, err := launch.ParseSysctl(kv, f.network == "host")
+		if err != nil {
+			return nil, err
+		}
+		if spec.Sysctls == nil {
+			spec.Sysctls = map[string]string{}
+		}
+		spec.Sysctls[k] = v
+	}
+	spec.Log = launch.DefaultLogOptions
+	for _, o := range f.logOpts {
+		if err := spec.Log.ParseLogOpt(o); err != nil {
+			return nil, err
+		}
 	}
 	r := &spec.Resources
 	if f.memory != "" {
@@ -199,16 +245,6 @@ func (f *runFlags) spec(cmd *cobra.Command, args []string) (*launch.Spec, error)
 	return spec, nil
 }
 
-// canonical resolves a --rootfs path on the host once; the container then
-// only ever sees it as its lower layer.
-func canonical(p string) (string, error) {
-	abs, err := filepath.Abs(p)
-	if err != nil {
-		return "", err
-	}
-	return filepath.EvalSymlinks(abs)
-}
-
 // runContainer runs spec in the foreground (or starts it detached) and
 // turns its end into nsinspect's exit code.
 func runContainer(s streams, spec *launch.Spec) error {
@@ -238,8 +274,7 @@ func runContainer(s streams, spec *launch.Spec) error {
 	}
 	// Signals meant for the container: forwarded to its PID 1 from the
 	// moment it exists, so none is lost while it starts.
-	sigs := make(chan os.Signal, 16)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH)
+	sigs := forwardedSignals()
 	defer signal.Stop(sigs)
 
 	stdio := launch.Stdio{Out: os.Stdout, Err: os.Stderr}
@@ -259,12 +294,23 @@ func runContainer(s streams, spec *launch.Spec) error {
 		fmt.Fprintln(s.err, "nsinspect: cleaning up: "+err.Error())
 	}
 	if es.Message != "" {
-		fmt.Fprintln(s.err, "nsinspect: "+es.Message)
+		fmt.Fprintln(s.err, "nsinspect: "+report.Escape(es.Message))
 	}
 	if es.Code != 0 {
 		return exitError{code: es.Code}
 	}
 	return nil
+}
+
+// forwardedSignals are the signals meant for the container. SIGPIPE is
+// caught (and dropped) too: the container's output is copied to ours, and
+// when our stdout is a closed pipe the copy must fail with EPIPE, close the
+// container's pipe and let the container get its own SIGPIPE, not kill
+// the launcher, which would leave the container to the parent-death signal.
+func forwardedSignals() chan os.Signal {
+	sigs := make(chan os.Signal, 16)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH, syscall.SIGPIPE)
+	return sigs
 }
 
 // attachTerminal connects the host terminal to the container's (-t): raw
