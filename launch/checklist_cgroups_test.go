@@ -138,7 +138,7 @@ func TestChecklist23CgroupsRemoved(t *testing.T) {
 		l := startLauncher(t, nil, nil, append([]string{"run", "--name", name, "--"}, trapTERM(0)...)...)
 		pid := runningPid(t, name)
 		id := containerID(t, name)
-		waitFor(t, "the container's TERM trap", func() bool { return catches(pid, syscall.SIGTERM) })
+		waitFor(t, "the container's TERM trap", func() bool { return trapped(pid, syscall.SIGTERM) })
 		l.signal(t, syscall.SIGTERM)
 		if code := l.wait(t); code != 0 {
 			t.Errorf("launcher exit %d after SIGTERM, want 0 (the trap's); stderr %q", code, l.err.String())

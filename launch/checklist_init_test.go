@@ -20,7 +20,7 @@ func TestChecklist24SignalForwarded(t *testing.T) {
 	name := "fwd-" + token(t)
 	l := startLauncher(t, nil, nil, append([]string{"run", "--name", name, "--"}, trapTERM(7)...)...)
 	pid := runningPid(t, name)
-	waitFor(t, "the container's TERM trap", func() bool { return catches(pid, syscall.SIGTERM) })
+	waitFor(t, "the container's TERM trap", func() bool { return trapped(pid, syscall.SIGTERM) })
 	l.signal(t, syscall.SIGTERM)
 	if code := l.wait(t); code != 7 {
 		t.Errorf("launcher exit %d after SIGTERM, want 7; stderr %q", code, l.err.String())

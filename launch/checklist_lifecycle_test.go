@@ -67,7 +67,7 @@ func TestChecklistStopTrapped(t *testing.T) {
 	procLeakCheck(t)
 	name := "stop-" + token(t)
 	id, pid := detach(t, name, append([]string{"--"}, trapTERM(5)...)...)
-	waitFor(t, "the container's TERM trap", func() bool { return catches(pid, syscall.SIGTERM) })
+	waitFor(t, "the container's TERM trap", func() bool { return trapped(pid, syscall.SIGTERM) })
 	mustRun(t, "stop", name)
 	if got := strings.TrimSpace(mustRun(t, "ps", "-a", "--format", "{{.Status}} {{.ExitCode}}", name)); got != "exited 5" {
 		t.Errorf("ps -a after stop: %q, want \"exited 5\"", got)
@@ -106,7 +106,7 @@ func TestChecklistKillLogsRm(t *testing.T) {
 	procLeakCheck(t)
 	name := "hup-" + token(t)
 	id, pid := detach(t, name, "--", "sh", "-c", `trap "echo got-hup" HUP; echo started; while :; do sleep 0.1; done`)
-	waitFor(t, "the container's HUP trap", func() bool { return catches(pid, syscall.SIGHUP) })
+	waitFor(t, "the container's HUP trap", func() bool { return trapped(pid, syscall.SIGHUP) })
 	mustRun(t, "kill", "-s", "HUP", name)
 	waitFor(t, "got-hup in the log", func() bool { return strings.Contains(nsi(t, "logs", name).stdout, "got-hup") })
 	if got := mustRun(t, "logs", name); got != "started\ngot-hup\n" {

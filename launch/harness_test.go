@@ -14,9 +14,12 @@ import (
 	"time"
 )
 
-// bin is the nsinspect binary under test, built once by TestMain (static,
-// as the README installs it) when the tests run as root.
-var bin string
+// bin is the nsinspect binary under test and probe the hostile helper the
+// security tests run inside containers (testdata/probe), both static.
+// TestMain builds them when the tests run as root, unless
+// NSINSPECT_TEST_BIN / NSINSPECT_TEST_PROBE name binaries built elsewhere
+// (a guest without a Go toolchain runs the tests that way).
+var bin, probe string
 
 func TestMain(m *testing.M) {
 	code := func() int {
@@ -28,12 +31,22 @@ func TestMain(m *testing.M) {
 			}
 			defer os.RemoveAll(dir)
 			os.Chmod(dir, 0o755)
-			bin = filepath.Join(dir, "nsinspect")
-			build := exec.Command("go", "build", "-o", bin, "../cmd/nsinspect")
-			build.Env = append(os.Environ(), "CGO_ENABLED=0")
-			if out, err := build.CombinedOutput(); err != nil {
-				fmt.Fprintf(os.Stderr, "building nsinspect: %v\n%s", err, out)
-				return 1
+			for _, b := range []struct {
+				dst *string
+				env string
+				pkg string
+			}{{&bin, "NSINSPECT_TEST_BIN", "../cmd/nsinspect"}, {&probe, "NSINSPECT_TEST_PROBE", "./testdata/probe"}} {
+				if p := os.Getenv(b.env); p != "" {
+					*b.dst = p
+					continue
+				}
+				*b.dst = filepath.Join(dir, filepath.Base(b.pkg))
+				build := exec.Command("go", "build", "-o", *b.dst, b.pkg)
+				build.Env = append(os.Environ(), "CGO_ENABLED=0")
+				if out, err := build.CombinedOutput(); err != nil {
+					fmt.Fprintf(os.Stderr, "building %s: %v\n%s", b.pkg, err, out)
+					return 1
+				}
 			}
 		}
 		return m.Run()
