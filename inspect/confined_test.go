@@ -366,3 +366,52 @@ func TestReadDeadlineRace(t *testing.T) {
 		t.Errorf("readIn = %q, %v; want x", b, err)
 	}
 }
+
+// The cost of the confined read and of the deadline, next to a plain read
+// of the same file: BenchmarkReadIn against BenchmarkReadPlain, and
+// BenchmarkReadSlow against BenchmarkReadFile on /proc/self/cmdline.
+func BenchmarkReadIn(b *testing.B) {
+	root := b.TempDir()
+	os.MkdirAll(filepath.Join(root, "run"), 0o755)
+	os.WriteFile(filepath.Join(root, "run/.containerenv"), []byte("name=web\n"), 0o644)
+	fsys := NewFS(b.TempDir(), b.TempDir())
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := fsys.readIn(markerLimit, root, "run/.containerenv"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkReadPlain(b *testing.B) {
+	root := b.TempDir()
+	os.MkdirAll(filepath.Join(root, "run"), 0o755)
+	os.WriteFile(filepath.Join(root, "run/.containerenv"), []byte("name=web\n"), 0o644)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := os.ReadFile(filepath.Join(root, "run/.containerenv")); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkReadSlow(b *testing.B) {
+	fsys := NewFS("", "")
+	p := fsys.self("cmdline")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := fsys.readSlow(p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkReadFile(b *testing.B) {
+	p := NewFS("", "").self("cmdline")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := readFile(p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
