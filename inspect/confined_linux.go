@@ -271,8 +271,14 @@ func absent(err error) bool {
 	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.ESRCH)
 }
 
+// joinRels is the path readIn names in errors and keys hangs by:
+// /proc/42/root/run/.containerenv, /proc/1/root/home/alice/.local/...
 func joinRels(root string, rels []string) string {
-	return strings.TrimSuffix(root, "/") + "/" + strings.Join(rels, "/")
+	p := strings.TrimSuffix(root, "/")
+	for _, r := range rels {
+		p += "/" + strings.Trim(r, "/")
+	}
+	return p
 }
 
 func fileType(mode uint32) string {

@@ -222,6 +222,9 @@ func TestReadInChain(t *testing.T) {
 		if string(b) != tt.want || !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
 			t.Errorf("readIn(%s, %s) = %q, %v; want %q, %v", tt.home, tt.rel, b, err, tt.want, tt.wantErr)
 		}
+		if path := host + tt.home + "/" + tt.rel + ":"; err != nil && !strings.HasPrefix(err.Error(), path) {
+			t.Errorf("error %q, want it to start with %s", err, path)
+		}
 	}
 }
 
