@@ -18,6 +18,12 @@ var (
 	ErrPermission  = errors.New("permission denied")
 	ErrHidden      = errors.New("hidden by hidepid")
 	ErrUnsupported = errors.New("not supported by this kernel")
+	// A file a container or another user controls (confined_linux.go) that
+	// is a FIFO, device, socket or directory; one over its size bound; a
+	// read that did not return within readTimeout.
+	ErrNotRegular = errors.New("not a regular file")
+	ErrTooLarge   = errors.New("larger than nsinspect reads")
+	ErrTimedOut   = errors.New("timed out")
 )
 
 // SectionError records why one section of a report could not be read.

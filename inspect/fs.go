@@ -24,6 +24,7 @@ type FS struct {
 	boot       *bootTime // btime never changes while the machine is up
 	mounts     *mountsCache
 	docker     *dockerAPI
+	hangs      *hangs // reads that timed out and still hang (confined_linux.go)
 }
 
 // mountsCache keeps the reader's cgroup mounts for a short while: a stats
@@ -53,7 +54,7 @@ func NewFS(procRoot, cgroupRoot string) FS {
 	if cgroupRoot == "" {
 		cgroupRoot = DefaultCgroupRoot
 	}
-	return FS{procRoot: filepath.Clean(procRoot), cgroupRoot: filepath.Clean(cgroupRoot), boot: &bootTime{}, mounts: &mountsCache{}, docker: &dockerAPI{}}
+	return FS{procRoot: filepath.Clean(procRoot), cgroupRoot: filepath.Clean(cgroupRoot), boot: &bootTime{}, mounts: &mountsCache{}, docker: &dockerAPI{}, hangs: newHangs()}
 }
 
 // ProcRoot is the procfs root this FS reads.
@@ -79,6 +80,15 @@ func (fs FS) pid(pid int, elem ...string) string {
 // self is /proc/self, the reader's own entry.
 func (fs FS) self(elem ...string) string {
 	return filepath.Join(append([]string{fs.procRoot, "self"}, elem...)...)
+}
+
+// fdPath is the reader's own descriptor fd in the running kernel's procfs:
+// opening it opens again the inode fd holds, which turns an O_PATH
+// descriptor into a readable one without resolving a name a second time.
+// It is the live /proc whatever the proc root: a fixture tree or a host's
+// /proc mounted elsewhere holds no descriptors of this process.
+func fdPath(fd int) string {
+	return DefaultProcRoot + "/self/fd/" + strconv.Itoa(fd)
 }
 
 // cgroupDir maps a cgroup mount point as the reader's mountinfo shows it

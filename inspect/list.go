@@ -347,34 +347,42 @@ func (fsys FS) hostPath(p string) string {
 }
 
 // k8sLogRE parses kubelet's log link names; compiled on first use.
+// hostRoot is the host's root directory: that of PID 1 of the proc root,
+// or / when reading the live /proc without access to PID 1's root (a
+// non-root reader), as for hostPath.
+func (fsys FS) hostRoot() string {
+	via := fsys.pid(1, "root")
+	if _, err := os.Stat(via); err == nil || !fsys.Live() {
+		return via
+	}
+	return "/"
+}
+
 // podmanStoreName looks id up in podman's containers.json: root's store,
 // or, for a rootless container (cgroup under user@<uid>.service), the store
-// under that user's home from the host's /etc/passwd.
+// under that user's home from the host's /etc/passwd. The user owns
+// everything below their home (and can mount FUSE there), so that store is
+// read confined to the home, which is resolved inside the host's root.
 func (fsys FS) podmanStoreName(id, cgroup string) string {
 	const store = "containers/storage/overlay-containers/containers.json"
-	paths := []string{fsys.hostPath("/var/lib/" + store)}
+	read := func() ([]byte, error) { return os.ReadFile(fsys.hostPath("/var/lib/" + store)) }
 	if _, rest, ok := strings.Cut(cgroup, "/user@"); ok {
 		if uid, _, ok := strings.Cut(rest, ".service"); ok {
 			if home := fsys.homeOf(uid); home != "" {
-				paths = []string{fsys.hostPath(home + "/.local/share/" + store)}
+				read = func() ([]byte, error) { return fsys.readIn(storeLimit, fsys.hostRoot(), home, ".local/share/"+store) }
 			}
 		}
 	}
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			continue
-		}
+	if b, err := read(); err == nil {
 		var cs []struct {
 			ID    string   `json:"id"`
 			Names []string `json:"names"`
 		}
-		if json.Unmarshal(b, &cs) != nil {
-			continue
-		}
-		for _, c := range cs {
-			if c.ID == id && len(c.Names) > 0 {
-				return c.Names[0]
+		if json.Unmarshal(b, &cs) == nil {
+			for _, c := range cs {
+				if c.ID == id && len(c.Names) > 0 {
+					return c.Names[0]
+				}
 			}
 		}
 	}
@@ -425,7 +433,7 @@ func (fsys FS) containerName(c *Container) string {
 		// podman writes the name into the container's /run/.containerenv;
 		// its store's containers.json has it too (root's, or the rootless
 		// user's under their home).
-		if b, err := os.ReadFile(fsys.pid(c.Pid, "root", "run", ".containerenv")); err == nil {
+		if b, err := fsys.readIn(markerLimit, fsys.pid(c.Pid, "root"), "run/.containerenv"); err == nil {
 			if n := parseEnvFile(b)["name"]; n != "" {
 				return n
 			}
@@ -493,7 +501,7 @@ func (fsys FS) Describe(c Container) ContainerFacts {
 	f := ContainerFacts{Container: c, Cmdline: []string{}}
 	f.Namespaces, _ = fsys.Namespaces(c.Pid)
 	f.Limits, _ = fsys.ContainerLimits(c.Pid)
-	if b, err := readFile(fsys.pid(c.Pid, "cmdline")); err == nil {
+	if b, err := fsys.readSlow(fsys.pid(c.Pid, "cmdline")); err == nil {
 		if b = bytes.TrimRight(b, "\x00"); len(b) > 0 {
 			f.Cmdline = strings.Split(string(b), "\x00")
 		}

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -590,5 +591,50 @@ func TestContainerNameDockerAPI(t *testing.T) {
 	}
 	if n := requests.Load(); n != 1 {
 		t.Errorf("%d requests to the socket, want 1 for the whole listing", n)
+	}
+}
+
+// Naming reads the container's /run/.containerenv and a rootless user's
+// store confined to the container's root and the user's home: links out
+// of them, FIFOs and sockets leave the short id.
+func TestContainerNameHostileFiles(t *testing.T) {
+	fifo, link, inRoot, store := strings.Repeat("a7", 32), strings.Repeat("b8", 32), strings.Repeat("c9", 32), strings.Repeat("d0", 32)
+	h := newHostile(t) // the host file h.hostSecret says name=hostleak
+	hostStore := filepath.Join(filepath.Dir(h.hostSecret), "containers.json")
+	if err := os.WriteFile(hostStore, []byte(`[{"id":"`+store+`","names":["hostleak"]}]`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	const userStore = "proc/1/root/home/alice/.local/share/containers/storage/overlay-containers/containers.json"
+	writeTree(t, root, map[string]string{
+		"proc/1/root/etc/passwd":          "alice:x:1000:1000::/home/alice:/bin/bash\n",
+		userStore:                         "->" + hostStore,
+		"proc/710/root/run/.containerenv": "->" + h.hostSecret,
+		"proc/720/root/run/.containerenv": "->" + h.hostSecret,
+		"proc/720/root" + h.hostSecret:    "name=inroot\n",
+	})
+	fsys := NewFS(filepath.Join(root, "proc"), filepath.Join(root, "cg"))
+	if err := os.MkdirAll(filepath.Join(root, "proc/700/root/run"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(root, "proc/700/root/run/.containerenv"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	procs := []Proc{
+		{PID: 700, PPid: 1, StartTicks: 1, Cgroup: []CgroupLine{{Path: "/machine.slice/libpod-" + fifo + ".scope"}}},
+		{PID: 710, PPid: 1, StartTicks: 1, Cgroup: []CgroupLine{{Path: "/machine.slice/libpod-" + link + ".scope"}}},
+		{PID: 720, PPid: 1, StartTicks: 1, Cgroup: []CgroupLine{{Path: "/machine.slice/libpod-" + inRoot + ".scope"}}},
+		{PID: 730, PPid: 1, StartTicks: 1, Cgroup: []CgroupLine{{Path: "/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-" + store + ".scope"}}},
+	}
+	got := map[string]string{}
+	promptly(t, func() {
+		for _, c := range fsys.Containers(procs, ListOptions{}) {
+			got[c.ID] = c.Name
+		}
+	})
+	for id, want := range map[string]string{fifo: fifo[:12], link: link[:12], inRoot: "inroot", store: store[:12]} {
+		if got[id] != want {
+			t.Errorf("podman %s named %q, want %q", id[:12], got[id], want)
+		}
 	}
 }

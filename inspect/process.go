@@ -107,7 +107,8 @@ func (fsys FS) Inspect(pid int, opt Options) (*Process, error) {
 	} else if st, err = parseStatus(bytes.NewReader(raw)); err != nil {
 		p.fail("process", fmt.Errorf("%s: %w", statusFile, err))
 	}
-	p.Info = fsys.processInfo(pid, first, st, statFile, statusFile)
+	p.Info, err = fsys.processInfo(pid, first, st, statFile, statusFile)
+	p.fail("process", err)
 	zombie := first.State == "Z" || first.State == "X"
 
 	ns, err := fsys.Namespaces(pid)
@@ -167,7 +168,11 @@ func (fsys FS) Inspect(pid int, opt Options) (*Process, error) {
 	}
 
 	if !opt.Brief {
-		p.Runtime = fsys.detectRuntime(pid, cg, mounts, mountsFile, ns, opt.HostRootDevice)
+		var errs []error
+		p.Runtime, errs = fsys.detectRuntime(pid, cg, mounts, mountsFile, ns, opt.HostRootDevice)
+		for _, e := range errs {
+			p.fail("runtime", e)
+		}
 	}
 
 	// Capabilities held in a user namespace of its own reach only what that
@@ -237,7 +242,9 @@ func (fsys FS) hidepid() bool {
 	return false
 }
 
-func (fsys FS) processInfo(pid int, stat *Stat, st *Status, statFile, statusFile string) *ProcessInfo {
+// processInfo also reads the command line. It is left empty when it cannot
+// be read (a zombie has none); only a read that hung is an error.
+func (fsys FS) processInfo(pid int, stat *Stat, st *Status, statFile, statusFile string) (*ProcessInfo, error) {
 	info := &ProcessInfo{PID: pid, PPid: stat.PPid, Comm: stat.Comm, State: stat.State, StartTicks: stat.StartTicks, Cmdline: []string{}, NSpid: []int{}}
 	info.Sources.add("startTicks", statFile, fmt.Sprintf("field 22: %d", stat.StartTicks))
 	if st != nil {
@@ -252,13 +259,14 @@ func (fsys FS) processInfo(pid int, stat *Stat, st *Status, statFile, statusFile
 		info.StartTime = time.Unix(btime, 0).Add(time.Duration(stat.StartTicks) * time.Second / userHZ).UTC()
 		info.Sources.add("startTime", fsys.proc("stat"), fmt.Sprintf("btime %d + %d ticks / %d", btime, stat.StartTicks, userHZ))
 	}
-	if raw, err := readFile(fsys.pid(pid, "cmdline")); err == nil {
-		raw = bytes.TrimRight(raw, "\x00")
-		if len(raw) > 0 {
-			info.Cmdline = strings.Split(string(raw), "\x00")
-		}
+	raw, err := fsys.readSlow(fsys.pid(pid, "cmdline"))
+	if raw = bytes.TrimRight(raw, "\x00"); len(raw) > 0 {
+		info.Cmdline = strings.Split(string(raw), "\x00")
 	}
-	return info
+	if errors.Is(err, ErrTimedOut) {
+		return info, fmt.Errorf("reading %w", err)
+	}
+	return info, nil
 }
 
 // bootTime reads btime, the boot time in seconds since the epoch, from

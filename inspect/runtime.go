@@ -3,8 +3,9 @@ package inspect
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
-	"os"
+	"io/fs"
 	"regexp"
 	"strconv"
 	"strings"
@@ -268,7 +269,7 @@ var mountPatterns = []cgroupPattern{
 // reader's), and marker files only when its / is not the host's own
 // filesystem: a host built from a container image keeps /.dockerenv in its
 // / (systemd's virt.c checks it last for the same reason).
-func (fsys FS) detectRuntime(pid int, cg *Cgroup, mounts []*mountinfo.Info, mountsFile string, namespaces []Namespace, hostRootDevice string) *Runtime {
+func (fsys FS) detectRuntime(pid int, cg *Cgroup, mounts []*mountinfo.Info, mountsFile string, namespaces []Namespace, hostRootDevice string) (*Runtime, []error) {
 	if cg != nil {
 		// The unified line is the most specific on v2 and hybrid hosts; on
 		// v1 every controller carries the same path for containers.
@@ -281,7 +282,7 @@ func (fsys FS) detectRuntime(pid int, cg *Cgroup, mounts []*mountinfo.Info, moun
 		for _, p := range paths {
 			if rt, ok := MatchCgroupPath(p.Path); ok {
 				rt.Sources.add("name", cg.File, strconv.Itoa(p.Hierarchy)+":"+strings.Join(p.Controllers, ",")+":"+p.Path)
-				return &rt
+				return &rt, nil
 			}
 		}
 	}
@@ -298,7 +299,7 @@ func (fsys FS) detectRuntime(pid int, cg *Cgroup, mounts []*mountinfo.Info, moun
 			if sm := pat.re().FindStringSubmatch(m.Root); sm != nil {
 				rt := pat.build(sm)
 				rt.Sources.add("name", mountsFile, mountLine(m))
-				return &rt
+				return &rt, nil
 			}
 		}
 	}
@@ -306,7 +307,7 @@ func (fsys FS) detectRuntime(pid int, cg *Cgroup, mounts []*mountinfo.Info, moun
 	initialPid, known := pidNS.Initial()
 	isolated := (hasPidNS && known && !initialPid) || !fsys.sameAsSelf(namespaces, NSMount)
 	if !isolated {
-		return &Runtime{Name: RuntimeNone}
+		return &Runtime{Name: RuntimeNone}, nil
 	}
 	hostRoot := false
 	for _, m := range mounts {
@@ -314,30 +315,44 @@ func (fsys FS) detectRuntime(pid int, cg *Cgroup, mounts []*mountinfo.Info, moun
 			hostRoot = hostRootDevice != "" && fmt.Sprintf("%d:%d", m.Major, m.Minor) == hostRootDevice && m.Root == "/"
 		}
 	}
-	root := fsys.pid(pid, "root")
-	if hostRoot {
-		root = "" // its / is the host's: markers there say nothing about it
+	// The markers are the container's own files: read confined to its
+	// root, regular files only, under a deadline (confined_linux.go). A
+	// marker that is there but cannot be read (a FIFO, a hung FUSE file)
+	// is not evidence either way; the reason is returned.
+	var errs []error
+	note := func(err error) {
+		if err != nil && !absent(err) && !errors.Is(err, fs.ErrPermission) {
+			errs = append(errs, fmt.Errorf("reading %w", err))
+		}
 	}
-	if b, err := readFile(root + "/run/.containerenv"); root != "" && err == nil {
-		rt := Runtime{Name: RuntimePodman}
-		kv := parseEnvFile(b)
-		rt.ContainerID, rt.ContainerName = kv["id"], kv["name"]
-		rt.Rootless = kv["rootless"] == "1"
-		rt.Sources.add("name", root+"/run/.containerenv", firstLine(string(b)))
-		return &rt
+	if !hostRoot {
+		root := fsys.pid(pid, "root")
+		b, err := fsys.readIn(markerLimit, root, "run/.containerenv")
+		if err == nil {
+			rt := Runtime{Name: RuntimePodman}
+			kv := parseEnvFile(b)
+			rt.ContainerID, rt.ContainerName = kv["id"], kv["name"]
+			rt.Rootless = kv["rootless"] == "1"
+			rt.Sources.add("name", root+"/run/.containerenv", firstLine(string(b)))
+			return &rt, nil
+		}
+		note(err)
+		ok, err := fsys.existsIn(root, ".dockerenv")
+		if ok {
+			rt := Runtime{Name: RuntimeDocker}
+			rt.Sources.add("name", root+"/.dockerenv", "exists")
+			return &rt, errs
+		}
+		note(err)
 	}
-	if _, err := os.Stat(root + "/.dockerenv"); root != "" && err == nil {
-		rt := Runtime{Name: RuntimeDocker}
-		rt.Sources.add("name", root+"/.dockerenv", "exists")
-		return &rt
-	}
-	if env, err := readFile(fsys.pid(pid, "environ")); err == nil {
-		for v := range bytes.SplitSeq(env, []byte{0}) {
-			if val, ok := bytes.CutPrefix(v, []byte("container=")); ok && len(val) > 0 {
-				rt := Runtime{Name: runtimeFromEnv(string(val))}
-				rt.Sources.add("name", fsys.pid(pid, "environ"), string(v))
-				return &rt
-			}
+	environ := fsys.pid(pid, "environ")
+	env, err := fsys.readSlow(environ)
+	note(err)
+	for v := range bytes.SplitSeq(env, []byte{0}) {
+		if val, ok := bytes.CutPrefix(v, []byte("container=")); ok && len(val) > 0 {
+			rt := Runtime{Name: runtimeFromEnv(string(val))}
+			rt.Sources.add("name", environ, string(v))
+			return &rt, errs
 		}
 	}
 	rt := Runtime{Name: RuntimeUnknown}
@@ -346,7 +361,7 @@ func (fsys FS) detectRuntime(pid int, cg *Cgroup, mounts []*mountinfo.Info, moun
 	} else if mnt, ok := FindNamespace(namespaces, NSMount); ok {
 		rt.Sources.add("name", mnt.File, fmt.Sprintf("mnt:[%d] is not the reader's mount namespace", mnt.Inode))
 	}
-	return &rt
+	return &rt, errs
 }
 
 func runtimeFromEnv(v string) string {

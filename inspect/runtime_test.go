@@ -1,10 +1,13 @@
 package inspect
 
 import (
+	"bytes"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestMatchCgroupPath(t *testing.T) {
@@ -273,4 +276,94 @@ func TestMapToOutsideDoesNotWrap(t *testing.T) {
 	if out, ok := mapToOutside([]IDMapping{{Inside: 0, Outside: 4294967295, Length: 2}}, 1); ok {
 		t.Errorf("mapToOutside wrapped to %d", out)
 	}
+}
+
+// Marker files are the container's own: detectRuntime reads them inside
+// its root, regular files only, and says why one it found was not used.
+func TestDetectRuntimeHostileMarkers(t *testing.T) {
+	id := strings.Repeat("c3", 32)
+	tests := []struct {
+		name     string
+		setup    func(t *testing.T, h hostile)
+		stall    bool // environ never answers
+		want     Runtime
+		wantErrs []string // suffixes after the proc root
+	}{
+		{"containerenv links to a host file", func(t *testing.T, h hostile) { h.symlink(t, "run/.containerenv", h.hostSecret) },
+			false, Runtime{Name: RuntimeUnknown}, nil},
+		{"containerenv links to /etc/hostname, which the root lacks", func(t *testing.T, h hostile) { h.symlink(t, "run/.containerenv", "/etc/hostname") },
+			false, Runtime{Name: RuntimeUnknown}, nil},
+		{"containerenv links to a path the root has", func(t *testing.T, h hostile) {
+			h.symlink(t, "run/.containerenv", h.hostSecret)
+			h.write(t, h.hostSecret, "name=inroot\nid="+id+"\n")
+		}, false, Runtime{Name: RuntimePodman, ContainerName: "inroot", ContainerID: id}, nil},
+		{"containerenv is a fifo", func(t *testing.T, h hostile) { h.mkfifo(t, "run/.containerenv") },
+			false, Runtime{Name: RuntimeUnknown}, []string{"/42/root/run/.containerenv: not a regular file (fifo)"}},
+		{"containerenv too large, dockerenv present", func(t *testing.T, h hostile) {
+			h.write(t, "run/.containerenv", strings.Repeat("name=x\n", markerLimit))
+			h.write(t, ".dockerenv", "")
+		}, false, Runtime{Name: RuntimeDocker}, []string{"/42/root/run/.containerenv: larger than nsinspect reads (over 64 KiB)"}},
+		{"dockerenv links to a host file", func(t *testing.T, h hostile) { h.symlink(t, ".dockerenv", h.hostSecret) },
+			false, Runtime{Name: RuntimeUnknown}, nil},
+		{"environ hangs", func(t *testing.T, h hostile) {}, true,
+			Runtime{Name: RuntimeUnknown}, []string{"/42/environ: timed out after 20ms (FUSE?)"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHostile(t)
+			tt.setup(t, h)
+			proc := t.TempDir()
+			writeTree(t, proc, map[string]string{"42/root": "->" + h.root, "42/environ": "PATH=/bin\x00container=\x00"})
+			fsys := NewFS(proc, t.TempDir())
+			release := make(chan struct{})
+			defer close(release)
+			if tt.stall {
+				fsys.hangs.timeout = 20 * time.Millisecond
+				fsys.hangs.stall = func(p string) {
+					if strings.HasSuffix(p, "/environ") {
+						<-release
+					}
+				}
+			}
+			ns := []Namespace{{Type: NSPID, Inode: 4026532999, File: proc + "/42/ns/pid"}}
+			var rt *Runtime
+			var errs []error
+			promptly(t, func() { rt, errs = fsys.detectRuntime(42, nil, nil, "", ns, "") })
+			got := Runtime{Name: rt.Name, ContainerName: rt.ContainerName, ContainerID: rt.ContainerID}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("runtime %+v, want %+v (evidence %v)", got, tt.want, rt.Sources)
+			}
+			if ev := rt.Sources["name"]; strings.Contains(ev.Raw, "hostleak") {
+				t.Errorf("evidence %+v holds the host's file", ev)
+			}
+			var gotErrs []string
+			for _, e := range errs {
+				gotErrs = append(gotErrs, strings.TrimPrefix(e.Error(), "reading "+proc))
+			}
+			if !slices.Equal(gotErrs, tt.wantErrs) {
+				t.Errorf("errors %q, want %q", gotErrs, tt.wantErrs)
+			}
+		})
+	}
+}
+
+// parseEnvFile reads /run/.containerenv, which the container writes.
+func FuzzParseEnvFile(f *testing.F) {
+	f.Add([]byte("engine=\"podman-4.9.3\"\nname=\"web\"\nid=\"" + docker64 + "\"\nrootless=1\n"))
+	f.Add([]byte("=\n==\n\"\"=\"\n k = v \r\n"))
+	f.Add([]byte("name=" + strings.Repeat("a", markerLimit-5))) // the largest file readIn returns: one line of bufio's token limit
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) > markerLimit {
+			return // readIn refuses larger files
+		}
+		kv := parseEnvFile(b)
+		if len(kv) > bytes.Count(b, []byte("=")) {
+			t.Errorf("parseEnvFile(%q): %d entries from %d '='", b, len(kv), bytes.Count(b, []byte("=")))
+		}
+		for k, v := range kv {
+			if strings.ContainsAny(k, "\n=") || k != strings.TrimSpace(k) || strings.Contains(v, "\n") {
+				t.Errorf("parseEnvFile(%q): entry %q=%q", b, k, v)
+			}
+		}
+	})
 }
