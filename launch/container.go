@@ -48,6 +48,9 @@ type Container struct {
 	// reaper's child with --init, the exec helper's child for exec.
 	cmdPid   int
 	execDone chan unix.WaitStatus // the exec'd command's end
+	// hiddenEtc delivers what the default root hides of the host's /etc,
+	// walked from Create on, while the launcher does everything else.
+	hiddenEtc chan []string
 }
 
 // pauseAt blocks a launcher step named in NSINSPECT_TEST_PAUSE_AT, so a
@@ -65,6 +68,12 @@ func pauseAt(step string) string {
 // Create reserves a name and id and writes the state directory. Nothing
 // runs yet; the cgroups are made by Start, while the init starts up.
 func Create(spec *Spec) (*Container, error) {
+	hidden := make(chan []string, 1)
+	if spec.Rootfs == "" {
+		go func() { hidden <- unreadableEntries("/etc") }()
+	} else {
+		hidden <- nil
+	}
 	GC() // what a killed launcher left behind goes first
 	if err := spec.ResolveCapabilities(); err != nil {
 		return nil, failure(err)
@@ -73,7 +82,7 @@ func Create(spec *Spec) (*Container, error) {
 	if err != nil {
 		return nil, failure(err)
 	}
-	return &Container{State: st}, nil
+	return &Container{State: st, hiddenEtc: hidden}, nil
 }
 
 // cloneFlags are the namespaces of a new container: all but user, with the
@@ -250,6 +259,7 @@ func (c *Container) Start(stdio Stdio) (err error) {
 	// runs) while it is moved into every cgroup. Only then "go": no user
 	// code ever runs outside the limits, not even a fork bomb's first fork.
 	cfg.Cgroup = c.State.Cgroups.Mode
+	cfg.HiddenEtc = <-c.hiddenEtc
 	b, err := json.Marshal(cfg)
 	if err != nil {
 		return err

@@ -1,7 +1,6 @@
 package launch
 
 import (
-	"bufio"
 	"bytes"
 	"net/netip"
 	"strings"
@@ -48,16 +47,20 @@ func (s *Spec) etcFiles(hostHosts, hostResolv []byte) map[string][]byte {
 // from a resolv.conf, keeping everything else.
 func withoutLoopbackNameservers(b []byte) []byte {
 	var out bytes.Buffer
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		line := sc.Text()
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "nameserver" {
-			if ip, err := netip.ParseAddr(strings.Split(f[1], "%")[0]); err == nil && ip.IsLoopback() {
-				continue
-			}
+	for line := range bytes.Lines(b) {
+		if isLoopbackNameserver(string(line)) {
+			continue
 		}
-		out.WriteString(line)
-		out.WriteByte('\n')
+		out.Write(line)
 	}
 	return out.Bytes()
+}
+
+func isLoopbackNameserver(line string) bool {
+	f := strings.Fields(line)
+	if len(f) < 2 || f[0] != "nameserver" {
+		return false
+	}
+	ip, err := netip.ParseAddr(strings.Split(f[1], "%")[0])
+	return err == nil && ip.IsLoopback()
 }

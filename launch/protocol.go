@@ -34,6 +34,9 @@ type initConfig struct {
 	// each -v). A sealed copy of nsinspect for --init is at fdSelf.
 	RootfsFd  int   `json:"rootfsFd"`
 	VolumeFds []int `json:"volumeFds,omitempty"`
+	// HiddenEtc are the entries of the host's /etc the default root hides
+	// (relative paths), found by the launcher while the init starts.
+	HiddenEtc []string `json:"hiddenEtc,omitempty"`
 
 	// For nsinspect exec: the container's init (pid and start time, so a
 	// reused pid is never entered), the user namespace it was started in,

@@ -125,7 +125,7 @@ func setupRootfs(cfg *initConfig) ([]v1Mount, int, error) {
 	if cfg.RootfsFd >= 0 {
 		root, err = imageRoot(stage, cfg.RootfsFd, etc)
 	} else {
-		root, err = defaultRoot(stage, spec.ReadOnly, etc)
+		root, err = defaultRoot(stage, spec.ReadOnly, etc, cfg.HiddenEtc)
 	}
 	if err != nil {
 		return nil, -1, err
@@ -264,7 +264,7 @@ func writeEtc(etc int, files map[string][]byte) error {
 // host has merged /usr), its upper layer is on the stage tmpfs. The host's
 // system directories are overlays mounted on it, each with the host's
 // directory as the lower layer and its own upper layer on the stage tmpfs.
-func defaultRoot(stage string, readOnly bool, etc map[string][]byte) (string, error) {
+func defaultRoot(stage string, readOnly bool, etc map[string][]byte, hidden []string) (string, error) {
 	skel, upper, work, root := stage+"/skel", stage+"/upper", stage+"/work", stage+"/merged"
 	for _, d := range []string{skel, upper, work, root} {
 		if err := os.Mkdir(d, 0o755); err != nil {
@@ -323,7 +323,7 @@ func defaultRoot(stage string, readOnly bool, etc map[string][]byte) (string, er
 			}
 		}
 		if d == "etc" {
-			if err := hideUnreadable("/etc", upper); err != nil {
+			if err := hideIn("/etc", upper, hidden); err != nil {
 				return "", err
 			}
 			etcfd, err := unix.Open(upper, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
@@ -344,40 +344,71 @@ func defaultRoot(stage string, readOnly bool, etc map[string][]byte) (string, er
 	return root, nil
 }
 
-// hideUnreadable whites out, in the upper layer of the overlay of dir,
-// every entry the host does not let everyone read: a file without o+r, a
-// directory without o+rx (with all it holds). That rule, not a list of
-// names, is what keeps /etc/shadow, sudoers, SSH host keys, the Docker
-// daemon's key.json and whatever else a host keeps there out of the
-// container. A whiteout (a 0:0 character device in the upper layer) makes
-// the entry absent in the merged view; the directories leading to it are
-// made in the upper layer with the host's owner and mode, so the merged
-// view shows them as the host has them.
-func hideUnreadable(dir, upper string) error {
-	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || p == dir || d.Type()&fs.ModeSymlink != 0 {
-			return nil
-		}
-		info, err := d.Info()
-		if err != nil {
-			return nil
-		}
-		perm := info.Mode().Perm()
-		if perm&0o004 != 0 && (!d.IsDir() || perm&0o001 != 0) {
-			return nil
-		}
-		rel, _ := filepath.Rel(dir, p)
-		if err := mkdirLike(dir, upper, filepath.Dir(rel)); err != nil {
-			return setupErr("hiding %s: %w", p, err)
-		}
-		if err := unix.Mknod(filepath.Join(upper, rel), unix.S_IFCHR, 0); err != nil {
-			return setupErr("hiding %s: %w", p, err)
-		}
-		if d.IsDir() {
-			return fs.SkipDir
-		}
+// unreadableEntries lists, relative to dir, every entry the host does not
+// let everyone read: a file without o+r, a directory without o+rx (whose
+// contents it does not descend into). That rule, not a list of names, is
+// what keeps /etc/shadow, sudoers, SSH host keys, the Docker daemon's
+// key.json and whatever else a host keeps there out of the container.
+// The launcher walks the host's /etc while the init starts up, so the
+// walk costs no start-up time.
+func unreadableEntries(dir string) []string {
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
 		return nil
-	})
+	}
+	var out []string
+	walkUnreadable(fd, "", &out)
+	return out
+}
+
+// walkUnreadable is the walk of unreadableEntries below the directory fd
+// (which it closes), named rel. Directory entries carry their type, so
+// symlinks (most of /etc/ssl/certs and /etc/alternatives) cost no stat;
+// every other entry one fstatat relative to its directory.
+func walkUnreadable(fd int, rel string, out *[]string) {
+	dir := os.NewFile(uintptr(fd), rel)
+	defer dir.Close()
+	ents, _ := dir.ReadDir(-1)
+	for _, e := range ents {
+		if e.Type()&fs.ModeSymlink != 0 {
+			continue
+		}
+		var st unix.Stat_t
+		if unix.Fstatat(fd, e.Name(), &st, unix.AT_SYMLINK_NOFOLLOW) != nil {
+			continue
+		}
+		p := filepath.Join(rel, e.Name())
+		switch {
+		case st.Mode&unix.S_IFMT == unix.S_IFDIR && st.Mode&0o005 != 0o005:
+			*out = append(*out, p)
+		case st.Mode&unix.S_IFMT == unix.S_IFDIR:
+			if sub, err := unix.Openat(fd, e.Name(), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0); err == nil {
+				walkUnreadable(sub, p, out)
+			}
+		case st.Mode&0o004 == 0:
+			*out = append(*out, p)
+		}
+	}
+}
+
+// hideIn whites out the entries in the upper layer of the overlay of dir:
+// a whiteout (a 0:0 character device in the upper layer) makes an entry
+// absent in the merged view; the directories leading to it are made in
+// the upper layer with the host's owner and mode, so the merged view
+// shows them as the host has them.
+func hideIn(dir, upper string, entries []string) error {
+	for _, rel := range entries {
+		if !filepath.IsLocal(rel) {
+			return setupErr("hiding %s/%s: not a path below it", dir, rel)
+		}
+		if err := mkdirLike(dir, upper, filepath.Dir(rel)); err != nil {
+			return setupErr("hiding %s/%s: %w", dir, rel, err)
+		}
+		if err := unix.Mknod(filepath.Join(upper, rel), unix.S_IFCHR, 0); err != nil && err != unix.EEXIST {
+			return setupErr("hiding %s/%s: %w", dir, rel, err)
+		}
+	}
+	return nil
 }
 
 // mkdirLike makes upper/rel and its parents with the owner and mode of

@@ -267,5 +267,16 @@ func (s *Spec) Validate() error {
 			return fmt.Errorf("invalid --volume target %s: nsinspect mounts it itself", v.Target)
 		}
 	}
+	for k, v := range s.Sysctls {
+		if _, _, err := ParseSysctl(k+"="+v, s.Network == "host"); err != nil {
+			return err
+		}
+	}
+	if s.TmpfsSize != nil && *s.TmpfsSize < 1<<20 {
+		return fmt.Errorf("invalid --tmpfs-size %d: the minimum is 1m", *s.TmpfsSize)
+	}
+	if s.OOMScoreAdj < -1000 || s.OOMScoreAdj > 1000 {
+		return fmt.Errorf("invalid --oom-score-adj %d: want -1000 to 1000", s.OOMScoreAdj)
+	}
 	return nil
 }

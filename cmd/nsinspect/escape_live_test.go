@@ -81,6 +81,14 @@ func TestLiveHostileCommandLineIsEscaped(t *testing.T) {
 			}
 		})
 	}
+	// An error that repeats what it was given: the name of a container
+	// that does not exist, as a runbook might pass it on from a listing.
+	t.Run("error message", func(t *testing.T) {
+		code, out, errOut := run(t, "pid", "evil\x1b]0;PWNED\x07")
+		if code != 2 || strings.ContainsAny(out+errOut, "\x1b\x07") || !strings.Contains(errOut, `evil\x1b]0;PWNED`) {
+			t.Errorf("pid <hostile name>: exit %d, stdout %q, stderr %q; want exit 2 and the name escaped", code, out, errOut)
+		}
+	})
 	t.Run("json is raw", func(t *testing.T) {
 		doc := inspectJSON(t, pid)
 		if got := get(t, doc, "process.cmdline").([]any)[0]; got != "evil\x1b]0;PWNED\x07\x1b[2Jx" {
