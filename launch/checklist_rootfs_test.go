@@ -91,7 +91,9 @@ func TestChecklist02NothingPropagates(t *testing.T) {
 	}
 	name := "prop-" + token(t)
 	removeOnCleanup(t, name)
-	count := `grep -Ec "overlay|nsinspect" /proc/self/mountinfo || true`
+	// Only nsinspect's own: other runtimes' overlays (Docker's) may be
+	// mounted on the host meanwhile.
+	count := `grep -c nsinspect /proc/self/mountinfo || true`
 	script := fmt.Sprintf(`%[3]s
 %[1]s run --name %[2]s -- sleep 30 &
 until [ -n "$(%[1]s ps -q %[2]s)" ]; do sleep 0.01; done
@@ -104,7 +106,7 @@ wait`, bin, name, count)
 	}
 	lines := strings.Fields(string(out))
 	if len(lines) != 2 || lines[1] != lines[0] || lines[1] != "0" {
-		t.Errorf("overlay/nsinspect mounts in a shared parent namespace before and while the container runs: %q, want 0 and 0", out)
+		t.Errorf("nsinspect mounts in a shared parent namespace before and while the container runs: %q, want 0 and 0", out)
 	}
 }
 

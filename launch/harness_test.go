@@ -114,13 +114,7 @@ func snap() snapshot {
 			return nil
 		})
 	}
-	if b, err := os.ReadFile("/proc/self/mountinfo"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if strings.Contains(line, "nsinspect") || strings.Contains(line, "overlay") {
-				s["mount"] = append(s["mount"], line)
-			}
-		}
-	}
+	s["mount"] = hostMounts()
 	if ents, err := os.ReadDir("/run/nsinspect"); err == nil {
 		for _, e := range ents {
 			if e.IsDir() {

@@ -73,16 +73,20 @@ func TestHostileSysctls(t *testing.T) {
 	requireRoot(t)
 	leakCheck(t)
 	procLeakCheck(t)
-	read := "cat /proc/sys/net/ipv4/ip_unprivileged_port_start /proc/sys/net/ipv4/ping_group_range /proc/sys/net/ipv4/ip_forward"
-	hostForward, _ := os.ReadFile("/proc/sys/net/ipv4/ip_forward")
-	if out := mustRun(t, "run", "--", "sh", "-c", read); out != "0\n0\t2147483647\n0\n" {
-		t.Errorf("a default container's sysctls: %q, want 0, 0 2147483647, 0", out)
+	read := "cat /proc/sys/net/ipv4/ip_unprivileged_port_start /proc/sys/net/ipv4/ping_group_range"
+	if out := mustRun(t, "run", "--", "sh", "-c", read); out != "0\n0\t2147483647\n" {
+		t.Errorf("a default container's sysctls: %q, want 0 and 0 2147483647", out)
 	}
-	if out := mustRun(t, "run", "--sysctl", "net.ipv4.ip_forward=1", "--sysctl", "kernel.shmmni=1234", "--", "sh", "-c", "cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmni"); out != "1\n1234\n" {
-		t.Errorf("--sysctl net.ipv4.ip_forward=1 kernel.shmmni=1234: %q, want 1 and 1234", out)
+	hostTTL, _ := os.ReadFile("/proc/sys/net/ipv4/ip_default_ttl")
+	hostShm, _ := os.ReadFile("/proc/sys/kernel/shmmni")
+	if out := mustRun(t, "run", "--sysctl", "net.ipv4.ip_default_ttl=42", "--sysctl", "kernel.shmmni=1234", "--", "sh", "-c", "cat /proc/sys/net/ipv4/ip_default_ttl /proc/sys/kernel/shmmni"); out != "42\n1234\n" {
+		t.Errorf("--sysctl net.ipv4.ip_default_ttl=42 kernel.shmmni=1234: %q, want 42 and 1234", out)
 	}
-	if after, _ := os.ReadFile("/proc/sys/net/ipv4/ip_forward"); string(after) != string(hostForward) {
-		t.Errorf("the host's ip_forward changed: %q, was %q", after, hostForward)
+	if ttl, _ := os.ReadFile("/proc/sys/net/ipv4/ip_default_ttl"); string(ttl) != string(hostTTL) {
+		t.Errorf("the host's ip_default_ttl changed: %q, was %q", ttl, hostTTL)
+	}
+	if shm, _ := os.ReadFile("/proc/sys/kernel/shmmni"); string(shm) != string(hostShm) {
+		t.Errorf("the host's kernel.shmmni changed: %q, was %q", shm, hostShm)
 	}
 	hostPorts, _ := os.ReadFile("/proc/sys/net/ipv4/ip_unprivileged_port_start")
 	if out := mustRun(t, "run", "--network", "host", "--", "cat", "/proc/sys/net/ipv4/ip_unprivileged_port_start"); out != string(hostPorts) {
