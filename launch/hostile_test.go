@@ -339,7 +339,8 @@ func TestHostile5LogRotated(t *testing.T) {
 	procLeakCheck(t)
 	name := "log-" + token(t)
 	script := `i=0; while [ $i -lt 4000 ]; do echo "line $i xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"; i=$((i+1)); done`
-	id, _ := detach(t, name, "--rootfs", busybox(t), "--log-opt", "max-size=64k", "--log-opt", "max-file=3", "--", "sh", "-c", script)
+	removeOnCleanup(t, name)
+	id := strings.TrimSpace(mustRun(t, "run", "-d", "--name", name, "--rootfs", busybox(t), "--log-opt", "max-size=64k", "--log-opt", "max-file=3", "--", "sh", "-c", script))
 	waitFor(t, name+" exited", func() bool {
 		st, err := readStateFile(id)
 		return err == nil && st.Status == "exited"
@@ -370,5 +371,27 @@ func TestHostile5LogRotated(t *testing.T) {
 		if want := fmt.Sprintf("line %d ", first+i); !strings.HasPrefix(l, want) {
 			t.Fatalf("logs line %d is %q, want %q...: rotated files out of order", i, l, want)
 		}
+	}
+}
+
+// Item 9: what a container writes to its log reaches the operator's
+// terminal through logs with control characters escaped (newlines and
+// tabs kept); --raw gives the bytes.
+func TestHostile9LogsEscaped(t *testing.T) {
+	requireRoot(t)
+	leakCheck(t)
+	procLeakCheck(t)
+	name := "logesc-" + token(t)
+	removeOnCleanup(t, name)
+	id := strings.TrimSpace(mustRun(t, "run", "-d", "--name", name, "--rootfs", busybox(t), "--", "sh", "-c", `printf 'evil\033]0;PWNED\007\033[2J\tend\n'`))
+	waitFor(t, name+" exited", func() bool {
+		st, err := readStateFile(id)
+		return err == nil && st.Status == "exited"
+	})
+	if out := mustRun(t, "logs", name); out != "evil\\x1b]0;PWNED\\x07\\x1b[2J\tend\n" {
+		t.Errorf("logs: %q, want the escapes escaped and the tab and newline kept", out)
+	}
+	if out := mustRun(t, "logs", "--raw", name); out != "evil\x1b]0;PWNED\x07\x1b[2J\tend\n" {
+		t.Errorf("logs --raw: %q, want the bytes as written", out)
 	}
 }
