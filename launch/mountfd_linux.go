@@ -43,30 +43,36 @@ func relative(path string) string {
 }
 
 // mkdirIn makes path and its missing parents inside root and returns an
-// O_PATH descriptor of it. Existing components resolve inside root (a
-// symlink among them leads somewhere inside the container, never out);
-// what it creates is opened without following anything, so a directory
-// swapped for a symlink right after mkdir is an error, not a redirection.
+// O_PATH descriptor of it.
 func mkdirIn(root int, path string, mode uint32) (int, error) {
-	fd, err := openIn(root, path, 0)
-	if err == nil || !isNotExist(err) {
-		return fd, err
-	}
-	parent, base := splitPath(path)
-	pfd, err := mkdirIn(root, parent, 0o755)
-	if err != nil {
-		return -1, err
-	}
-	defer unix.Close(pfd)
-	if err := unix.Mkdirat(pfd, base, mode); err != nil && err != unix.EEXIST {
-		return -1, &os.PathError{Op: "mkdir", Path: path, Err: err}
-	}
-	return openBeneath(pfd, base, path)
+	return makeIn(root, path, func(dir int, name string) error {
+		if err := unix.Mkdirat(dir, name, mode); err != nil && err != unix.EEXIST {
+			return err
+		}
+		return nil
+	})
 }
 
 // createIn makes path an empty regular file inside root (for a bind mount
 // of a file onto it) and returns an O_PATH descriptor of it.
 func createIn(root int, path string) (int, error) {
+	return makeIn(root, path, func(dir int, name string) error {
+		how := &unix.OpenHow{Flags: unix.O_CREAT | unix.O_WRONLY | unix.O_CLOEXEC | unix.O_NOFOLLOW, Mode: 0o644, Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS}
+		fd, err := unix.Openat2(dir, name, how)
+		if err == nil {
+			unix.Close(fd)
+		}
+		return err
+	})
+}
+
+// makeIn opens path inside root, or makes it with create in its parent
+// (made as directories first). Existing components resolve inside root (a
+// symlink among them leads somewhere inside the container, never out);
+// what it makes is opened without following anything, so a directory
+// swapped for a symlink right after it was made is an error, not a
+// redirection.
+func makeIn(root int, path string, create func(dir int, name string) error) (int, error) {
 	fd, err := openIn(root, path, 0)
 	if err == nil || !isNotExist(err) {
 		return fd, err
@@ -77,12 +83,9 @@ func createIn(root int, path string) (int, error) {
 		return -1, err
 	}
 	defer unix.Close(pfd)
-	how := &unix.OpenHow{Flags: unix.O_CREAT | unix.O_WRONLY | unix.O_CLOEXEC | unix.O_NOFOLLOW, Mode: 0o644, Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS}
-	f, err := unix.Openat2(pfd, base, how)
-	if err != nil {
+	if err := create(pfd, base); err != nil {
 		return -1, &os.PathError{Op: "create", Path: path, Err: err}
 	}
-	unix.Close(f)
 	return openBeneath(pfd, base, path)
 }
 
