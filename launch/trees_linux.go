@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"golang.org/x/sys/unix"
 )
@@ -25,7 +26,13 @@ func openHostPath(flag, path string) (int, error) {
 	})
 	switch {
 	case errors.Is(err, unix.ELOOP):
-		return -1, &ExitError{Code: 125, Err: fmt.Errorf("%s %s: the path has a symlink in it; give the resolved path ($(realpath %s)): nsinspect opens it without following symlinks, so it cannot be swapped between the check and the mount", flag, path, path)}
+		// The resolved path, for the message only: it is what the symlink
+		// names now, which is exactly what cannot be trusted to last.
+		hint := "the path with its symlinks resolved"
+		if real, err := filepath.EvalSymlinks(path); err == nil {
+			hint = real
+		}
+		return -1, &ExitError{Code: 125, Err: fmt.Errorf("%s %s: the path has a symlink in it; give %s instead (nsinspect follows no symlink here, so the path cannot be swapped between its check and the mount)", flag, path, hint)}
 	case err != nil:
 		return -1, &ExitError{Code: 125, Err: fmt.Errorf("%s %s: %w", flag, path, err)}
 	}
