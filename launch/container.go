@@ -42,8 +42,10 @@ type Container struct {
 	proc  *os.Process // the init, or the exec helper
 	done  chan *os.ProcessState
 	pty   *os.File
-	live  *os.File // write end of the liveness pipe, never written
-	relay *relay
+	// ptyPeer is a slave end of the terminal this process holds open.
+	ptyPeer *os.File
+	live    *os.File // write end of the liveness pipe, never written
+	relay   *relay
 	// cmdPid is the command's pid as the host sees it, once reported: the
 	// reaper's child with --init, the exec helper's child for exec.
 	cmdPid   int
@@ -130,7 +132,11 @@ func sealedSelf() (*os.File, error) {
 		return nil, fmt.Errorf("memfd_create: %w", err)
 	}
 	f := os.NewFile(uintptr(fd), "memfd:nsinspect")
-	if _, err := io.Copy(f, src); err != nil {
+	// Plain reads and writes: io.Copy would splice (copy_file_range),
+	// whose pipe can still hold references to the memfd's pages when the
+	// copy returns, and F_SEAL_WRITE then fails with EBUSY.
+	buf := make([]byte, 1<<20)
+	if _, err := io.CopyBuffer(struct{ io.Writer }{f}, struct{ io.Reader }{src}, buf); err != nil {
 		f.Close()
 		return nil, err
 	}
@@ -343,6 +349,15 @@ func (c *Container) readInit(sock *os.File) error {
 			}
 			unix.CloseOnExec(fds[0])
 			c.pty = os.NewFile(uintptr(fds[0]), "pty-master")
+			// Our own end of the slave, opened through the master (no
+			// path): once every process in the container has closed the
+			// terminal, a master read can return EIO before what they
+			// wrote last was handed over; with a slave of ours open, it
+			// never does, and the caller drains the terminal with a
+			// deadline instead.
+			if peer, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(fds[0]), uintptr(unix.TIOCGPTPEER), uintptr(unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC)); errno == 0 {
+				c.ptyPeer = os.NewFile(peer, "pty-peer")
+			}
 		case msgStarted:
 			c.cmdPid = m.Pid
 			return nil
@@ -352,6 +367,15 @@ func (c *Container) readInit(sock *os.File) error {
 
 // Pty is the master side of the container's terminal (-t), or nil.
 func (c *Container) Pty() *os.File { return c.pty }
+
+// ClosePty closes the container's terminal, once drained.
+func (c *Container) ClosePty() {
+	for _, f := range []*os.File{c.pty, c.ptyPeer} {
+		if f != nil {
+			f.Close()
+		}
+	}
+}
 
 // Signal sends sig to the container's PID 1, or to the exec'd command.
 func (c *Container) Signal(sig syscall.Signal) error {
@@ -406,9 +430,7 @@ func exitStatus(ps *os.ProcessState) ExitStatus {
 // Finish removes the cgroups (killing anything left in them) and, for
 // --rm, the state; otherwise it records the exit in state.json.
 func (c *Container) Finish(es ExitStatus) error {
-	if c.pty != nil {
-		c.pty.Close()
-	}
+	c.ClosePty()
 	if c.live != nil {
 		c.live.Close()
 	}

@@ -238,8 +238,8 @@ cgroups, with its capabilities, no_new_privs and user.`,
 			es := c.WaitExec()
 			if pty := c.Pty(); pty != nil {
 				drain(os.Stdout, pty)
-				pty.Close()
 			}
+			c.ClosePty()
 			if es.Code != 0 {
 				return exitError{code: es.Code}
 			}
