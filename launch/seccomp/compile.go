@@ -1,0 +1,367 @@
+package seccomp
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"slices"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/net/bpf"
+)
+
+// Program is a compiled filter, ready for Load: the kernel's struct
+// sock_filter and bpf.RawInstruction have the same layout.
+type Program []bpf.RawInstruction
+
+// The filter's return values (linux/seccomp.h).
+const (
+	retKillProcess = 0x80000000
+	retKillThread  = 0x00000000
+	retTrap        = 0x00030000
+	retErrno       = 0x00050000
+	retTrace       = 0x7ff00000
+	retLog         = 0x7ffc0000
+	retAllow       = 0x7fff0000
+
+	enosys = 38
+	eperm  = 1
+
+	// maxInstructions is the kernel's BPF_MAXINSNS.
+	maxInstructions = 4096
+)
+
+// The offsets of struct seccomp_data's fields: nr, arch, then the
+// instruction pointer and six 64-bit arguments, in the host's byte order
+// (little-endian on every architecture here: the low word first).
+const (
+	offNr   = 0
+	offArch = 4
+	offArgs = 16
+)
+
+// x32Bit marks an x32 system call: it enters the kernel as an x86-64 one
+// (same audit architecture), with this bit set in its number.
+const x32Bit = 0x40000000
+
+// archInfo is what the compiler knows of a seccomp architecture.
+type archInfo struct {
+	audit uint32 // AUDIT_ARCH_* (linux/audit.h)
+	table map[string]uint32
+	x32   bool
+}
+
+var archs = map[specs.Arch]archInfo{
+	specs.ArchX86_64:  {audit: 0xc000003e, table: sysnumX86_64},
+	specs.ArchX32:     {audit: 0xc000003e, table: sysnumX32, x32: true},
+	specs.ArchX86:     {audit: 0x40000003, table: sysnumX86},
+	specs.ArchAARCH64: {audit: 0xc00000b7, table: sysnumAARCH64},
+	specs.ArchARM:     {audit: 0x40000028, table: sysnumARM},
+}
+
+// nativeArchs maps GOARCH to the architecture a profile without any
+// applies to.
+var nativeArchs = map[string]specs.Arch{"amd64": specs.ArchX86_64, "386": specs.ArchX86, "arm64": specs.ArchAARCH64, "arm": specs.ArchARM}
+
+// verdict is one return value and its precedence: when several rules of
+// one system call match, the kernel's order of actions decides, as
+// libseccomp does: kill process, kill thread, trap, errno, trace, log,
+// allow.
+type verdict struct {
+	ret  uint32
+	rank int
+}
+
+func newVerdict(a specs.LinuxSeccompAction, errnoRet *uint, defaultErrno uint) (verdict, error) {
+	data := func(def uint) uint32 {
+		if errnoRet != nil {
+			return uint32(*errnoRet & 0xffff)
+		}
+		return uint32(def & 0xffff)
+	}
+	switch a {
+	case specs.ActKillProcess:
+		return verdict{retKillProcess, 0}, nil
+	case specs.ActKill, specs.ActKillThread:
+		return verdict{retKillThread, 1}, nil
+	case specs.ActTrap:
+		return verdict{retTrap, 2}, nil
+	case specs.ActErrno:
+		return verdict{retErrno | data(defaultErrno), 3}, nil
+	case specs.ActTrace:
+		return verdict{retTrace | data(0), 5}, nil
+	case specs.ActLog:
+		return verdict{retLog, 6}, nil
+	case specs.ActAllow:
+		return verdict{retAllow, 7}, nil
+	case specs.ActNotify:
+		return verdict{}, errors.New("SCMP_ACT_NOTIFY needs a seccomp agent, which nsinspect does not run")
+	}
+	return verdict{}, fmt.Errorf("unknown seccomp action %q", a)
+}
+
+// rule is one resolved rule of one system call.
+type rule struct {
+	verdict
+	args  []specs.LinuxSeccompArg
+	order int // position in the profile, for equal precedence
+}
+
+// Compile turns a resolved profile into a BPF program. The program first
+// checks the architecture: each the profile names gets its own rules with
+// its own system call numbers (x32 is told apart from x86-64 by the x32
+// bit); any other is killed. In each architecture, a number above the
+// highest its table knows returns ENOSYS (a newer C library then falls
+// back to an older call, as runc does it), then the rules, then the
+// default action.
+func Compile(p *specs.LinuxSeccomp, goarch string) (Program, error) {
+	if p == nil {
+		return nil, errors.New("no seccomp profile")
+	}
+	defErrno := uint(eperm)
+	if p.DefaultErrnoRet != nil {
+		defErrno = *p.DefaultErrnoRet
+	}
+	def, err := newVerdict(p.DefaultAction, p.DefaultErrnoRet, eperm)
+	if err != nil {
+		return nil, fmt.Errorf("defaultAction: %w", err)
+	}
+	list := p.Architectures
+	if len(list) == 0 {
+		native, ok := nativeArchs[goarch]
+		if !ok {
+			return nil, fmt.Errorf("no seccomp architecture for %s", goarch)
+		}
+		list = []specs.Arch{native}
+	}
+	wanted := map[specs.Arch]bool{}
+	var audits []uint32
+	for _, a := range list {
+		info, ok := archs[a]
+		if !ok {
+			return nil, fmt.Errorf("architecture %s: nsinspect has no system call table for it", a)
+		}
+		wanted[a] = true
+		if !slices.Contains(audits, info.audit) {
+			audits = append(audits, info.audit)
+		}
+	}
+	var a asm
+	a.load(offArch)
+	sections := map[uint32]label{}
+	for _, audit := range audits {
+		l := a.newLabel()
+		sections[audit] = l
+		a.jumpIf(bpf.JumpEqual, audit, next, skip1)
+		a.jumpTo(l)
+	}
+	a.ret(retKillProcess)
+	for _, audit := range audits {
+		a.mark(sections[audit])
+		a.load(offNr)
+		var plain, x32 specs.Arch
+		for _, name := range list {
+			if info := archs[name]; info.audit == audit {
+				if info.x32 {
+					x32 = name
+				} else {
+					plain = name
+				}
+			}
+		}
+		if audit == archs[specs.ArchX86_64].audit {
+			// x86-64 and x32 share the audit architecture.
+			lx32 := a.newLabel()
+			a.jumpIf(bpf.JumpBitsSet, x32Bit, next, skip1)
+			a.jumpTo(lx32)
+			if plain != "" {
+				if err := a.section(archs[plain], p.Syscalls, def, defErrno); err != nil {
+					return nil, fmt.Errorf("%s: %w", plain, err)
+				}
+			} else {
+				a.ret(retKillProcess)
+			}
+			a.mark(lx32)
+			if x32 != "" {
+				if err := a.section(archs[x32], p.Syscalls, def, defErrno); err != nil {
+					return nil, fmt.Errorf("%s: %w", x32, err)
+				}
+			} else {
+				a.ret(retKillProcess)
+			}
+			continue
+		}
+		if err := a.section(archs[plain], p.Syscalls, def, defErrno); err != nil {
+			return nil, fmt.Errorf("%s: %w", plain, err)
+		}
+	}
+	insns, err := a.resolve()
+	if err != nil {
+		return nil, err
+	}
+	if len(insns) > maxInstructions {
+		return nil, fmt.Errorf("the profile compiles to %d BPF instructions, more than the kernel's %d", len(insns), maxInstructions)
+	}
+	raw, err := bpf.Assemble(insns)
+	if err != nil {
+		return nil, fmt.Errorf("assembling the filter: %w", err)
+	}
+	return raw, nil
+}
+
+// section emits one architecture's part; the system call number is in A.
+func (a *asm) section(info archInfo, calls []specs.LinuxSyscall, def verdict, defErrno uint) error {
+	rules := map[uint32][]rule{}
+	for i, c := range calls {
+		v, err := newVerdict(c.Action, c.ErrnoRet, defErrno)
+		if err != nil {
+			return fmt.Errorf("rule %d (%v): %w", i, c.Names, err)
+		}
+		for _, arg := range c.Args {
+			if arg.Index > 5 {
+				return fmt.Errorf("rule %d (%v): argument index %d (a system call has 6)", i, c.Names, arg.Index)
+			}
+			if _, err := condition(arg.Op); err != nil {
+				return fmt.Errorf("rule %d (%v): %w", i, c.Names, err)
+			}
+		}
+		for _, name := range c.Names {
+			// A name this architecture does not have is skipped, as
+			// libseccomp does (socketcall exists on x86, not on x86-64).
+			if nr, ok := info.table[name]; ok {
+				rules[nr] = append(rules[nr], rule{v, c.Args, i})
+			}
+		}
+	}
+	var highest uint32
+	for _, nr := range info.table {
+		highest = max(highest, nr)
+	}
+	a.jumpIf(bpf.JumpGreaterThan, highest, next, skip1)
+	a.ret(retErrno | enosys)
+
+	// Every rule of a system call, most severe action first; when its
+	// most severe rule has no condition, that is its verdict (plain).
+	plain := map[uint32][]uint32{} // verdict -> numbers
+	var blocks []uint32
+	for nr, rs := range rules {
+		slices.SortStableFunc(rs, func(x, y rule) int { return cmp.Or(cmp.Compare(x.rank, y.rank), cmp.Compare(x.order, y.order)) })
+		rules[nr] = rs
+		if len(rs[0].args) == 0 {
+			plain[rs[0].ret] = append(plain[rs[0].ret], nr)
+		} else {
+			blocks = append(blocks, nr)
+		}
+	}
+	// Allowed calls first: they are what a program makes all the time,
+	// and the scan stops at the first match.
+	rets := make([]uint32, 0, len(plain))
+	for r := range plain {
+		rets = append(rets, r)
+	}
+	slices.SortFunc(rets, func(x, y uint32) int {
+		return cmp.Or(cmp.Compare(boolInt(x != retAllow), boolInt(y != retAllow)), cmp.Compare(x, y))
+	})
+	for _, r := range rets {
+		nrs := plain[r]
+		slices.Sort(nrs)
+		for len(nrs) > 0 {
+			chunk := nrs[:min(len(nrs), 250)]
+			nrs = nrs[len(chunk):]
+			hit, miss := a.newLabel(), a.newLabel()
+			for _, nr := range chunk {
+				a.jumpIf(bpf.JumpEqual, nr, hit, next)
+			}
+			a.jumpTo(miss)
+			a.mark(hit)
+			a.ret(r)
+			a.mark(miss)
+		}
+	}
+	slices.Sort(blocks)
+	for _, nr := range blocks {
+		after := a.newLabel()
+		a.jumpIf(bpf.JumpEqual, nr, skip1, next)
+		a.jumpTo(after)
+		for _, r := range rules[nr] {
+			fail := a.newLabel()
+			for _, arg := range r.args {
+				a.compare(arg, fail)
+			}
+			a.ret(r.ret)
+			a.mark(fail)
+		}
+		a.ret(def.ret)
+		a.mark(after)
+	}
+	a.ret(def.ret)
+	return nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func condition(op specs.LinuxSeccompOperator) (specs.LinuxSeccompOperator, error) {
+	switch op {
+	case specs.OpEqualTo, specs.OpNotEqual, specs.OpLessThan, specs.OpLessEqual,
+		specs.OpGreaterThan, specs.OpGreaterEqual, specs.OpMaskedEqual:
+		return op, nil
+	}
+	return "", fmt.Errorf("unknown argument operator %q", op)
+}
+
+// compare emits a test of one argument that jumps to fail when it does not
+// hold and falls through when it does. Arguments are 64 bits, loaded as
+// two 32-bit words, high word first; on a 32-bit ABI the kernel
+// zero-extends them, so the same test is right there.
+func (a *asm) compare(arg specs.LinuxSeccompArg, fail label) {
+	lo, hi := uint32(offArgs+8*arg.Index), uint32(offArgs+8*arg.Index+4)
+	vlo, vhi := uint32(arg.Value), uint32(arg.Value>>32)
+	pass := a.newLabel()
+	switch arg.Op {
+	case specs.OpEqualTo:
+		a.load(hi)
+		a.jumpIf(bpf.JumpEqual, vhi, next, fail)
+		a.load(lo)
+		a.jumpIf(bpf.JumpEqual, vlo, next, fail)
+	case specs.OpNotEqual:
+		a.load(hi)
+		a.jumpIf(bpf.JumpEqual, vhi, next, pass)
+		a.load(lo)
+		a.jumpIf(bpf.JumpEqual, vlo, fail, next)
+	case specs.OpGreaterThan, specs.OpGreaterEqual:
+		a.load(hi)
+		a.jumpIf(bpf.JumpGreaterThan, vhi, pass, next)
+		a.jumpIf(bpf.JumpEqual, vhi, next, fail)
+		a.load(lo)
+		test := bpf.JumpGreaterThan
+		if arg.Op == specs.OpGreaterEqual {
+			test = bpf.JumpGreaterOrEqual
+		}
+		a.jumpIf(test, vlo, next, fail)
+	case specs.OpLessThan, specs.OpLessEqual:
+		a.load(hi)
+		a.jumpIf(bpf.JumpGreaterThan, vhi, fail, next)
+		a.jumpIf(bpf.JumpEqual, vhi, next, pass)
+		a.load(lo)
+		test := bpf.JumpGreaterOrEqual // not less than
+		if arg.Op == specs.OpLessEqual {
+			test = bpf.JumpGreaterThan // not less or equal
+		}
+		a.jumpIf(test, vlo, fail, next)
+	case specs.OpMaskedEqual:
+		// OCI's masked equality: (arg & value) == valueTwo.
+		wlo, whi := uint32(arg.ValueTwo), uint32(arg.ValueTwo>>32)
+		a.load(hi)
+		a.and(vhi)
+		a.jumpIf(bpf.JumpEqual, whi, next, fail)
+		a.load(lo)
+		a.and(vlo)
+		a.jumpIf(bpf.JumpEqual, wlo, next, fail)
+	}
+	a.mark(pass)
+}
