@@ -99,7 +99,9 @@ func main() {
 		for n := range t.m {
 			names = append(names, n)
 		}
-		sort.Slice(names, func(i, j int) bool { return t.m[names[i]] < t.m[names[j]] || t.m[names[i]] == t.m[names[j]] && names[i] < names[j] })
+		sort.Slice(names, func(i, j int) bool {
+			return t.m[names[i]] < t.m[names[j]] || t.m[names[i]] == t.m[names[j]] && names[i] < names[j]
+		})
 		fmt.Fprintf(&b, "var %s = map[string]uint32{\n", t.name)
 		for _, n := range names {
 			fmt.Fprintf(&b, "\t%q: %d,\n", n, t.m[n])
