@@ -173,6 +173,18 @@ func (fsys FS) Inspect(pid int, opt Options) (*Process, error) {
 		for _, e := range errs {
 			p.fail("runtime", e)
 		}
+		if rt := p.Runtime; rt != nil && rt.Name == RuntimeNsinspect && rt.ContainerID != "" {
+			st := fsys.nsinspectState(rt.ContainerID)
+			if rt.ContainerName == "" {
+				rt.ContainerName = st.Name
+			}
+			rt.SeccompProfile = st.Spec.Seccomp.Profile
+			if st.Spec.Privileged || rt.SeccompProfile == "" && st.Name != "" {
+				// --privileged runs unconfined; a state without a
+				// profile was written before nsinspect had filters.
+				rt.SeccompProfile = "unconfined"
+			}
+		}
 	}
 
 	// Capabilities held in a user namespace of its own reach only what that

@@ -39,6 +39,9 @@ type Runtime struct {
 	QoSClass      string `json:"qosClass,omitempty"` // Guaranteed, Burstable, BestEffort
 	CgroupDriver  string `json:"cgroupDriver,omitempty"`
 	Rootless      bool   `json:"rootless,omitempty"`
+	// SeccompProfile is the profile nsinspect gave one of its own
+	// containers (default, unconfined, or a file), from its state.
+	SeccompProfile string `json:"seccompProfile,omitempty"`
 	// Role is "monitor" for a runtime's own helper (podman's conmon, an LXC
 	// monitor) found in a container-shaped cgroup.
 	Role    string  `json:"role,omitempty"`

@@ -51,8 +51,28 @@ type Container struct {
 	cmdPid   int
 	execDone chan unix.WaitStatus // the exec'd command's end
 	// hiddenEtc delivers what the default root hides of the host's /etc,
-	// walked from Create on, while the launcher does everything else.
+	// walked from Create on, while the launcher does everything else;
+	// filter the compiled seccomp program, made meanwhile too.
 	hiddenEtc chan []string
+	filter    chan compiled
+}
+
+type compiled struct {
+	prog []byte
+	err  error
+}
+
+// compileFilter compiles spec's seccomp profile in the background.
+func compileFilter(spec *Spec) chan compiled {
+	ch := make(chan compiled, 1)
+	go func() {
+		p, err := spec.seccompProgram(spec.Capabilities)
+		if err != nil {
+			err = fmt.Errorf("seccomp profile %s: %w", spec.Seccomp.Profile, err)
+		}
+		ch <- compiled{p.Bytes(), err}
+	}()
+	return ch
 }
 
 // pauseAt blocks a launcher step named in NSINSPECT_TEST_PAUSE_AT, so a
@@ -80,11 +100,12 @@ func Create(spec *Spec) (*Container, error) {
 	if err := spec.ResolveCapabilities(); err != nil {
 		return nil, failure(err)
 	}
+	filter := compileFilter(spec)
 	st, err := newState(spec)
 	if err != nil {
 		return nil, failure(err)
 	}
-	return &Container{State: st, hiddenEtc: hidden}, nil
+	return &Container{State: st, hiddenEtc: hidden, filter: filter}, nil
 }
 
 // cloneFlags are the namespaces of a new container: all but user, with the
@@ -266,6 +287,11 @@ func (c *Container) Start(stdio Stdio) (err error) {
 	// code ever runs outside the limits, not even a fork bomb's first fork.
 	cfg.Cgroup = c.State.Cgroups.Mode
 	cfg.HiddenEtc = <-c.hiddenEtc
+	f := <-c.filter
+	if f.err != nil {
+		return f.err
+	}
+	cfg.Seccomp = f.prog
 	b, err := json.Marshal(cfg)
 	if err != nil {
 		return err

@@ -40,6 +40,9 @@ func Exec(st *State, opt ExecOptions, stdio Stdio) (*Container, error) {
 	if !st.Alive() {
 		return nil, &ExitError{Code: 125, Err: fmt.Errorf("container %s is not running", st.Name)}
 	}
+	// The command gets the container's filter, compiled from its profile
+	// and capabilities as at the start.
+	filter := compileFilter(&st.Spec)
 	if opt.TTY {
 		stdio.In = nil // the terminal carries the input
 	}
@@ -103,6 +106,13 @@ func Exec(st *State, opt ExecOptions, stdio Stdio) (*Container, error) {
 	cfg := initConfig{Spec: spec, Exec: true, RootfsFd: -1, Target: exectarget{
 		Pid: st.Pid, StartTicks: st.StartTicks, UserNS: st.UserNS, Cgroups: st.Cgroups,
 	}}
+	f := <-filter
+	if f.err != nil {
+		c.proc.Kill()
+		<-c.done
+		return nil, failure(f.err)
+	}
+	cfg.Seccomp = f.prog
 	b, err := json.Marshal(cfg)
 	if err == nil {
 		err = unix.Sendmsg(int(parent.Fd()), b, nil, nil, 0)

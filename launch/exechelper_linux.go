@@ -135,6 +135,11 @@ func forkInto(cfg *initConfig, pidfd int) (int, error) {
 	if err != nil {
 		return 0, setupErr("%w", err)
 	}
+	// The container's filter, on this thread only (the helper's others go
+	// on without it): the command is born with it.
+	if err := loadFilter(cfg.Seccomp); err != nil {
+		return 0, err
+	}
 	old := blockSignals()
 	pid, errno := rawForkExec(a)
 	restoreSignals(old)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -15,11 +16,13 @@ import (
 )
 
 // bin is the nsinspect binary under test and probe the hostile helper the
-// security tests run inside containers (testdata/probe), both static.
-// TestMain builds them when the tests run as root, unless
-// NSINSPECT_TEST_BIN / NSINSPECT_TEST_PROBE name binaries built elsewhere
-// (a guest without a Go toolchain runs the tests that way).
-var bin, probe string
+// security tests run inside containers (testdata/probe), both static;
+// probe386 is the probe built for 32-bit x86, whose system calls take the
+// x86 ABI. TestMain builds them when the tests run as root, unless
+// NSINSPECT_TEST_BIN / NSINSPECT_TEST_PROBE / NSINSPECT_TEST_PROBE386
+// name binaries built elsewhere (a guest without a Go toolchain runs the
+// tests that way).
+var bin, probe, probe386 string
 
 func TestMain(m *testing.M) {
 	code := func() int {
@@ -32,17 +35,27 @@ func TestMain(m *testing.M) {
 			defer os.RemoveAll(dir)
 			os.Chmod(dir, 0o755)
 			for _, b := range []struct {
-				dst *string
-				env string
-				pkg string
-			}{{&bin, "NSINSPECT_TEST_BIN", "../cmd/nsinspect"}, {&probe, "NSINSPECT_TEST_PROBE", "./testdata/probe"}} {
+				dst      *string
+				env, pkg string
+				goarch   string
+			}{
+				{&bin, "NSINSPECT_TEST_BIN", "../cmd/nsinspect", ""},
+				{&probe, "NSINSPECT_TEST_PROBE", "./testdata/probe", ""},
+				{&probe386, "NSINSPECT_TEST_PROBE386", "./testdata/probe", "386"},
+			} {
 				if p := os.Getenv(b.env); p != "" {
 					*b.dst = p
 					continue
 				}
-				*b.dst = filepath.Join(dir, filepath.Base(b.pkg))
+				if b.goarch != "" && runtime.GOARCH != "amd64" {
+					continue // a 32-bit x86 probe only means something on x86-64
+				}
+				*b.dst = filepath.Join(dir, filepath.Base(b.pkg)+b.goarch)
 				build := exec.Command("go", "build", "-o", *b.dst, b.pkg)
 				build.Env = append(os.Environ(), "CGO_ENABLED=0")
+				if b.goarch != "" {
+					build.Env = append(build.Env, "GOARCH="+b.goarch)
+				}
 				if out, err := build.CombinedOutput(); err != nil {
 					fmt.Fprintf(os.Stderr, "building %s: %v\n%s", b.pkg, err, out)
 					return 1

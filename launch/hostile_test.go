@@ -17,16 +17,27 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// attackerRoot is a busybox root filesystem with the probe at /bin/probe.
+// unconfined is the flag the hostile-container tests run their attacks
+// with: Docker's seccomp profile blocks some of them for a second reason
+// (unshare, keyctl), and these tests prove the first one.
+const unconfined = "--security-opt=seccomp=unconfined"
+
+// attackerRoot is a busybox root filesystem with the probe at /bin/probe
+// (and its 32-bit x86 build at /bin/probe386, where there is one).
 func attackerRoot(t *testing.T) string {
 	t.Helper()
 	root := busybox(t)
-	b, err := os.ReadFile(probe)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(root, "bin/probe"), b, 0o755); err != nil {
-		t.Fatal(err)
+	for name, src := range map[string]string{"probe": probe, "probe386": probe386} {
+		if src == "" {
+			continue
+		}
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, "bin", name), b, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return root
 }
@@ -72,7 +83,7 @@ func TestHostile1ExecRefusesPid1InOwnUserNS(t *testing.T) {
 	procLeakCheck(t)
 	root, out := plantedRoot(t), t.TempDir()
 	name := "userns-" + token(t)
-	detach(t, name, "--rootfs", root, "-v", out+":/out", "--", "unshare", "-U", "-r", "-m", "/bin/plant")
+	detach(t, name, unconfined, "--rootfs", root, "-v", out+":/out", "--", "unshare", "-U", "-r", "-m", "/bin/plant")
 	waitFile(t, out+"/ready", 10*time.Second)
 	r := nsi(t, "exec", name, "--", "true")
 	if b, err := os.ReadFile(out + "/pwned"); err == nil {
@@ -92,7 +103,7 @@ func TestHostile1ExecRunsNothingPlanted(t *testing.T) {
 	procLeakCheck(t)
 	root, out := plantedRoot(t), t.TempDir()
 	name := "planted-" + token(t)
-	detach(t, name, "--cap-add", "SYS_ADMIN", "--rootfs", root, "-v", out+":/out", "--", "unshare", "-m", "/bin/plant")
+	detach(t, name, unconfined, "--cap-add", "SYS_ADMIN", "--rootfs", root, "-v", out+":/out", "--", "unshare", "-m", "/bin/plant")
 	waitFile(t, out+"/ready", 10*time.Second)
 	r := nsi(t, "exec", name, "--", "sh", "-c", "echo ran")
 	if b, err := os.ReadFile(out + "/pwned"); err == nil {
@@ -151,15 +162,15 @@ func TestHostile2NoHostTerminalInContainer(t *testing.T) {
 	procLeakCheck(t)
 	root := attackerRoot(t)
 	name := "tty-" + token(t)
-	detach(t, name, "--cap-add", "SYS_ADMIN", "--rootfs", root, "--", "sleep", "300")
+	detach(t, name, unconfined, "--cap-add", "SYS_ADMIN", "--rootfs", root, "--", "sleep", "300")
 	for _, tc := range []struct {
 		what string
 		args []string
 		tty  bool
 	}{
-		{"run", []string{"run", "--cap-add", "SYS_ADMIN", "--rootfs", root, "-i=false", "-t=false", "--", "probe", "tiocsti"}, false},
+		{"run", []string{"run", unconfined, "--cap-add", "SYS_ADMIN", "--rootfs", root, "-i=false", "-t=false", "--", "probe", "tiocsti"}, false},
 		{"exec", []string{"exec", name, "--", "probe", "tiocsti"}, false},
-		{"run -t", []string{"run", "-t", "--cap-add", "SYS_ADMIN", "--rootfs", root, "--", "probe", "tiocsti"}, true},
+		{"run -t", []string{"run", "-t", unconfined, "--cap-add", "SYS_ADMIN", "--rootfs", root, "--", "probe", "tiocsti"}, true},
 		{"exec -t", []string{"exec", "-t", name, "--", "probe", "tiocsti"}, true},
 	} {
 		t.Run(tc.what, func(t *testing.T) {
@@ -207,7 +218,7 @@ func TestHostile3OwnSessionKeyring(t *testing.T) {
 		t.Skip("keyctl (keyutils) not installed; .ci/run installs it")
 	}
 	secret := "secret-" + token(t)
-	script := fmt.Sprintf(`keyctl add user nsitest %s @s >/dev/null && %s run -- sh -c 'keyctl show @s; keyctl print %%user:nsitest'`, secret, bin)
+	script := fmt.Sprintf(`keyctl add user nsitest %s @s >/dev/null && %s run %s -- sh -c 'keyctl show @s; keyctl print %%user:nsitest'`, secret, bin, unconfined)
 	out, _ := exec.Command("keyctl", "session", "nsitest-"+token(t), "sh", "-c", script).CombinedOutput()
 	if strings.Contains(string(out), secret) {
 		t.Fatalf("the container read a key of the launcher's session keyring:\n%s", out)
@@ -231,7 +242,7 @@ func TestHostile4PtraceSpySeesNothing(t *testing.T) {
 		t.Run(fmt.Sprintf("init=%v", init), func(t *testing.T) {
 			root, out := attackerRoot(t), t.TempDir()
 			name := "spy-" + token(t)
-			args := []string{"--cap-add", "SYS_PTRACE", "--rootfs", root, "-v", out + ":/out"}
+			args := []string{unconfined, "--cap-add", "SYS_PTRACE", "--rootfs", root, "-v", out + ":/out"}
 			if init {
 				args = append(args, "--init")
 			}

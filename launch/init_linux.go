@@ -16,6 +16,8 @@ import (
 
 	"github.com/moby/sys/capability"
 	"golang.org/x/sys/unix"
+
+	"github.com/nsinspect/nsinspect/launch/seccomp"
 )
 
 // IsInit reports whether this process is a container's init (or the exec
@@ -174,11 +176,32 @@ func run(cfg *initConfig) error {
 			return setupErr("%w", err)
 		}
 	}
+	// The filter last, immediately before exec: everything above needs
+	// calls the container may not make (mount, pivot_root, sethostname).
+	if err := loadFilter(cfg.Seccomp); err != nil {
+		return err
+	}
 	if spec.Init {
 		return execReaper(path, spec, env, tty >= 0)
 	}
 	err = unix.Exec(path, spec.Args, env)
 	return execError(spec.Args[0], err)
+}
+
+// loadFilter installs the compiled seccomp program on this thread (none
+// for an unconfined container). no_new_privs is set by then.
+func loadFilter(b []byte) error {
+	if len(b) == 0 {
+		return nil
+	}
+	p, err := seccomp.ProgramFrom(b)
+	if err != nil {
+		return setupErr("%w", err)
+	}
+	if err := seccomp.Load(p); err != nil {
+		return setupErr("%w", err)
+	}
+	return nil
 }
 
 // setProcessLimits sets what the container must not inherit from whoever

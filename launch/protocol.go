@@ -37,6 +37,9 @@ type initConfig struct {
 	// HiddenEtc are the entries of the host's /etc the default root hides
 	// (relative paths), found by the launcher while the init starts.
 	HiddenEtc []string `json:"hiddenEtc,omitempty"`
+	// Seccomp is the compiled filter (seccomp.Program.Bytes), loaded last,
+	// right before exec; empty when the container runs unconfined.
+	Seccomp []byte `json:"seccomp,omitempty"`
 
 	// For nsinspect exec: the container's init (pid and start time, so a
 	// reused pid is never entered), the user namespace it was started in,

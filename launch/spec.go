@@ -51,6 +51,8 @@ type Spec struct {
 	TmpfsSize *int64 `json:"tmpfsSize,omitempty"`
 	// Log bounds a detached container's log (--log-opt).
 	Log LogOptions `json:"log"`
+	// Seccomp is its seccomp profile (--security-opt seccomp=...).
+	Seccomp Seccomp `json:"seccomp"`
 
 	Init        bool `json:"init"` // a reaping init is PID 1, not the command
 	TTY         bool `json:"tty"`

@@ -564,12 +564,22 @@ func seccompRule(in *Inspection) []Finding {
 	if s == nil || !in.InContainer() || s.Seccomp != "disabled" {
 		return nil
 	}
-	return one(Finding{
+	f := Finding{
 		ID: "seccomp-disabled", Severity: Warn,
 		Summary:  "No seccomp filter: every system call is open to the container",
-		Detail:   "Docker's default profile blocks about 40 rarely needed, risky system calls (keyctl, add_key, unshare for new user namespaces on old kernels, ...). Seccomp: 0 means none is installed.",
+		Detail:   "Docker's default profile blocks the risky system calls a container rarely needs (keyctl and add_key, which reach root's user keyring; unshare and clone of new user namespaces; io_uring, userfaultfd, perf_event_open, kexec_load, ...). Seccomp: 0 means none is installed.",
 		Evidence: ev(s.Sources, "seccomp"),
-	})
+	}
+	// On cgroup v1, a process that may create a user namespace can mount
+	// its own cgroup hierarchy there and write its own limits: nothing
+	// but seccomp (or an LSM, or a host without user namespaces) stops it.
+	if cg := in.Cgroup; cg != nil && (cg.Mode == inspect.CgroupV1 || cg.Mode == inspect.CgroupHybrid) && !s.UserNamespaced {
+		f.Severity = Critical
+		f.Summary = "No seccomp filter on a cgroup v1 host: the container can raise its own memory and pids limits"
+		f.Detail = "Without a filter, root in the container can unshare a user namespace (unshare -U -r -m -C), mount a cgroup v1 hierarchy there and write its own memory.limit_in_bytes or pids.max: the limits are only as good as the filter. " + f.Detail
+		f.Evidence = append(f.Evidence, inspect.Evidence{File: cg.File, Raw: "cgroup " + string(cg.Mode)})
+	}
+	return one(f)
 }
 
 func unionFS(in *Inspection) []Finding {

@@ -651,7 +651,11 @@ func securitySection(in *Inspection, ref *inspect.Process) section {
 		return x.Seccomp
 	}
 	v := map[string]string{"filter": "enabled", "strict": "enabled", "disabled": "disabled"}[t.Seccomp]
-	s.add("seccomp", seccomp(t), seccomp(r), v)
+	target := seccomp(t)
+	if in.Runtime != nil && in.Runtime.SeccompProfile != "" {
+		target += ", nsinspect profile " + in.Runtime.SeccompProfile
+	}
+	s.add("seccomp", target, seccomp(r), v)
 	nnp := func(x *inspect.Security) string {
 		if x.NoNewPrivs == nil {
 			return unknown

@@ -35,6 +35,7 @@ type runFlags struct {
 	initProc, interactive, tty           bool
 	env, volumes, capAdd, capDrop        []string
 	groupAdd, sysctls, logOpts           []string
+	securityOpts                         []string
 }
 
 func newRunCmd(s streams, g *globals) *cobra.Command {
@@ -93,6 +94,7 @@ nsinspect itself failed.`,
 	fl.IntVar(&f.oomScoreAdj, "oom-score-adj", 0, "the container's oom_score_adj, -1000 to 1000")
 	fl.StringArrayVar(&f.sysctls, "sysctl", nil, "set a namespaced sysctl (net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*, kernel.domainname)")
 	fl.StringArrayVar(&f.logOpts, "log-opt", nil, "bound a detached container's log: max-size=10m, max-file=3 (the defaults)")
+	fl.StringArrayVar(&f.securityOpts, "security-opt", nil, "seccomp=unconfined, or seccomp=PROFILE.json (Docker's format); Docker's default profile otherwise")
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return exitError{code: exitLaunch, err: err}
 	})
@@ -153,6 +155,12 @@ func (f *runFlags) spec(cmd *cobra.Command, args []string) (*launch.Spec, error)
 			spec.Sysctls = map[string]string{}
 		}
 		spec.Sysctls[k] = v
+	}
+	spec.Seccomp = launch.Seccomp{Profile: launch.SeccompDefault}
+	for _, o := range f.securityOpts {
+		if err := spec.ParseSecurityOpt(o); err != nil {
+			return nil, err
+		}
 	}
 	spec.Log = launch.DefaultLogOptions
 	for _, o := range f.logOpts {

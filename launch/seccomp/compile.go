@@ -2,6 +2,7 @@ package seccomp
 
 import (
 	"cmp"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -233,11 +234,7 @@ func (a *asm) section(info archInfo, calls []specs.LinuxSyscall, def verdict, de
 			}
 		}
 	}
-	var highest uint32
-	for _, nr := range info.table {
-		highest = max(highest, nr)
-	}
-	a.jumpIf(bpf.JumpGreaterThan, highest, next, skip1)
+	a.jumpIf(bpf.JumpGreaterThan, maxNr(info.table), next, skip1)
 	a.ret(retErrno | enosys)
 
 	// Every rule of a system call, most severe action first; when its
@@ -364,4 +361,48 @@ func (a *asm) compare(arg specs.LinuxSeccompArg, fail label) {
 		a.jumpIf(bpf.JumpEqual, wlo, next, fail)
 	}
 	a.mark(pass)
+}
+
+// Bytes is the program as the kernel lays it out (struct sock_filter:
+// code, jt, jf, k), little-endian, for passing it to another process.
+func (p Program) Bytes() []byte {
+	b := make([]byte, 0, 8*len(p))
+	for _, in := range p {
+		b = binary.LittleEndian.AppendUint16(b, in.Op)
+		b = append(b, in.Jt, in.Jf)
+		b = binary.LittleEndian.AppendUint32(b, in.K)
+	}
+	return b
+}
+
+// ProgramFrom reads what Bytes wrote.
+func ProgramFrom(b []byte) (Program, error) {
+	if len(b)%8 != 0 || len(b) == 0 || len(b) > 8*maxInstructions {
+		return nil, fmt.Errorf("a seccomp program of %d bytes: want 8 per instruction, at most %d", len(b), maxInstructions)
+	}
+	p := make(Program, len(b)/8)
+	for i := range p {
+		in := b[8*i:]
+		p[i] = bpf.RawInstruction{Op: binary.LittleEndian.Uint16(in), Jt: in[2], Jf: in[3], K: binary.LittleEndian.Uint32(in[4:])}
+	}
+	return p, nil
+}
+
+// Number is the system call number of name on architecture arch, from the
+// same tables the compiler uses.
+func Number(arch specs.Arch, name string) (uint32, bool) {
+	nr, ok := archs[arch].table[name]
+	return nr, ok
+}
+
+// Highest is the highest system call number the table of arch knows:
+// anything above it gets ENOSYS.
+func Highest(arch specs.Arch) uint32 { return maxNr(archs[arch].table) }
+
+func maxNr(table map[string]uint32) uint32 {
+	var m uint32
+	for _, n := range table {
+		m = max(m, n)
+	}
+	return m
 }

@@ -245,14 +245,6 @@ func TestCompileKnownPrograms(t *testing.T) {
 	}
 }
 
-func maxNr(table map[string]uint32) uint32 {
-	var m uint32
-	for _, n := range table {
-		m = max(m, n)
-	}
-	return m
-}
-
 // Bad profiles are errors, not programs.
 func TestCompileRefuses(t *testing.T) {
 	for _, tc := range []struct {

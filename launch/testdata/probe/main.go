@@ -3,6 +3,8 @@
 // tests and copied into a busybox root filesystem.
 //
 //	probe tiocsti          try TIOCSTI on fds 0-2 and /dev/tty; print what each did
+//	probe syscalls [x32]   make the seccomp tests' system calls, through the
+//	                       binary's own ABI or x32, and print each one's errno
 //	probe spy SECONDS      for SECONDS, look at every other process in the pid
 //	                       namespace: its credentials, its root, every fd it holds
 //	                       (taken with pidfd_getfd), and whether it can be traced
@@ -29,6 +31,12 @@ func main() {
 	switch os.Args[1] {
 	case "tiocsti":
 		tiocsti()
+	case "syscalls":
+		abi := ""
+		if len(os.Args) > 2 {
+			abi = os.Args[2]
+		}
+		syscalls(abi)
 	case "spy":
 		d, _ := strconv.Atoi(os.Args[2])
 		spy(time.Duration(d) * time.Second)
