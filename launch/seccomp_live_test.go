@@ -22,22 +22,22 @@ import (
 // filterVerdicts are what Docker's profile gives a container with its
 // default capabilities, for every call the probe makes.
 var filterVerdicts = map[string]string{
-	"getpid":                        "OK",
-	"unshare(CLONE_NEWUSER)":        "EPERM",
-	"keyctl":                        "EPERM",
-	"add_key":                       "EPERM",
-	"io_uring_setup":                "EPERM",
-	"userfaultfd":                   "EPERM",
-	"perf_event_open":               "EPERM",
+	"getpid":                         "OK",
+	"unshare(CLONE_NEWUSER)":         "EPERM",
+	"keyctl":                         "EPERM",
+	"add_key":                        "EPERM",
+	"io_uring_setup":                 "EPERM",
+	"userfaultfd":                    "EPERM",
+	"perf_event_open":                "EPERM",
 	"personality(READ_IMPLIES_EXEC)": "EPERM",
-	"socket(AF_VSOCK)":              "EPERM",
-	"socket(AF_ALG)":                "EPERM",
-	"socket(AF_INET)":               "OK",
-	"clone3":                        "ENOSYS",
-	"kexec_load":                    "EPERM",
-	"open_by_handle_at":             "EPERM",
-	"above-the-table":               "ENOSYS",
-	"status-Seccomp":                "2",
+	"socket(AF_VSOCK)":               "EPERM",
+	"socket(AF_ALG)":                 "EPERM",
+	"socket(AF_INET)":                "OK",
+	"clone3":                         "ENOSYS",
+	"kexec_load":                     "EPERM",
+	"open_by_handle_at":              "EPERM",
+	"above-the-table":                "ENOSYS",
+	"status-Seccomp":                 "2",
 }
 
 // parseProbe reads `probe syscalls` output into label -> verdict.
