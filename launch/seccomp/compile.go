@@ -262,12 +262,22 @@ func (a *asm) section(info archInfo, calls []specs.LinuxSyscall, def verdict, de
 	for _, r := range rets {
 		nrs := plain[r]
 		slices.Sort(nrs)
-		for len(nrs) > 0 {
-			chunk := nrs[:min(len(nrs), 250)]
-			nrs = nrs[len(chunk):]
+		// Runs of consecutive numbers with this verdict are tested as
+		// ranges: the program is smaller, and the kernel's cost of
+		// loading it grows with its size. A run never spans a number
+		// the table does not know, so nothing unlisted is let through.
+		runs := toRuns(nrs)
+		for len(runs) > 0 {
+			chunk := runs[:min(len(runs), 120)]
+			runs = runs[len(chunk):]
 			hit, miss := a.newLabel(), a.newLabel()
-			for _, nr := range chunk {
-				a.jumpIf(bpf.JumpEqual, nr, hit, next)
+			for _, run := range chunk {
+				if run[0] == run[1] {
+					a.jumpIf(bpf.JumpEqual, run[0], hit, next)
+					continue
+				}
+				a.jumpIf(bpf.JumpGreaterOrEqual, run[0], next, skip1)
+				a.jumpIf(bpf.JumpGreaterThan, run[1], next, hit)
 			}
 			a.jumpTo(miss)
 			a.mark(hit)
@@ -293,6 +303,19 @@ func (a *asm) section(info archInfo, calls []specs.LinuxSyscall, def verdict, de
 	}
 	a.ret(def.ret)
 	return nil
+}
+
+// toRuns groups sorted numbers into runs of consecutive ones, [first, last].
+func toRuns(nrs []uint32) [][2]uint32 {
+	var runs [][2]uint32
+	for _, nr := range nrs {
+		if n := len(runs); n > 0 && runs[n-1][1]+1 == nr {
+			runs[n-1][1] = nr
+			continue
+		}
+		runs = append(runs, [2]uint32{nr, nr})
+	}
+	return runs
 }
 
 func boolInt(b bool) int {
