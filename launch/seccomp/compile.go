@@ -47,18 +47,27 @@ const x32Bit = 0x40000000
 
 // archInfo is what the compiler knows of a seccomp architecture.
 type archInfo struct {
-	audit uint32 // AUDIT_ARCH_* (linux/audit.h)
-	table map[string]uint32
-	x32   bool
+	audit   uint32 // AUDIT_ARCH_* (linux/audit.h)
+	table   map[string]uint32
+	x32     bool
+	base    uint32 // the lowest number: x32's carry the x32 bit
+	highest uint32
 }
 
-var archs = map[specs.Arch]archInfo{
-	specs.ArchX86_64:  {audit: 0xc000003e, table: sysnumX86_64},
-	specs.ArchX32:     {audit: 0xc000003e, table: sysnumX32, x32: true},
-	specs.ArchX86:     {audit: 0x40000003, table: sysnumX86},
-	specs.ArchAARCH64: {audit: 0xc00000b7, table: sysnumAARCH64},
-	specs.ArchARM:     {audit: 0x40000028, table: sysnumARM},
-}
+var archs = func() map[specs.Arch]archInfo {
+	m := map[specs.Arch]archInfo{
+		specs.ArchX86_64:  {audit: 0xc000003e, table: sysnumX86_64},
+		specs.ArchX32:     {audit: 0xc000003e, table: sysnumX32, x32: true, base: x32Bit},
+		specs.ArchX86:     {audit: 0x40000003, table: sysnumX86},
+		specs.ArchAARCH64: {audit: 0xc00000b7, table: sysnumAARCH64},
+		specs.ArchARM:     {audit: 0x40000028, table: sysnumARM},
+	}
+	for a, info := range m {
+		info.highest = maxNr(info.table)
+		m[a] = info
+	}
+	return m
+}()
 
 // nativeArchs maps GOARCH to the architecture a profile without any
 // applies to.
@@ -212,7 +221,7 @@ func Compile(p *specs.LinuxSeccomp, goarch string) (Program, error) {
 
 // section emits one architecture's part; the system call number is in A.
 func (a *asm) section(info archInfo, calls []specs.LinuxSyscall, def verdict, defErrno uint) error {
-	rules := map[uint32][]rule{}
+	rules := make([][]rule, info.highest-info.base+1) // by number, from base
 	for i, c := range calls {
 		v, err := newVerdict(c.Action, c.ErrnoRet, defErrno)
 		if err != nil {
@@ -230,20 +239,24 @@ func (a *asm) section(info archInfo, calls []specs.LinuxSyscall, def verdict, de
 			// A name this architecture does not have is skipped, as
 			// libseccomp does (socketcall exists on x86, not on x86-64).
 			if nr, ok := info.table[name]; ok {
-				rules[nr] = append(rules[nr], rule{v, c.Args, i})
+				rules[nr-info.base] = append(rules[nr-info.base], rule{v, c.Args, i})
 			}
 		}
 	}
-	a.jumpIf(bpf.JumpGreaterThan, maxNr(info.table), next, skip1)
+	a.jumpIf(bpf.JumpGreaterThan, info.highest, next, skip1)
 	a.ret(retErrno | enosys)
 
 	// Every rule of a system call, most severe action first; when its
-	// most severe rule has no condition, that is its verdict (plain).
+	// most severe rule has no condition, that is its verdict (plain). The
+	// numbers come out in order.
 	plain := map[uint32][]uint32{} // verdict -> numbers
 	var blocks []uint32
-	for nr, rs := range rules {
+	for i, rs := range rules {
+		if len(rs) == 0 {
+			continue
+		}
+		nr := uint32(i) + info.base
 		slices.SortStableFunc(rs, func(x, y rule) int { return cmp.Or(cmp.Compare(x.rank, y.rank), cmp.Compare(x.order, y.order)) })
-		rules[nr] = rs
 		if len(rs[0].args) == 0 {
 			plain[rs[0].ret] = append(plain[rs[0].ret], nr)
 		} else {
@@ -261,7 +274,6 @@ func (a *asm) section(info archInfo, calls []specs.LinuxSyscall, def verdict, de
 	})
 	for _, r := range rets {
 		nrs := plain[r]
-		slices.Sort(nrs)
 		// Runs of consecutive numbers with this verdict are tested as
 		// ranges: the program is smaller, and the kernel's cost of
 		// loading it grows with its size. A run never spans a number
@@ -290,7 +302,7 @@ func (a *asm) section(info archInfo, calls []specs.LinuxSyscall, def verdict, de
 		after := a.newLabel()
 		a.jumpIf(bpf.JumpEqual, nr, skip1, next)
 		a.jumpTo(after)
-		for _, r := range rules[nr] {
+		for _, r := range rules[nr-info.base] {
 			fail := a.newLabel()
 			for _, arg := range r.args {
 				a.compare(arg, fail)
@@ -420,7 +432,7 @@ func Number(arch specs.Arch, name string) (uint32, bool) {
 
 // Highest is the highest system call number the table of arch knows:
 // anything above it gets ENOSYS.
-func Highest(arch specs.Arch) uint32 { return maxNr(archs[arch].table) }
+func Highest(arch specs.Arch) uint32 { return archs[arch].highest }
 
 func maxNr(table map[string]uint32) uint32 {
 	var m uint32
