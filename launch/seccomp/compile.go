@@ -179,6 +179,12 @@ func Compile(p *specs.LinuxSeccomp, goarch string) (Program, error) {
 				}
 			}
 		}
+		if audit == archs[specs.ArchX86_64].audit && plain != "" && x32 != "" {
+			if err := a.x86Section(p.Syscalls, def, defErrno); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if audit == archs[specs.ArchX86_64].audit {
 			// x86-64 and x32 share the audit architecture.
 			lx32 := a.newLabel()
@@ -221,18 +227,90 @@ func Compile(p *specs.LinuxSeccomp, goarch string) (Program, error) {
 
 // section emits one architecture's part; the system call number is in A.
 func (a *asm) section(info archInfo, calls []specs.LinuxSyscall, def verdict, defErrno uint) error {
+	rules, err := byNumber(info, calls, defErrno)
+	if err != nil {
+		return err
+	}
+	a.jumpIf(bpf.JumpGreaterThan, info.highest, next, skip1)
+	a.ret(retErrno | enosys)
+	a.rules(info, rules, info.base, def)
+	return nil
+}
+
+// x86Section emits the x86-64 audit architecture's part when both x86-64
+// and x32 are filtered, with one copy of the rules: an x32 number above
+// the range the two share (512 and up: x32's own numbers for calls whose
+// x86-64 entry is 64-bit only) gets x32's rules; one of those 64-bit-only
+// x86-64 numbers with the x32 bit is no x32 call and gets the default;
+// any other x32 number is the x86-64 call of the same number, so it
+// drops the bit and takes the x86-64 rules. The number is in A.
+func (a *asm) x86Section(calls []specs.LinuxSyscall, def verdict, defErrno uint) error {
+	x64, x32 := archs[specs.ArchX86_64], archs[specs.ArchX32]
+	rules64, err := byNumber(x64, calls, defErrno)
+	if err != nil {
+		return err
+	}
+	rules32, err := byNumber(x32, calls, defErrno)
+	if err != nil {
+		return err
+	}
+	// Classic BPF jumps forward only: the x32 part comes first, then the
+	// x86-64 part it shares, then x32's own.
+	l64, lrules, lown := a.newLabel(), a.newLabel(), a.newLabel()
+	a.jumpIf(bpf.JumpBitsSet, x32Bit, skip1, next)
+	a.jumpTo(l64)
+	a.jumpIf(bpf.JumpGreaterThan, x32.highest, next, skip1)
+	a.ret(retErrno | enosys)
+	a.jumpIf(bpf.JumpGreaterOrEqual, x32Own, next, skip1)
+	a.jumpTo(lown)
+	a.runs(toRuns(x32Missing), def.ret)
+	a.and(^uint32(x32Bit))
+	a.jumpTo(lrules)
+	a.mark(l64)
+	a.jumpIf(bpf.JumpGreaterThan, x64.highest, next, skip1)
+	a.ret(retErrno | enosys)
+	a.mark(lrules)
+	a.rules(x64, rules64, 0, def)
+	a.mark(lown)
+	a.rules(x32, rules32, x32Own, def)
+	return nil
+}
+
+// x32Own is the first of x32's own numbers (512 with the x32 bit); below
+// it, x32 numbers are x86-64's with the bit, but for x32Missing: the
+// x86-64 numbers, with the x32 bit, whose calls are 64-bit only.
+const x32Own = x32Bit | 512
+
+var x32Missing = func() []uint32 {
+	has := map[uint32]bool{}
+	for _, nr := range sysnumX32 {
+		has[nr] = true
+	}
+	var out []uint32
+	for _, nr := range sysnumX86_64 {
+		if !has[nr|x32Bit] {
+			out = append(out, nr|x32Bit)
+		}
+	}
+	slices.Sort(out)
+	return out
+}()
+
+// byNumber collects every rule of the profile under the numbers of its
+// names on one architecture.
+func byNumber(info archInfo, calls []specs.LinuxSyscall, defErrno uint) ([][]rule, error) {
 	rules := make([][]rule, info.highest-info.base+1) // by number, from base
 	for i, c := range calls {
 		v, err := newVerdict(c.Action, c.ErrnoRet, defErrno)
 		if err != nil {
-			return fmt.Errorf("rule %d (%v): %w", i, c.Names, err)
+			return nil, fmt.Errorf("rule %d (%v): %w", i, c.Names, err)
 		}
 		for _, arg := range c.Args {
 			if arg.Index > 5 {
-				return fmt.Errorf("rule %d (%v): argument index %d (a system call has 6)", i, c.Names, arg.Index)
+				return nil, fmt.Errorf("rule %d (%v): argument index %d (a system call has 6)", i, c.Names, arg.Index)
 			}
 			if _, err := condition(arg.Op); err != nil {
-				return fmt.Errorf("rule %d (%v): %w", i, c.Names, err)
+				return nil, fmt.Errorf("rule %d (%v): %w", i, c.Names, err)
 			}
 		}
 		for _, name := range c.Names {
@@ -243,19 +321,21 @@ func (a *asm) section(info archInfo, calls []specs.LinuxSyscall, def verdict, de
 			}
 		}
 	}
-	a.jumpIf(bpf.JumpGreaterThan, info.highest, next, skip1)
-	a.ret(retErrno | enosys)
+	return rules, nil
+}
 
+// rules emits the tests of every number from from up, then the default.
+func (a *asm) rules(info archInfo, rules [][]rule, from uint32, def verdict) {
 	// Every rule of a system call, most severe action first; when its
 	// most severe rule has no condition, that is its verdict (plain). The
 	// numbers come out in order.
 	plain := map[uint32][]uint32{} // verdict -> numbers
 	var blocks []uint32
 	for i, rs := range rules {
-		if len(rs) == 0 {
+		nr := uint32(i) + info.base
+		if len(rs) == 0 || nr < from {
 			continue
 		}
-		nr := uint32(i) + info.base
 		slices.SortStableFunc(rs, func(x, y rule) int { return cmp.Or(cmp.Compare(x.rank, y.rank), cmp.Compare(x.order, y.order)) })
 		if len(rs[0].args) == 0 {
 			plain[rs[0].ret] = append(plain[rs[0].ret], nr)
@@ -273,29 +353,7 @@ func (a *asm) section(info archInfo, calls []specs.LinuxSyscall, def verdict, de
 		return cmp.Or(cmp.Compare(boolInt(x != retAllow), boolInt(y != retAllow)), cmp.Compare(x, y))
 	})
 	for _, r := range rets {
-		nrs := plain[r]
-		// Runs of consecutive numbers with this verdict are tested as
-		// ranges: the program is smaller, and the kernel's cost of
-		// loading it grows with its size. A run never spans a number
-		// the table does not know, so nothing unlisted is let through.
-		runs := toRuns(nrs)
-		for len(runs) > 0 {
-			chunk := runs[:min(len(runs), 120)]
-			runs = runs[len(chunk):]
-			hit, miss := a.newLabel(), a.newLabel()
-			for _, run := range chunk {
-				if run[0] == run[1] {
-					a.jumpIf(bpf.JumpEqual, run[0], hit, next)
-					continue
-				}
-				a.jumpIf(bpf.JumpGreaterOrEqual, run[0], next, skip1)
-				a.jumpIf(bpf.JumpGreaterThan, run[1], next, hit)
-			}
-			a.jumpTo(miss)
-			a.mark(hit)
-			a.ret(r)
-			a.mark(miss)
-		}
+		a.runs(toRuns(plain[r]), r)
 	}
 	slices.Sort(blocks)
 	for _, nr := range blocks {
@@ -314,7 +372,31 @@ func (a *asm) section(info archInfo, calls []specs.LinuxSyscall, def verdict, de
 		a.mark(after)
 	}
 	a.ret(def.ret)
-	return nil
+}
+
+// runs returns r for a number in any of the runs and falls through
+// otherwise. Runs of consecutive numbers are tested as ranges: the
+// program is smaller, and the kernel's cost of loading it grows with its
+// size. A run never spans a number the table does not know, so nothing
+// unlisted is let through.
+func (a *asm) runs(runs [][2]uint32, r uint32) {
+	for len(runs) > 0 {
+		chunk := runs[:min(len(runs), 120)]
+		runs = runs[len(chunk):]
+		hit, miss := a.newLabel(), a.newLabel()
+		for _, run := range chunk {
+			if run[0] == run[1] {
+				a.jumpIf(bpf.JumpEqual, run[0], hit, next)
+				continue
+			}
+			a.jumpIf(bpf.JumpGreaterOrEqual, run[0], next, skip1)
+			a.jumpIf(bpf.JumpGreaterThan, run[1], next, hit)
+		}
+		a.jumpTo(miss)
+		a.mark(hit)
+		a.ret(r)
+		a.mark(miss)
+	}
 }
 
 // toRuns groups sorted numbers into runs of consecutive ones, [first, last].
