@@ -263,6 +263,13 @@ func TestSeccompPidShowsProfile(t *testing.T) {
 		if table := mustRun(t, "pid", name); !strings.Contains(table, "nsinspect profile "+tc.profile) {
 			t.Errorf("pid table of a container run with %v does not name its profile:\n%s", tc.args, table)
 		}
+		// Unconfined with Docker's capabilities on a cgroup v1 host, it can
+		// raise its own limits: rated critical.
+		explain := mustRun(t, "pid", name, "--explain")
+		critical := strings.Contains(explain, "[critical] seccomp-disabled")
+		if want := tc.mode == "disabled" && exists("/sys/fs/cgroup/memory/memory.limit_in_bytes"); critical != want {
+			t.Errorf("pid --explain of a container run with %v: critical seccomp-disabled %v, want %v", tc.args, critical, want)
+		}
 		mustRun(t, "rm", "-f", name)
 	}
 }
