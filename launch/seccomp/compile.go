@@ -144,14 +144,12 @@ func Compile(p *specs.LinuxSeccomp, goarch string) (Program, error) {
 		}
 		list = []specs.Arch{native}
 	}
-	wanted := map[specs.Arch]bool{}
 	var audits []uint32
 	for _, a := range list {
 		info, ok := archs[a]
 		if !ok {
 			return nil, fmt.Errorf("architecture %s: nsinspect has no system call table for it", a)
 		}
-		wanted[a] = true
 		if !slices.Contains(audits, info.audit) {
 			audits = append(audits, info.audit)
 		}
