@@ -712,12 +712,6 @@ func maskPaths(root int) error {
 		return setupErr("%w", err)
 	}
 	defer unix.Close(null)
-	empty := -1
-	defer func() {
-		if empty >= 0 {
-			unix.Close(empty)
-		}
-	}()
 	paths := append([]string{}, maskedPaths...)
 	// The thermal_throttle directories of every CPU (Docker's list has a
 	// glob); /sys is our own sysfs, read-only, so this listing is trusted.
@@ -738,13 +732,14 @@ func maskPaths(root int) error {
 		}
 		k, _ := fdKind(target)
 		if k == unix.S_IFDIR {
-			if empty < 0 {
-				if empty, err = newFS("tmpfs", "tmpfs", unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV|unix.MOUNT_ATTR_NOEXEC, "mode=755", "size=4k"); err != nil {
-					unix.Close(target)
-					return setupErr("masking %s: %w", p, err)
-				}
+			// A fresh empty tmpfs per directory, attached straight from
+			// fsmount: before Linux 6.15 open_tree cannot clone a
+			// detached mount (EINVAL), so one tmpfs cannot be shared.
+			var empty int
+			if empty, err = newFS("tmpfs", "tmpfs", unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV|unix.MOUNT_ATTR_NOEXEC, "mode=755", "size=4k"); err == nil {
+				err = attachTo(empty, target, p)
+				unix.Close(empty)
 			}
-			err = bindOnto(empty, target, p, 0)
 		} else {
 			err = bindOnto(null, target, p, 0)
 		}
