@@ -96,9 +96,10 @@ func swapAccounting() bool {
 // on hybrid hosts a directory in the unified tree, which has no
 // controllers but offers cgroup.kill and cgroup.events.
 type cgroupSet struct {
-	paths Paths
-	v1    cgroup1.Cgroup
-	v2    *cgroup2.Manager
+	paths   Paths
+	v1      cgroup1.Cgroup
+	v2      *cgroup2.Manager
+	extraV1 []string // v1 hierarchies outside cgroup1's knowledge (misc)
 }
 
 func containerCgroup(id string) string { return cgroupParent + "/" + id }
@@ -157,10 +158,32 @@ func createCgroups(id string, r Resources, privileged bool) (*cgroupSet, error) 
 		}
 		cs.v1 = cg
 		cs.paths.V1 = map[string]string{}
+		covered := map[string]bool{} // real paths of the hierarchies cgroup1 manages
 		for _, s := range cg.Subsystems() {
 			if p, ok := s.(interface{ Path(string) string }); ok {
-				cs.paths.V1[string(s.Name())] = p.Path(group)
+				dir := p.Path(group)
+				cs.paths.V1[string(s.Name())] = dir
+				if real, err := filepath.EvalSymlinks(strings.TrimSuffix(dir, group)); err == nil {
+					covered[real] = true
+				}
 			}
+		}
+		// Hierarchies cgroup1 does not know (misc, a named one other
+		// than systemd) get the container's directory too, as runc
+		// gives them: a process left in the launcher's cgroup there
+		// would count against, and be managed with, the launcher.
+		for _, m := range hostCgroupMounts() {
+			mnt := cgroupRoot + "/" + m.dir
+			if real, err := filepath.EvalSymlinks(mnt); err != nil || covered[real] {
+				continue
+			}
+			covered[mnt] = true
+			if err := mkdirShared(mnt + group); err != nil {
+				cs.destroy()
+				return nil, fmt.Errorf("creating %s: %w", mnt+group, err)
+			}
+			cs.paths.V1[m.dir] = mnt + group
+			cs.extraV1 = append(cs.extraV1, mnt+group)
 		}
 		if mode == cgroups.Hybrid {
 			cs.paths.Mode = "hybrid"
@@ -214,6 +237,11 @@ func (cs *cgroupSet) add(pid int) error {
 	if cs.v1 != nil {
 		if err := cs.v1.AddProc(uint64(pid)); err != nil {
 			return fmt.Errorf("adding pid %d to the v1 cgroups: %w", pid, err)
+		}
+		for _, dir := range cs.extraV1 {
+			if err := os.WriteFile(dir+"/cgroup.procs", []byte(strconv.Itoa(pid)), 0); err != nil {
+				return fmt.Errorf("adding pid %d to %s: %w", pid, dir, err)
+			}
 		}
 	} else {
 		// Reattached from state (nsinspect exec): the paths are all we have.
