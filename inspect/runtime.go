@@ -24,6 +24,7 @@ const (
 	RuntimeLXC        = "lxc"
 	RuntimeNspawn     = "systemd-nspawn"
 	RuntimeNsinspect  = "nsinspect"
+	RuntimeOCI        = "oci"     // runc, crun or youki run by hand, in their default cgroup /<id>
 	RuntimeUnknown    = "unknown" // isolated, but by nothing recognisable
 	RuntimeNone       = "none"
 )
@@ -142,8 +143,19 @@ var cgroupPatterns = []cgroupPattern{
 		return Runtime{Name: RuntimeNsinspect, ContainerID: m[1]}
 	}),
 	// plain containerd (ctr, nerdctl): /<namespace>/<id>
+	// (a systemd slice is no containerd namespace: see the next pattern)
 	pattern("/", `^/([^/]+)/`+hex64+`$`, func(m []string) Runtime {
+		if strings.HasSuffix(m[1], ".slice") {
+			return Runtime{Name: RuntimeOCI, ContainerID: m[2], CgroupDriver: "cgroupfs"}
+		}
 		return Runtime{Name: RuntimeContainerd, Namespace: m[1], ContainerID: m[2], CgroupDriver: "cgroupfs"}
+	}),
+	// an OCI runtime run by hand (runc run, crun run) without a
+	// cgroupsPath: the cgroupfs driver's default is /<container id>, or
+	// on a v2 host next to the caller's own cgroup, which already holds
+	// processes: /system.slice/<id> when run from a service.
+	pattern("/", `^/`+hex64+`$`, func(m []string) Runtime {
+		return Runtime{Name: RuntimeOCI, ContainerID: m[1], CgroupDriver: "cgroupfs"}
 	}),
 }
 

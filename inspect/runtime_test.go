@@ -58,6 +58,14 @@ func TestMatchCgroupPath(t *testing.T) {
 		{"containerd cri outside kubepods", "/system.slice/cri-containerd-" + id + ".scope",
 			Runtime{Name: RuntimeContainerd, Engine: "cri", ContainerID: id, CgroupDriver: "systemd"}},
 
+		// runc or crun by hand, cgroupfs default; systemd inside
+		{"oci runtime default cgroup", "/" + id,
+			Runtime{Name: RuntimeOCI, ContainerID: id, CgroupDriver: "cgroupfs"}},
+		{"oci runtime, systemd inside", "/" + id + "/init.scope",
+			Runtime{Name: RuntimeOCI, ContainerID: id, CgroupDriver: "cgroupfs"}},
+		{"oci runtime next to a v2 service", "/system.slice/" + id,
+			Runtime{Name: RuntimeOCI, ContainerID: id, CgroupDriver: "cgroupfs"}},
+
 		// CRI-O
 		{"cri-o scope", "/system.slice/crio-" + id + ".scope",
 			Runtime{Name: RuntimeCRIO, ContainerID: id}},
@@ -136,6 +144,7 @@ func TestMatchCgroupPathNoContainer(t *testing.T) {
 		"/kubepods.slice/kubepods-burstable.slice",
 		"/kubepods/burstable",
 		"/docker/" + docker64[:63],                    // too short for an id
+		"/" + docker64[:63],                           // too short for an id
 		"/docker/" + strings.ToUpper(docker64),        // ids are lower case
 		"/system.slice/docker-" + docker64 + ".mount", // not a scope
 		"/process_api/86d6b20695ea472b735a3156602e6576",
