@@ -38,15 +38,20 @@ type CgroupPath struct {
 // value in the limits means "no limit" when its evidence is present, and
 // "unknown" when it is not.
 type Cgroup struct {
-	Mode     CgroupMode    `json:"mode"`
-	File     string        `json:"file"`
-	Paths    []CgroupPath  `json:"paths"`
-	Memory   MemoryCgroup  `json:"memory"`
-	CPU      CPUCgroup     `json:"cpu"`
-	Pids     PidsCgroup    `json:"pids"`
-	IO       IOCgroup      `json:"io"`
-	Devices  DevicesCgroup `json:"devices"`
-	Pressure Pressure      `json:"pressure"`
+	Mode CgroupMode `json:"mode"`
+	// NsDelegate is, on a v2 host, whether its cgroup2 is mounted with
+	// nsdelegate: a cgroup namespace's root is then a delegation
+	// boundary, and a process cannot write the limits of its own cgroup
+	// even through a cgroupfs it mounts in a user namespace of its own.
+	NsDelegate *bool         `json:"nsdelegate,omitempty"`
+	File       string        `json:"file"`
+	Paths      []CgroupPath  `json:"paths"`
+	Memory     MemoryCgroup  `json:"memory"`
+	CPU        CPUCgroup     `json:"cpu"`
+	Pids       PidsCgroup    `json:"pids"`
+	IO         IOCgroup      `json:"io"`
+	Devices    DevicesCgroup `json:"devices"`
+	Pressure   Pressure      `json:"pressure"`
 }
 
 // MemoryCgroup holds memory limits and usage in bytes.
@@ -288,6 +293,14 @@ func (fsys FS) resolveCgroup(pid int, container bool) (*Cgroup, *cgroupReader, [
 	}
 	mounts, mode, hostRoot, err := fsys.cachedMounts()
 	cg.Mode = mode
+	if mode == CgroupV2 {
+		for _, m := range mounts {
+			if m.v2 && m.dir == fsys.cgroupRoot {
+				d := m.options["nsdelegate"]
+				cg.NsDelegate = &d
+			}
+		}
+	}
 	var errs []error
 	if err != nil {
 		errs = append(errs, fmt.Errorf("reading cgroup mounts: %w", err))

@@ -579,6 +579,16 @@ func seccompRule(in *Inspection) []Finding {
 		f.Detail = "Without a filter, root in the container can unshare a user namespace (unshare -U -r -m -C), mount a cgroup v1 hierarchy there and write its own memory.limit_in_bytes or pids.max: the limits are only as good as the filter. " + f.Detail
 		f.Evidence = append(f.Evidence, inspect.Evidence{File: cg.File, Raw: "cgroup " + string(cg.Mode)})
 	}
+	// On v2 the same works through a cgroup2 mount in a user and cgroup
+	// namespace of its own, unless the host mounted cgroup2 with
+	// nsdelegate (as systemd does), which makes the namespace's root
+	// cgroup read-only from inside.
+	if cg := in.Cgroup; cg != nil && cg.Mode == inspect.CgroupV2 && cg.NsDelegate != nil && !*cg.NsDelegate && !s.UserNamespaced {
+		f.Severity = Critical
+		f.Summary = "No seccomp filter, and cgroup2 mounted without nsdelegate: the container can raise its own memory and pids limits"
+		f.Detail = "Without a filter, root in the container can unshare a user and cgroup namespace (unshare -U -r -m -C), mount cgroup2 there and write its own memory.max or pids.max; nsdelegate on the host's cgroup2 mount (systemd's default) would forbid that write. " + f.Detail
+		f.Evidence = append(f.Evidence, inspect.Evidence{File: "/proc/self/mountinfo", Raw: "cgroup2 /sys/fs/cgroup without nsdelegate"})
+	}
 	return one(f)
 }
 
