@@ -53,6 +53,28 @@ func dockerDevices(privileged bool) []specs.LinuxDeviceCgroup {
 	}
 }
 
+// v2Devices spells a device list the way cgroup2's eBPF filter builder
+// needs it: every type and number explicit, "a" for any type and -1 for
+// any number (it dereferences both and rejects an empty type; cgroup1
+// takes the short form).
+func v2Devices(list []specs.LinuxDeviceCgroup) []specs.LinuxDeviceCgroup {
+	out := make([]specs.LinuxDeviceCgroup, len(list))
+	for i, d := range list {
+		if d.Type == "" {
+			d.Type = "a"
+		}
+		any := int64(-1)
+		if d.Major == nil {
+			d.Major = &any
+		}
+		if d.Minor == nil {
+			d.Minor = &any
+		}
+		out[i] = d
+	}
+	return out
+}
+
 func toSpecs(r Resources, privileged bool) *specs.LinuxResources {
 	res := &specs.LinuxResources{Devices: dockerDevices(privileged)}
 	if r.MemoryBytes != nil {
@@ -126,10 +148,15 @@ func createCgroups(id string, r Resources, privileged bool) (*cgroupSet, error) 
 			os.MkdirAll(dir, 0o755)
 			os.WriteFile(dir+"/cgroup.subtree_control", []byte("+memory +cpu +cpuset +pids +io"), 0)
 		}
+		// ToResources leaves the device list out: without it the group
+		// gets no eBPF device program and any node the container can
+		// mknod opens (found on the v2 guest of scripts/vm).
+		r2 := cgroup2.ToResources(res)
+		r2.Devices = v2Devices(res.Devices)
 		var m *cgroup2.Manager
 		var err error
 		for try := 0; try < 3; try++ { // the shared parent may vanish in a concurrent cleanup
-			if m, err = cgroup2.NewManager(cgroupRoot, group, cgroup2.ToResources(res)); err == nil {
+			if m, err = cgroup2.NewManager(cgroupRoot, group, r2); err == nil {
 				break
 			}
 		}
