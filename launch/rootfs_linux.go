@@ -649,6 +649,21 @@ func setupCgroupfs(root int, mode string, v1 []v1Mount, privileged bool) error {
 		}
 		unix.Close(mfd)
 	}
+	// Co-mounted controllers (cpu,cpuacct and net_cls,net_prio on every
+	// distribution's v1 layout) are reached by their single names too, as
+	// on the host and under runc: cpu -> cpu,cpuacct. Found missing on the
+	// pure v1 guest of scripts/vm, where /sys/fs/cgroup/cpu/cpu.cfs_quota_us
+	// did not exist inside.
+	for _, m := range mounts {
+		if m.fstype != "cgroup" || !strings.Contains(m.dir, ",") {
+			continue
+		}
+		for _, name := range strings.Split(m.dir, ",") {
+			if err := unix.Symlinkat(m.dir, tmp, name); err != nil && err != unix.EEXIST {
+				return setupErr("linking /sys/fs/cgroup/%s to %s: %w", name, m.dir, err)
+			}
+		}
+	}
 	if !privileged {
 		if err := setAttrs(tmp, unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NOEXEC|unix.MOUNT_ATTR_NODEV, false); err != nil {
 			return setupErr("making /sys/fs/cgroup read-only: %w", err)
