@@ -28,8 +28,16 @@ func TestChecklist38CrashAtEveryStep(t *testing.T) {
 		// its init's pid) has reached the step.
 		paused func(id string, init int) bool
 	}{
-		// The unified directory is made after the v1 ones.
-		{"after-cgroup", func(id string, _ int) bool { return exists("/sys/fs/cgroup/unified/nsinspect/" + id) }},
+		// Every hierarchy's directory exists (on hybrid hosts the unified
+		// one is made last).
+		{"after-cgroup", func(id string, _ int) bool {
+			for _, h := range cgroupHierarchies() {
+				if !exists(h + "/nsinspect/" + id) {
+					return false
+				}
+			}
+			return true
+		}},
 		{"after-mount", func(_ string, init int) bool { return initMounted(init, false) }},
 		{"after-pivot", func(_ string, init int) bool { return initMounted(init, true) }},
 		{"before-exec", func(_ string, init int) bool { return statusField(init, "NoNewPrivs") == "1" }},
@@ -87,7 +95,7 @@ func TestChecklistHundredInARow(t *testing.T) {
 	requireRoot(t)
 	leakCheck(t)
 	procLeakCheck(t)
-	for i := 0; i < 100; i++ {
+	for i := 0; i < rounds(100); i++ {
 		if r := nsi(t, "run", "--", "true"); r.code != 0 {
 			t.Fatalf("run %d: exit %d, stderr %q", i, r.code, r.stderr)
 		}
@@ -105,7 +113,7 @@ func TestChecklistHundredInParallel(t *testing.T) {
 	var mu sync.Mutex
 	var failed []string
 	slots := make(chan struct{}, 8)
-	for i := 0; i < 100; i++ {
+	for i := 0; i < rounds(100); i++ {
 		wg.Add(1)
 		slots <- struct{}{}
 		go func() {

@@ -191,11 +191,11 @@ func TestChecklist17CallerFdsStable(t *testing.T) {
 	procLeakCheck(t)
 	// The shell expands the glob itself: no child, no pipe in between.
 	script := fmt.Sprintf(`echo /proc/$$/fd/*
-for i in $(seq 20); do %s run -- true || echo "run $i failed"; done
-echo /proc/$$/fd/*`, bin)
+for i in $(seq %d); do %s run -- true || echo "run $i failed"; done
+echo /proc/$$/fd/*`, rounds(20), bin)
 	out, err := exec.Command("sh", "-c", script).CombinedOutput()
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	if err != nil || len(lines) != 2 || lines[0] != lines[1] {
-		t.Errorf("the shell's fds before and after 20 runs: %q (%v), want the same list twice", out, err)
+		t.Errorf("the shell's fds before and after %d runs: %q (%v), want the same list twice", rounds(20), out, err)
 	}
 }

@@ -96,12 +96,12 @@ func containerID(t *testing.T, name string) string {
 	return id
 }
 
-// waitFor polls cond every 10 ms for up to 10 s and fails the test if it
-// never holds. The limit only bounds a hung test; no assertion is about
-// time.
+// waitFor polls cond every 10 ms for up to 60 s and fails the test if it
+// never holds. The limit only bounds a hung test (generously: the VM
+// guests of scripts/vm emulate their CPU); no assertion is about time.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	if !poll(10*time.Second, cond) {
+	if !poll(60*time.Second, cond) {
 		t.Fatalf("timed out waiting for %s", what)
 	}
 }
@@ -178,7 +178,7 @@ func (l *launcher) wait(t *testing.T) int {
 	select {
 	case <-l.done:
 		return l.code
-	case <-time.After(10 * time.Second):
+	case <-time.After(60 * time.Second):
 		// SIGABRT is not one the launcher forwards: the Go runtime dumps
 		// every goroutine to stderr, which says where it hangs.
 		l.cmd.Process.Signal(syscall.SIGABRT)
@@ -249,6 +249,64 @@ func assertNothingLeft(t *testing.T, prefix string) {
 	}
 }
 
+// rounds is how many times a repeated live test repeats: n, or a fifth of
+// it (at least 4) under -test.short, which the VM guests of scripts/vm
+// use because they emulate their CPUs. The full counts run on the host.
+func rounds(n int) int {
+	if testing.Short() {
+		return max(n/5, 4)
+	}
+	return n
+}
+
+// cgroupV2 reports whether the host is pure cgroup v2 (the v2 guest of
+// scripts/vm); this machine is hybrid, the v1 guest pure v1.
+func cgroupV2() bool { return exists("/sys/fs/cgroup/cgroup.controllers") }
+
+// cgroupInside is the path, inside a container, of one controller's
+// interface file: /sys/fs/cgroup/<ctrl>/<v1> on v1 and hybrid hosts,
+// /sys/fs/cgroup/<v2> on v2 (its cgroup namespace shows its own cgroup at
+// the root of the mount).
+func cgroupInside(ctrl, v1, v2 string) string {
+	if cgroupV2() {
+		return "/sys/fs/cgroup/" + v2
+	}
+	return "/sys/fs/cgroup/" + ctrl + "/" + v1
+}
+
+// containerCgroupDir is the container's cgroup directory on the host that
+// every layout has and that lists its processes in cgroup.procs: the v2
+// group, the hybrid host's unified directory (made after the v1 ones), or
+// on pure v1 the pids hierarchy's.
+func containerCgroupDir(id string) string {
+	switch {
+	case cgroupV2():
+		return "/sys/fs/cgroup/nsinspect/" + id
+	case exists("/sys/fs/cgroup/unified/cgroup.controllers"):
+		return "/sys/fs/cgroup/unified/nsinspect/" + id
+	default:
+		return "/sys/fs/cgroup/pids/nsinspect/" + id
+	}
+}
+
+// cgroupHierarchies lists the host's cgroup hierarchies: /sys/fs/cgroup
+// itself on v2, else every mount point directly below it (the symlinks
+// of co-mounted controllers, cpu -> cpu,cpuacct, left out).
+func cgroupHierarchies() []string {
+	if cgroupV2() {
+		return []string{"/sys/fs/cgroup"}
+	}
+	b, _ := os.ReadFile("/proc/self/mountinfo")
+	var out []string
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.Fields(l)
+		if len(f) > 4 && filepath.Dir(f[4]) == "/sys/fs/cgroup" && strings.Contains(l, " - cgroup") {
+			out = append(out, f[4])
+		}
+	}
+	return out
+}
+
 func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
@@ -292,8 +350,13 @@ func trapped(pid int, sig syscall.Signal) bool {
 	if argv, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid)); strings.HasPrefix(string(argv), "nsinspect\x00init\x00") {
 		return false
 	}
+	// The init is a Go program, which catches every signal; execve swaps in
+	// the command's argv a moment before it resets the handlers, so a
+	// cmdline already the command's can come with the init's SigCgt (a
+	// SIGTERM sent then is lost: PID 1's default action is to ignore it).
+	// Go always catches SIGURG (goroutine preemption), shells never do.
 	mask, err := strconv.ParseUint(statusField(pid, "SigCgt"), 16, 64)
-	return err == nil && mask&(1<<(uint(sig)-1)) != 0
+	return err == nil && mask&(1<<(uint(sig)-1)) != 0 && mask&(1<<(uint(syscall.SIGURG)-1)) == 0
 }
 
 // children lists the children of pid.

@@ -63,7 +63,9 @@ func TestChecklist28InitCatchesTERMAndDiesWithSupervisor(t *testing.T) {
 	leakCheck(t)
 	procLeakCheck(t)
 	id, pid := detach(t, "init28-"+token(t), "--init", "--", "sleep", "30")
-	if !catches(pid, syscall.SIGTERM) {
+	// The reaper is the init re-exec'd: between that execve and its Go
+	// runtime's start it has no handlers yet.
+	if !poll(10*time.Second, func() bool { return catches(pid, syscall.SIGTERM) }) {
 		t.Errorf("the init (pid %d) has no SIGTERM handler: SigCgt %s", pid, statusField(pid, "SigCgt"))
 	}
 	if got := strings.Fields(statusField(pid, "NSpid")); len(got) != 2 || got[1] != "1" {

@@ -62,10 +62,13 @@ func TestChecklist01OnlyContainerMounts(t *testing.T) {
 		t.Errorf("%d mounts at /, want 1 (the old root still stacked?): %v", roots, points)
 	}
 	wants := []string{"/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys"}
-	for _, h := range []string{"/sys/fs/cgroup/memory", "/sys/fs/cgroup/unified"} { // a hybrid host's
+	for _, h := range []string{"/sys/fs/cgroup/memory", "/sys/fs/cgroup/unified"} { // a v1 or hybrid host's
 		if exists(h) {
 			wants = append(wants, h)
 		}
+	}
+	if cgroupV2() {
+		wants = append(wants, "/sys/fs/cgroup")
 	}
 	for _, want := range wants {
 		if !slices.Contains(points, want) {

@@ -114,14 +114,22 @@ func TestHostileRmNestedCgroups(t *testing.T) {
 	leakCheck(t)
 	procLeakCheck(t)
 	name := "nested-" + token(t)
-	id, _ := detach(t, name, "--privileged", "--", "sh", "-c", "mkdir -p /sys/fs/cgroup/memory/a/b /sys/fs/cgroup/pids/c && exec sleep 300")
+	// On v2 the container's one group holds both nested ones.
+	script := "mkdir -p /sys/fs/cgroup/memory/a/b /sys/fs/cgroup/pids/c && exec sleep 300"
+	if cgroupV2() {
+		script = "mkdir -p /sys/fs/cgroup/a/b /sys/fs/cgroup/c && exec sleep 300"
+	}
+	id, _ := detach(t, name, "--privileged", "--", "sh", "-c", script)
 	st, err := readStateFile(id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mem := st.Cgroups.V1["memory"]
-	if mem == "" {
-		t.Skip("no v1 memory hierarchy on this host")
+	mem, pids := st.Cgroups.V1["memory"], st.Cgroups.V1["pids"]
+	if cgroupV2() {
+		mem, pids = st.Cgroups.Unified, st.Cgroups.Unified
+	}
+	if mem == "" || pids == "" {
+		t.Fatalf("no memory or pids cgroup in the state: %+v", st.Cgroups)
 	}
 	waitFor(t, "the container's own cgroups", func() bool { return exists(mem + "/a/b") })
 	// A mount on a/b makes its rmdir fail with EBUSY.
@@ -146,7 +154,7 @@ func TestHostileRmNestedCgroups(t *testing.T) {
 	if r := nsi(t, "rm", "-f", name); r.code != 0 || r.stdout != name+"\n" {
 		t.Errorf("rm -f once the cgroup can go: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
-	for _, d := range []string{mem + "/a/b", mem + "/a", mem, st.Cgroups.V1["pids"] + "/c"} {
+	for _, d := range []string{mem + "/a/b", mem + "/a", mem, pids + "/c"} {
 		if exists(d) {
 			t.Errorf("%s is left", d)
 		}

@@ -65,7 +65,7 @@ func TestHostile6RootfsSwapRace(t *testing.T) {
 	}
 	f := flip(t, image, decoy)
 	var got []string
-	for i := 0; i < 40; i++ {
+	for i := 0; i < rounds(40); i++ {
 		r := nsi(t, "run", "--rootfs", image, "--", "sh", "-c", "cat /IMAGE 2>/dev/null || echo HOST")
 		switch {
 		case r.code == 0 && r.stdout == "image\n":
@@ -98,7 +98,7 @@ func TestHostile6VolumeSourceSwapRace(t *testing.T) {
 	}
 	root := busybox(t)
 	f := flip(t, data, decoy)
-	for i := 0; i < 40; i++ {
+	for i := 0; i < rounds(40); i++ {
 		r := nsi(t, "run", "--rootfs", root, "-v", data+":/data", "--", "sh", "-c", "cat /data/MARKER 2>/dev/null || ls /data")
 		if r.code == 125 || r.code == 0 && r.stdout == "volume\n" {
 			continue
@@ -123,7 +123,7 @@ func TestHostile6ProcTargetSwapRace(t *testing.T) {
 	}
 	f := flip(t, filepath.Join(root, "proc"), decoy)
 	script := `test -e /proc/self/status && echo "timer_list:$(wc -c < /proc/timer_list)" && echo "sysrq:$(echo h > /proc/sysrq-trigger 2>/dev/null; echo $?)"; test -e /etc/self && echo PROC-ON-ETC; true`
-	for i := 0; i < 40; i++ {
+	for i := 0; i < rounds(40); i++ {
 		r := nsi(t, "run", "--rootfs", root, "--", "sh", "-c", script)
 		if r.code == 125 {
 			continue
@@ -153,7 +153,7 @@ func TestHostile6VolumeTargetSwapRace(t *testing.T) {
 	os.WriteFile(filepath.Join(vol, "MARKER"), []byte("volume\n"), 0o644)
 	before := treeOf(t, "/etc")
 	f := flip(t, filepath.Join(root, "target"), decoy)
-	for i := 0; i < 40; i++ {
+	for i := 0; i < rounds(40); i++ {
 		r := nsi(t, "run", "--rootfs", root, "-v", vol+":/target", "--", "sh", "-c", "cat /target/MARKER /MARKER 2>/dev/null | head -1")
 		if r.code != 0 && r.code != 125 {
 			t.Errorf("run %d: exit %d, stderr %q", i, r.code, r.stderr)

@@ -165,7 +165,7 @@ func TestPsUnderChurn(t *testing.T) {
 		syscall.Kill(-churn.Process.Pid, syscall.SIGKILL)
 		churn.Wait()
 	})
-	for i := 0; i < 200; i++ {
+	for i := 0; i < rounds(200); i++ {
 		r := nsi(t, "ps", "--all", "--json")
 		var rows []map[string]any
 		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &rows) != nil || strings.Contains(r.stderr, "goroutine") {

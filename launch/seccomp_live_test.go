@@ -234,6 +234,76 @@ func TestSeccompLimitEscape(t *testing.T) {
 	}
 }
 
+// The v2 case of the limit escape. A container sees its own cgroup at
+// /sys/fs/cgroup, mounted read-only, and has no CAP_SYS_ADMIN to remount
+// it. Its one way left is a user and cgroup namespace of its own
+// (unshare -U -r -m -C) with a fresh cgroup2 mount: root there maps to the
+// host's root, which owns memory.max and pids.max. What stops that write is
+// the host's nsdelegate mount option (a cgroup namespace's root is then a
+// delegation boundary: EPERM from inside) and, before it, the seccomp
+// filter refusing the user namespace. So: never raised when confined;
+// unconfined, raised exactly when the host mounted cgroup2 without
+// nsdelegate.
+func TestSeccompLimitEscapeV2(t *testing.T) {
+	requireRoot(t)
+	leakCheck(t)
+	procLeakCheck(t)
+	if !exists("/sys/fs/cgroup/cgroup.controllers") {
+		t.Skip("not a cgroup v2 host: the v1 escape is TestSeccompLimitEscape")
+	}
+	nsdelegate := hostCgroup2Delegates(t)
+	escape := `for f in memory.max pids.max; do echo max > /sys/fs/cgroup/$f 2>/dev/null && echo "direct:$f"; done
+mount -o remount,rw /sys/fs/cgroup 2>/dev/null && echo remount
+unshare -U -r -m -C sh -c 'mount -t tmpfs t /mnt && mkdir /mnt/c && mount -t cgroup2 c /mnt/c && echo max > /mnt/c/memory.max && echo max > /mnt/c/pids.max && echo userns' 2>/dev/null
+echo "escape:done"; exec sleep 300`
+	for _, tc := range []struct {
+		args   []string
+		raised bool
+	}{
+		{nil, false},
+		{[]string{"--security-opt", "seccomp=unconfined"}, !nsdelegate},
+	} {
+		name := "esc2-" + token(t)
+		id, _ := detach(t, name, append(append([]string{"--memory", "64m", "--pids-limit", "20"}, tc.args...), "--", "sh", "-c", escape)...)
+		st, err := readStateFile(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, name+"'s attempts", func() bool { return strings.Contains(mustRun(t, "logs", name), "escape:done") })
+		mem, _ := os.ReadFile(st.Cgroups.Unified + "/memory.max")
+		pids, _ := os.ReadFile(st.Cgroups.Unified + "/pids.max")
+		limited := strings.TrimSpace(string(mem)) == "67108864" && strings.TrimSpace(string(pids)) == "20"
+		if limited == tc.raised {
+			t.Errorf("run %v (host nsdelegate %v): the container's cgroup now holds memory.max %s and pids.max %s after %q; raised want %v", tc.args, nsdelegate, strings.TrimSpace(string(mem)), strings.TrimSpace(string(pids)), mustRun(t, "logs", name), tc.raised)
+		}
+		if logs := mustRun(t, "logs", name); strings.Contains(logs, "direct:") || strings.Contains(logs, "remount") {
+			t.Errorf("run %v: the container wrote its read-only /sys/fs/cgroup: %q", tc.args, logs)
+		}
+		mustRun(t, "rm", "-f", name)
+	}
+}
+
+// hostCgroup2Delegates reports whether the host's /sys/fs/cgroup is
+// cgroup2 mounted with nsdelegate.
+func hostCgroup2Delegates(t *testing.T) bool {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.Fields(l)
+		if len(f) > 9 && f[4] == "/sys/fs/cgroup" {
+			for i, x := range f {
+				if x == "-" && i+3 < len(f) && f[i+1] == "cgroup2" {
+					return slices.Contains(strings.Split(f[5], ","), "nsdelegate") || slices.Contains(strings.Split(f[i+3], ","), "nsdelegate")
+				}
+			}
+		}
+	}
+	return false
+}
+
 // nsinspect pid of a default container says it has a filter and which
 // profile nsinspect gave it.
 func TestSeccompPidShowsProfile(t *testing.T) {
@@ -263,11 +333,13 @@ func TestSeccompPidShowsProfile(t *testing.T) {
 		if table := mustRun(t, "pid", name); !strings.Contains(table, "nsinspect profile "+tc.profile) {
 			t.Errorf("pid table of a container run with %v does not name its profile:\n%s", tc.args, table)
 		}
-		// Unconfined with Docker's capabilities on a cgroup v1 host, it can
-		// raise its own limits: rated critical.
+		// Unconfined with Docker's capabilities on a cgroup v1 host, or a
+		// v2 host without nsdelegate, it can raise its own limits: rated
+		// critical.
 		explain := mustRun(t, "pid", name, "--explain")
 		critical := strings.Contains(explain, "[critical] seccomp-disabled")
-		if want := tc.mode == "disabled" && exists("/sys/fs/cgroup/memory/memory.limit_in_bytes"); critical != want {
+		escapes := exists("/sys/fs/cgroup/memory/memory.limit_in_bytes") || cgroupV2() && !hostCgroup2Delegates(t)
+		if want := tc.mode == "disabled" && escapes; critical != want {
 			t.Errorf("pid --explain of a container run with %v: critical seccomp-disabled %v, want %v", tc.args, critical, want)
 		}
 		mustRun(t, "rm", "-f", name)
