@@ -3,6 +3,7 @@ package main
 import (
 	"go/parser"
 	"go/token"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -20,6 +21,9 @@ func TestPackageBoundaries(t *testing.T) {
 		{"report", []string{"golang.org/x/sys/unix", "os/exec", "syscall", "github.com/shirou/gopsutil", "github.com/moby/sys/mountinfo"}},
 	} {
 		files, err := filepath.Glob(filepath.Join("..", "..", tc.dir, "*.go"))
+		if err == nil && len(files) == 0 && os.Getenv("NSINSPECT_TEST_BIN") != "" {
+			t.Skip("no package sources here: the test binary runs without them (scripts/vm guests)")
+		}
 		if err != nil || len(files) == 0 {
 			t.Fatalf("no Go files in %s: %v", tc.dir, err)
 		}

@@ -22,8 +22,11 @@ func TestLiveHostileCommandLineIsEscaped(t *testing.T) {
 	}
 	// Its own pid and mount namespaces, so that ps --all lists it as a
 	// namespace group; exec -a is bash's (dash has no -a).
+	// The payload is this test binary as a sleeper (helper_test.go), not
+	// sleep: a busybox sleep picks its applet from argv[0].
 	cmd := exec.Command("unshare", "--fork", "--pid", "--mount", "--kill-child",
-		"bash", "-c", `exec -a "$(printf 'evil\033]0;PWNED\007\033[2Jx')" sleep 120`)
+		"bash", "-c", `exec -a "$(printf 'evil\033]0;PWNED\007\033[2Jx')" "$0" 120`, testBinary(t))
+	cmd.Env = append(os.Environ(), "NSINSPECT_TEST_HELPER=sleep")
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting unshare: %v", err)
 	}

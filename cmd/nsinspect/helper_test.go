@@ -3,8 +3,11 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -16,10 +19,21 @@ import (
 // so that the shell is PID 1 of its pid namespace with exactly the
 // capabilities the test expects.
 func runHelper(kind string) {
+	if kind == "sleep" {
+		// A process whose argv the test chose: sleep argv[1] seconds.
+		n, _ := strconv.Atoi(os.Args[len(os.Args)-1])
+		time.Sleep(time.Duration(n) * time.Second)
+		os.Exit(0)
+	}
 	if kind != "ns-init" {
 		fmt.Fprintf(os.Stderr, "unknown helper %q\n", kind)
 		os.Exit(3)
 	}
+	// The bounding set is per thread: drop it on the thread that execs,
+	// or a goroutine moved to another thread in between execs sh with the
+	// full set (seen in the VM guests, whose emulated CPUs reschedule
+	// threads more often).
+	runtime.LockOSThread()
 	die := func(what string, err error) {
 		fmt.Fprintf(os.Stderr, "helper: %s: %v\n", what, err)
 		os.Exit(3)

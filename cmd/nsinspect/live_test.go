@@ -99,8 +99,14 @@ func newTestCgroupAt(t *testing.T, rel, leaf string) *testCgroup {
 		write(parent, "cgroup.subtree_control", "+memory +cpu +pids")
 		dir := filepath.Join(parent, rel)
 		mkdir(dir)
-		// Controllers reach the container's cgroup through every level.
+		// Controllers reach the container's cgroup through every level,
+		// enabled from the top down: a level can only enable what its
+		// parent has enabled for it.
+		var levels []string
 		for d := filepath.Dir(dir); d != parent; d = filepath.Dir(d) {
+			levels = append([]string{d}, levels...)
+		}
+		for _, d := range levels {
 			write(d, "cgroup.subtree_control", "+memory +cpu +pids")
 		}
 		write(dir, "memory.max", strconv.Itoa(liveMemory))
@@ -186,11 +192,15 @@ func waitFor(t *testing.T, cond func() bool) {
 	t.Fatal("condition not reached within 5s")
 }
 
+// sigCgtHas reports whether the shell the helper became catches sig. The
+// helper is a Go program, which catches every signal, and execve shows the
+// new name a moment before it resets the handlers: Go always catches
+// SIGURG (goroutine preemption), a shell never does.
 func sigCgtHas(status string, sig syscall.Signal) bool {
 	for _, line := range strings.Split(status, "\n") {
 		if v, ok := strings.CutPrefix(line, "SigCgt:\t"); ok {
 			n, _ := strconv.ParseUint(v, 16, 64)
-			return n&(1<<(sig-1)) != 0
+			return n&(1<<(sig-1)) != 0 && n&(1<<(syscall.SIGURG-1)) == 0
 		}
 	}
 	return false
@@ -419,10 +429,26 @@ func TestLiveNonRootSeesWhatItCan(t *testing.T) {
 	}
 }
 
+// testBinary is this test binary's absolute path, for re-running it as a
+// helper process (helper_test.go) from another directory or under exec -a.
+func testBinary(t *testing.T) string {
+	t.Helper()
+	p, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // buildBinary builds nsinspect into a directory any user may enter, for
-// tests that run it as another user or in another namespace.
+// tests that run it as another user or in another namespace. When
+// NSINSPECT_TEST_BIN names a binary built elsewhere (a VM guest has no Go
+// toolchain), that binary is used instead.
 func buildBinary(t *testing.T) string {
 	t.Helper()
+	if p := os.Getenv("NSINSPECT_TEST_BIN"); p != "" {
+		return p
+	}
 	dir, err := os.MkdirTemp("", "nsinspect-bin-")
 	if err != nil {
 		t.Fatal(err)
