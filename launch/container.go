@@ -312,14 +312,21 @@ func (c *Container) Start(stdio Stdio) (err error) {
 	if err := c.cg.add(c.proc.Pid); err != nil {
 		return initReport(err)
 	}
+	// From here ps finds the container by its cgroup: record its init now,
+	// so that kill, stop and rm of what ps lists act on it while it is
+	// still starting (found on the emulated guests of scripts/vm, where
+	// starting takes seconds). exec waits for "running".
+	c.State.Pid = c.proc.Pid
+	c.State.StartTicks, _, _ = startTicks(c.proc.Pid)
+	if err := c.State.Save(); err != nil {
+		return initReport(err)
+	}
 	if err := sendMessage(parent, message{Type: msgGo}); err != nil {
 		return initReport(fmt.Errorf("releasing the container's init: %w", err))
 	}
 	if err := c.readInit(parent); err != nil {
 		return err
 	}
-	c.State.Pid = c.proc.Pid
-	c.State.StartTicks, _, _ = startTicks(c.proc.Pid)
 	c.State.UserNS = userNS(c.proc.Pid)
 	c.State.Status = StatusRunning
 	c.State.Started = time.Now().UTC()

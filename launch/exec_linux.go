@@ -37,7 +37,9 @@ type ExecOptions struct {
 // the command is reparented to this process, which is made a child
 // subreaper for that, and which waits for it.
 func Exec(st *State, opt ExecOptions, stdio Stdio) (*Container, error) {
-	if !st.Alive() {
+	if !st.Alive() || st.Status != StatusRunning {
+		// A starting container's PID 1 is still nsinspect's init, in the
+		// middle of building the root: nothing to join yet.
 		return nil, &ExitError{Code: 125, Err: fmt.Errorf("container %s is not running", st.Name)}
 	}
 	// The command gets the container's filter, compiled from its profile
