@@ -205,6 +205,11 @@ for l in "${layouts[@]}"; do
         ($skip[] | "  skip \(.Test): \($why[.Test])"),
         ($fail[] | "  FAIL \(.Test): \($why[.Test])")' "${pkgout%.out}.json"
   done
+  # On the initramfs itself run must fail with the one clear message.
+  if ! grep -q '^NSI-PIVOT rc=125 nsinspect: pivot_root into .*this host.s / is its initramfs (rootfs)' "$log" 2>/dev/null; then
+    echo "nsinspect run on the initramfs did not say why pivot_root fails"
+    status=1
+  fi
   grep -q '^NSI-END .* rc=[^0]' "$log" 2>/dev/null && status=1
   grep -q '^NSI-LEFTOVER' "$log" 2>/dev/null && status=1
 done
