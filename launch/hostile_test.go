@@ -246,10 +246,13 @@ func TestHostile4PtraceSpySeesNothing(t *testing.T) {
 			if init {
 				args = append(args, "--init")
 			}
-			detach(t, name, append(args, "--", "sh", "-c", "probe spy 6 > /out/report 2>&1; touch /out/done; exec sleep 300")...)
-			deadline := time.Now().Add(5 * time.Second)
+			// The spy runs until told to stop; exec runs for 5 s and on
+			// until the spy has seen one of its processes (a loaded or
+			// emulated machine may need longer), at most a minute.
+			detach(t, name, append(args, "--", "sh", "-c", "probe spy 120 /out > /out/report 2>&1; touch /out/done; exec sleep 300")...)
+			start := time.Now()
 			execs := 0
-			for time.Now().Before(deadline) {
+			for time.Since(start) < 5*time.Second || !exists(out+"/saw") && time.Since(start) < time.Minute {
 				for _, cmd := range [][]string{{"sleep", "0.05"}, {"true"}} {
 					if r := nsi(t, append([]string{"exec", name, "--"}, cmd...)...); r.code != 0 {
 						t.Fatalf("exec %v: exit %d, stderr %q", cmd, r.code, r.stderr)
@@ -257,7 +260,10 @@ func TestHostile4PtraceSpySeesNothing(t *testing.T) {
 					execs++
 				}
 			}
-			waitFile(t, out+"/done", 15*time.Second)
+			if err := os.WriteFile(out+"/stop", nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			waitFile(t, out+"/done", 30*time.Second)
 			report, _ := os.ReadFile(out + "/report")
 			if strings.Contains(string(report), "FINDING") {
 				t.Errorf("after %d execs the spy found:\n%s", execs, report)

@@ -5,9 +5,12 @@
 //	probe tiocsti          try TIOCSTI on fds 0-2 and /dev/tty; print what each did
 //	probe syscalls [x32]   make the seccomp tests' system calls, through the
 //	                       binary's own ABI or x32, and print each one's errno
-//	probe spy SECONDS      for SECONDS, look at every other process in the pid
+//	probe spy SECONDS [DIR]
+//	                       for SECONDS, look at every other process in the pid
 //	                       namespace: its credentials, its root, every fd it holds
-//	                       (taken with pidfd_getfd), and whether it can be traced
+//	                       (taken with pidfd_getfd), and whether it can be traced;
+//	                       with DIR, make DIR/saw once it has seen a sleep and
+//	                       stop early once DIR/stop exists
 package main
 
 import (
@@ -15,6 +18,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -39,7 +43,11 @@ func main() {
 		syscalls(abi)
 	case "spy":
 		d, _ := strconv.Atoi(os.Args[2])
-		spy(time.Duration(d) * time.Second)
+		dir := ""
+		if len(os.Args) > 3 {
+			dir = os.Args[3]
+		}
+		spy(time.Duration(d)*time.Second, dir)
 	default:
 		os.Exit(2)
 	}
@@ -74,7 +82,9 @@ func tiocsti() {
 // in the pid namespace holds that the container does not: capabilities
 // beyond its own bounding set, a root outside the container, a directory,
 // socket, regular file or device from outside the container's mounts.
-func spy(d time.Duration) {
+func spy(d time.Duration, dir string) {
+	// ptrace requests come from the thread that attached.
+	runtime.LockOSThread()
 	own := capsOf("self")["CapBnd"]
 	ownDevs := mountDevices()
 	var self unix.Stat_t
@@ -83,7 +93,13 @@ func spy(d time.Duration) {
 	find := func(format string, a ...any) { findings["FINDING: "+fmt.Sprintf(format, a...)] = true }
 	seen, fds, traced := map[string]bool{}, 0, 0
 	me := strconv.Itoa(os.Getpid())
+	sawSleep := false
 	for end := time.Now().Add(d); time.Now().Before(end); {
+		if dir != "" {
+			if _, err := os.Stat(filepath.Join(dir, "stop")); err == nil {
+				break
+			}
+		}
 		ents, _ := os.ReadDir("/proc")
 		for _, e := range ents {
 			pid := e.Name()
@@ -94,10 +110,23 @@ func spy(d time.Duration) {
 			comm, _ := os.ReadFile("/proc/" + pid + "/comm")
 			who := pid + " (" + strings.TrimSpace(string(comm)) + ")"
 			seen[who] = true
+			if dir != "" && !sawSleep && strings.TrimSpace(string(comm)) == "sleep" {
+				sawSleep = true
+				os.WriteFile(filepath.Join(dir, "saw"), nil, 0o644)
+			}
 			// Try to trace it first: a process that can be held stopped
 			// can be searched at leisure.
+			// Held in a ptrace stop while searched, then let go: a
+			// tracer that never waits would keep the tracee's exit from
+			// its parent (exec waiting for its command) until it exits.
+			held := false
 			if err := unix.PtraceSeize(n); err == nil {
 				traced++
+				if unix.PtraceInterrupt(n) == nil {
+					var ws unix.WaitStatus
+					_, err := unix.Wait4(n, &ws, unix.WALL, nil)
+					held = err == nil && ws.Stopped()
+				}
 			}
 			caps := capsOf(pid)
 			for _, k := range []string{"CapEff", "CapPrm", "CapBnd", "CapInh", "CapAmb"} {
@@ -136,7 +165,9 @@ func spy(d time.Duration) {
 				}
 				unix.Close(pidfd)
 			}
-			unix.PtraceDetach(n)
+			if held {
+				unix.PtraceDetach(n)
+			}
 		}
 	}
 	var out []string
