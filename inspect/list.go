@@ -24,6 +24,7 @@ type Proc struct {
 	Comm       string
 	State      string
 	Cgroup     []CgroupLine
+	cgroupRaw  string // /proc/<pid>/cgroup as read, to notice a move
 }
 
 // Scan reads every process of the proc root. A process that exits while
@@ -37,24 +38,31 @@ func (fsys FS) Scan() ([]Proc, error) { return fsys.scan(nil) }
 type Scanner struct {
 	fsys  FS
 	known map[int]Proc
-	names map[string]string // container id -> name; names do not change
-	// The last grouping, reused while the set of processes is unchanged.
+	names *nameCache
+	// The last grouping, reused while the set of processes and their
+	// cgroups are unchanged.
 	lastPids []int
 	lastCs   []Container
 	lastOpt  ListOptions
+	moved    bool // a known process changed cgroup in the last scan
 }
 
 // NewScanner returns a Scanner over fsys.
 func (fsys FS) NewScanner() *Scanner {
-	return &Scanner{fsys: fsys, known: map[int]Proc{}, names: map[string]string{}}
+	return &Scanner{fsys: fsys, known: map[int]Proc{}, names: newNameCache()}
 }
 
-// Scan lists the processes, reusing what it read of known pids.
+// Scan lists the processes. Of a pid seen before it re-reads only
+// /proc/<pid>/cgroup, every time: runtimes move processes between cgroups
+// (a launcher's init exists a moment before it joins the container's,
+// runc and systemd scopes move theirs), and a process that moved is read
+// afresh, so it shows in its container from the next sample on.
 func (s *Scanner) Scan() ([]Proc, error) {
-	procs, err := s.fsys.scan(s.known)
+	procs, moved, err := s.fsys.scanKnown(s.known)
 	if err != nil {
 		return nil, err
 	}
+	s.moved = moved
 	clear(s.known)
 	for _, p := range procs {
 		s.known[p.PID] = p
@@ -63,9 +71,10 @@ func (s *Scanner) Scan() ([]Proc, error) {
 }
 
 // Containers groups the processes of the last scan, naming each container
-// once; while no process came or went, the last grouping is returned.
+// once it has a name; while no process came, went or moved, the last
+// grouping is returned.
 func (s *Scanner) Containers(procs []Proc, opt ListOptions) []Container {
-	same := len(procs) == len(s.lastPids) && opt.Namespaces == s.lastOpt.Namespaces
+	same := !s.moved && !s.names.retryDue() && len(procs) == len(s.lastPids) && opt.Namespaces == s.lastOpt.Namespaces
 	for i := 0; same && i < len(procs); i++ {
 		same = procs[i].PID == s.lastPids[i]
 	}
@@ -78,18 +87,26 @@ func (s *Scanner) Containers(procs []Proc, opt ListOptions) []Container {
 	}
 	s.lastOpt = opt
 	s.lastCs = s.fsys.containers(procs, opt, s.names)
+	s.names.keepOnly(s.lastCs)
 	return s.lastCs
 }
 
 func (fsys FS) scan(known map[int]Proc) ([]Proc, error) {
+	procs, _, err := fsys.scanKnown(known)
+	return procs, err
+}
+
+// scanKnown lists the processes, reusing what it read of a known pid
+// unless its cgroup file changed (moved reports that one did).
+func (fsys FS) scanKnown(known map[int]Proc) ([]Proc, bool, error) {
 	d, err := os.Open(fsys.procRoot)
 	if err != nil {
-		return nil, fmt.Errorf("listing %s: %w", fsys.procRoot, err)
+		return nil, false, fmt.Errorf("listing %s: %w", fsys.procRoot, err)
 	}
 	names, err := d.Readdirnames(-1)
 	d.Close()
 	if err != nil {
-		return nil, fmt.Errorf("listing %s: %w", fsys.procRoot, err)
+		return nil, false, fmt.Errorf("listing %s: %w", fsys.procRoot, err)
 	}
 	var pids []int
 	for _, n := range names {
@@ -101,12 +118,20 @@ func (fsys FS) scan(known map[int]Proc) ([]Proc, error) {
 	out := make([]Proc, len(pids))
 	ok := make([]bool, len(pids))
 	var fresh []int
+	moved := false
 	for i, pid := range pids {
 		if p, seen := known[pid]; seen {
-			out[i], ok[i] = p, true
-		} else {
-			fresh = append(fresh, i)
+			b, err := readFile(fsys.pid(pid, "cgroup"))
+			if err != nil {
+				continue // gone
+			}
+			if string(b) == p.cgroupRaw {
+				out[i], ok[i] = p, true
+				continue
+			}
+			moved = true
 		}
+		fresh = append(fresh, i)
 	}
 	// Two workers: the reads are system calls, and this machine class has
 	// two CPUs; more only adds scheduling. Few new pids: no goroutines.
@@ -132,7 +157,7 @@ func (fsys FS) scan(known map[int]Proc) ([]Proc, error) {
 			procs = append(procs, out[i])
 		}
 	}
-	return procs, nil
+	return procs, moved, nil
 }
 
 func (fsys FS) readProc(pid int) (Proc, bool) {
@@ -146,6 +171,7 @@ func (fsys FS) readProc(pid int) (Proc, bool) {
 	}
 	p := Proc{PID: pid, PPid: st.PPid, StartTicks: st.StartTicks, Comm: st.Comm, State: st.State}
 	if b, err := readFile(fsys.pid(pid, "cgroup")); err == nil {
+		p.cgroupRaw = string(b)
 		p.Cgroup, _ = parseCgroupFile(bytes.NewReader(b))
 	}
 	return p, true
@@ -238,7 +264,7 @@ func (fsys FS) Containers(procs []Proc, opt ListOptions) []Container {
 	return fsys.containers(procs, opt, nil)
 }
 
-func (fsys FS) containers(procs []Proc, opt ListOptions, names map[string]string) []Container {
+func (fsys FS) containers(procs []Proc, opt ListOptions, names *nameCache) []Container {
 	groups := map[string]*Container{}
 	var order []string
 	member := map[int]string{}
@@ -293,14 +319,7 @@ func (fsys FS) containers(procs []Proc, opt ListOptions, names map[string]string
 			c.Name = byPID[c.Pid].Comm
 		}
 		if c.Name == "" {
-			if n, ok := names[c.ID]; ok {
-				c.Name = n
-			} else {
-				c.Name = fsys.containerName(c)
-				if names != nil {
-					names[c.ID] = c.Name
-				}
-			}
+			c.Name = names.get(c.ID, func() (string, bool) { return fsys.containerName(c) })
 		}
 		out = append(out, *c)
 	}
@@ -409,8 +428,8 @@ var k8sLogRE = sync.OnceValue(func() *regexp.Regexp {
 })
 
 // containerName finds the name a runtime gave the container, where the host
-// shows it without credentials; the short id otherwise.
-func (fsys FS) containerName(c *Container) string {
+// shows it without credentials (true); the short id otherwise (false).
+func (fsys FS) containerName(c *Container) (string, bool) {
 	rt := c.Runtime
 	short := c.ID
 	if len(short) > 12 {
@@ -419,15 +438,15 @@ func (fsys FS) containerName(c *Container) string {
 	switch rt.Name {
 	case RuntimeLXC, RuntimeNspawn:
 		if rt.ContainerName != "" {
-			return rt.ContainerName
+			return rt.ContainerName, true
 		}
 	case RuntimeDocker:
 		var cfg struct{ Name string }
 		if b, err := os.ReadFile(fsys.hostPath("/var/lib/docker/containers/" + rt.ContainerID + "/config.v2.json")); err == nil && json.Unmarshal(b, &cfg) == nil && cfg.Name != "" {
-			return strings.TrimPrefix(cfg.Name, "/")
+			return strings.TrimPrefix(cfg.Name, "/"), true
 		}
 		if n := fsys.dockerAPIName(rt.ContainerID); n != "" {
-			return n
+			return n, true
 		}
 	case RuntimePodman:
 		// podman writes the name into the container's /run/.containerenv;
@@ -435,11 +454,11 @@ func (fsys FS) containerName(c *Container) string {
 		// user's under their home).
 		if b, err := fsys.readIn(markerLimit, fsys.pid(c.Pid, "root"), "run/.containerenv"); err == nil {
 			if n := parseEnvFile(b)["name"]; n != "" {
-				return n
+				return n, true
 			}
 		}
 		if n := fsys.podmanStoreName(rt.ContainerID, c.Cgroup); n != "" {
-			return n
+			return n, true
 		}
 	case RuntimeKubernetes:
 		// kubelet links each container's log as
@@ -448,7 +467,7 @@ func (fsys FS) containerName(c *Container) string {
 			matches, _ := filepath.Glob(fsys.hostPath("/var/log/containers") + "/*-" + rt.ContainerID + ".log")
 			if len(matches) == 1 {
 				if m := k8sLogRE().FindStringSubmatch(filepath.Base(matches[0])); m != nil {
-					return m[2] + "/" + m[1] + "/" + m[3]
+					return m[2] + "/" + m[1] + "/" + m[3], true
 				}
 			}
 		}
@@ -461,18 +480,18 @@ func (fsys FS) containerName(c *Container) string {
 				parts := strings.Split(filepath.Base(matches[0]), "_")
 				if len(parts) == 3 {
 					if rt.ContainerID == "" {
-						return parts[0] + "/" + parts[1]
+						return parts[0] + "/" + parts[1], true
 					}
-					return parts[0] + "/" + parts[1] + "/" + short
+					return parts[0] + "/" + parts[1] + "/" + short, true
 				}
 			}
 		}
 	case RuntimeNsinspect:
 		if st := fsys.nsinspectState(rt.ContainerID); st.Name != "" {
-			return st.Name
+			return st.Name, true
 		}
 	}
-	return short
+	return short, false
 }
 
 // nsinspectState is what nsinspect's own state (root's, under
@@ -528,4 +547,73 @@ func (fsys FS) Describe(c Container) ContainerFacts {
 	}
 	f.Started = fsys.StartTime(c.StartTicks)
 	return f
+}
+
+// nameCache keeps the container names a Scanner found, by id: a name does
+// not change. A container whose runtime had not yet written its name (the
+// short id was the answer) is asked again, at most every nameRetry, so
+// the name shows once it exists without a lookup in every sample.
+type nameCache struct {
+	found  map[string]string
+	missed map[string]time.Time
+	now    func() time.Time
+}
+
+const nameRetry = time.Second
+
+func newNameCache() *nameCache {
+	return &nameCache{found: map[string]string{}, missed: map[string]time.Time{}, now: time.Now}
+}
+
+// keepOnly forgets the misses of containers that are gone, which would
+// otherwise be retried (and regroup every sample) for ever.
+func (nc *nameCache) keepOnly(cs []Container) {
+	if len(nc.missed) == 0 {
+		return
+	}
+	live := make(map[string]bool, len(cs))
+	for _, c := range cs {
+		live[c.ID] = true
+	}
+	for id := range nc.missed {
+		if !live[id] {
+			delete(nc.missed, id)
+		}
+	}
+}
+
+// retryDue reports whether a name not found before may be looked up again.
+func (nc *nameCache) retryDue() bool {
+	for _, at := range nc.missed {
+		if nc.now().Sub(at) >= nameRetry {
+			return true
+		}
+	}
+	return false
+}
+
+// get returns id's name, looking it up with lookup when not known (a nil
+// cache looks up every time).
+func (nc *nameCache) get(id string, lookup func() (string, bool)) string {
+	if nc == nil {
+		n, _ := lookup()
+		return n
+	}
+	if n, ok := nc.found[id]; ok {
+		return n
+	}
+	if at, ok := nc.missed[id]; ok && nc.now().Sub(at) < nameRetry {
+		if len(id) > 12 {
+			return id[:12]
+		}
+		return id
+	}
+	n, ok := lookup()
+	if ok {
+		nc.found[id] = n
+		delete(nc.missed, id)
+	} else {
+		nc.missed[id] = nc.now()
+	}
+	return n
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -636,5 +637,85 @@ func TestContainerNameHostileFiles(t *testing.T) {
 		if got[id] != want {
 			t.Errorf("podman %s named %q, want %q", id[:12], got[id], want)
 		}
+	}
+}
+
+// A process the Scanner already knows that moves into a container's cgroup
+// (as a launcher's init does a moment after it exists) is in that
+// container from the next scan on, and one that moves out leaves it.
+func TestScannerSeesMovedProcess(t *testing.T) {
+	proc := filepath.Join(t.TempDir(), "proc")
+	if out, err := exec.Command("cp", "-a", filepath.Join("..", "testdata", "node-v2", "proc"), proc).CombinedOutput(); err != nil {
+		t.Fatalf("copying the fixture: %v %s", err, out)
+	}
+	_, cg := nodeRoots(t, "node-v2")
+	s := NewFS(proc, cg).NewScanner()
+	id := strings.Repeat("c3", 32)
+	members := func() []int {
+		procs, err := s.Scan()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range s.Containers(procs, ListOptions{}) {
+			if c.ID == id {
+				return c.Pids
+			}
+		}
+		return nil
+	}
+	if got := members(); got != nil {
+		t.Fatalf("container %s before the move: %v", id[:12], got)
+	}
+	for _, tc := range []struct {
+		cgroup string
+		want   []int
+	}{
+		{"0::/system.slice/docker-" + id + ".scope\n", []int{1903}},
+		{"0::/user.slice/user-1000.slice/session-7.scope\n", nil},
+	} {
+		if err := os.WriteFile(filepath.Join(proc, "1903", "cgroup"), []byte(tc.cgroup), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got := members(); !slices.Equal(got, tc.want) {
+			t.Errorf("after pid 1903 moved to %q: container %s has %v, want %v", strings.TrimSpace(tc.cgroup), id[:12], got, tc.want)
+		}
+	}
+}
+
+// A name not yet written when first looked up (the short id was the
+// answer) is asked again after nameRetry, not cached for good; a found one
+// is never asked again.
+func TestNameCacheRetriesMisses(t *testing.T) {
+	now := time.Unix(1000, 0)
+	nc := newNameCache()
+	nc.now = func() time.Time { return now }
+	id := strings.Repeat("d4", 32)
+	calls, name := 0, ""
+	lookup := func() (string, bool) {
+		calls++
+		if name == "" {
+			return id[:12], false
+		}
+		return name, true
+	}
+	for _, step := range []struct {
+		advance time.Duration
+		written string
+		want    string
+		calls   int
+	}{
+		{0, "", id[:12], 1},
+		{nameRetry / 2, "web", id[:12], 1}, // too soon to ask again
+		{nameRetry, "web", "web", 2},
+		{time.Hour, "other", "web", 2}, // found: never asked again
+	} {
+		now = now.Add(step.advance)
+		name = step.written
+		if got := nc.get(id, lookup); got != step.want || calls != step.calls {
+			t.Errorf("after %v: name %q after %d lookups, want %q after %d", step.advance, got, calls, step.want, step.calls)
+		}
+	}
+	if nc.retryDue() {
+		t.Errorf("retryDue with nothing missing")
 	}
 }
