@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -55,6 +56,13 @@ func NewFS(procRoot, cgroupRoot string) FS {
 		cgroupRoot = DefaultCgroupRoot
 	}
 	return FS{procRoot: filepath.Clean(procRoot), cgroupRoot: filepath.Clean(cgroupRoot), boot: &bootTime{}, mounts: &mountsCache{}, docker: &dockerAPI{}, hangs: newHangs()}
+}
+
+// ProcessExists reports whether the proc root has a directory for pid (a
+// process hidden by hidepid has none either).
+func (fs FS) ProcessExists(pid int) bool {
+	fi, err := os.Lstat(fs.pid(pid))
+	return err == nil && fi.IsDir()
 }
 
 // ProcRoot is the procfs root this FS reads.

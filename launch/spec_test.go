@@ -142,3 +142,19 @@ func TestResolveCapabilities(t *testing.T) {
 		t.Error("ValidateCapNames accepted NOPE")
 	}
 }
+
+// No id nsinspect makes has an all-digit short form, which a command line
+// could not tell from a PID (Docker's rule): 0.4 % of random ids would, so
+// 5000 of them would hold about 18.
+func TestNewIDNeverLooksLikeAPID(t *testing.T) {
+	for i := 0; i < 5000; i++ {
+		if id := newID(); len(id) != 64 || allDigits(id[:12]) {
+			t.Fatalf("newID() = %q", id)
+		}
+	}
+	for s, want := range map[string]bool{"272202931234": true, "27220293123a": false, "": false} {
+		if allDigits(s) != want {
+			t.Errorf("allDigits(%q) = %v", s, !want)
+		}
+	}
+}

@@ -84,9 +84,25 @@ func (st *State) Save() error {
 }
 
 func newID() string {
-	b := make([]byte, 32)
-	rand.Read(b)
-	return hex.EncodeToString(b)
+	for {
+		b := make([]byte, 32)
+		rand.Read(b)
+		if id := hex.EncodeToString(b); !allDigits(id[:12]) {
+			return id
+		}
+	}
+}
+
+// allDigits reports whether s is all decimal digits. Docker never makes an
+// id whose short form is (0.4 % of random ones would be): a command line
+// could not tell it from a PID.
+func allDigits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // lockState serialises changes to the set of containers (names must be

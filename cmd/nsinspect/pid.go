@@ -127,6 +127,16 @@ func parsePID(fsys inspect.FS, arg string) (int, error) {
 	}
 	pid, err := strconv.Atoi(arg)
 	if err == nil && pid > 0 {
+		// A live PID is that PID. A number that is none may be a
+		// container's id prefix (27220293...) or name (ctr run ... 42);
+		// without such a container it stays a PID, which then says
+		// "no such process" (or hidden by hidepid).
+		if fsys.ProcessExists(pid) {
+			return pid, nil
+		}
+		if cpid, cerr := findContainerPID(fsys, arg); cerr == nil {
+			return cpid, nil
+		}
 		return pid, nil
 	}
 	// Names are what ps shows: Kubernetes' "namespace/pod/container"

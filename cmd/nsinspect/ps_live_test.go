@@ -123,3 +123,33 @@ func TestLiveNamespaceGroupInTestCgroup(t *testing.T) {
 		t.Errorf("memory.limitBytes %v, want %d", got, liveMemory)
 	}
 }
+
+// A number that is no live PID is tried as a container's id prefix before
+// failing: 27220293 is a Docker id's first 8 characters, not a process (an
+// id prefix of digits only happens to 2.3 % of 8-character prefixes). A
+// live PID stays that PID, and a number naming nothing says no such
+// process.
+func TestLivePidNumericIDPrefix(t *testing.T) {
+	requireRoot(t)
+	stamp := fmt.Sprintf("%d-%d", os.Getpid(), time.Now().UnixNano())
+	id := "27220293" + strings.Repeat("ab", 28)
+	cg := newTestCgroupAt(t, "numeric-"+stamp+"/docker/"+id, "")
+	p := startLive(t, cg, "sleep 60; true", func(string) bool { return true })
+	for _, tc := range []struct {
+		arg  string
+		code int
+		out  string
+	}{
+		{"27220293", 0, strconv.Itoa(p.pid) + " docker\n"},
+		{strconv.Itoa(p.pid), 0, strconv.Itoa(p.pid) + " docker\n"},
+		{"99999998", exitUsage, ""},
+	} {
+		code, out, errOut := run(t, "pid", tc.arg, "--format", "{{.PID}} {{.Runtime.Name}}")
+		if code != tc.code || out != tc.out {
+			t.Errorf("pid %s: exit %d, stdout %q, stderr %q; want %d, %q", tc.arg, code, out, errOut, tc.code, tc.out)
+		}
+		if tc.code != 0 && !strings.Contains(errOut, "no such process") {
+			t.Errorf("pid %s: stderr %q, want no such process", tc.arg, errOut)
+		}
+	}
+}
