@@ -121,7 +121,9 @@ func snap() snapshot {
 			if strings.Count(strings.TrimPrefix(p, root), "/") > 4 {
 				return filepath.SkipDir
 			}
-			if strings.Contains(filepath.Base(p), "nsinspect") || strings.Contains(p, "/nsinspect/") {
+			// nsinspect's own parent and containers only: cmd/nsinspect's
+			// tests, which may run meanwhile, make nsinspect-test/...
+			if filepath.Base(p) == "nsinspect" || strings.Contains(p, "/nsinspect/") {
 				s["cgroup"] = append(s["cgroup"], p)
 			}
 			return nil

@@ -249,6 +249,13 @@ func TestStatsStreamsChurn(t *testing.T) {
 	if err := stats.Start(); err != nil {
 		t.Fatal(err)
 	}
+	stopped := false
+	t.Cleanup(func() { // a failing test still stops it
+		if !stopped {
+			stats.Process.Kill()
+			stats.Wait()
+		}
+	})
 	time.Sleep(400 * time.Millisecond)
 	mustRun(t, "run", "-d", "--name", name, "--", "sleep", "30")
 	waitFor(t, "the new container in stats", func() bool { return strings.Contains(out.String(), `"name":"`+name+`"`) })
@@ -260,6 +267,7 @@ func TestStatsStreamsChurn(t *testing.T) {
 		t.Errorf("a removed container still sampled: %d rows then %d", before, after)
 	}
 	stats.Process.Signal(syscall.SIGTERM)
+	stopped = true
 	if err := stats.Wait(); err != nil {
 		t.Errorf("stats after SIGTERM: %v", err)
 	}
