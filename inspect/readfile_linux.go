@@ -46,3 +46,29 @@ func readFile(path string) ([]byte, error) {
 	}
 	return bytes.Clone(buf[:n]), nil
 }
+
+// sameContent reports whether the kernel file at path now reads as old,
+// reading into buf (which must be larger than old) with one read when it
+// can: a seq_file read that does not fill the buffer is the whole file.
+func sameContent(path, old string, buf []byte) (bool, error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return false, &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	defer unix.Close(fd)
+	n := 0
+	for {
+		m, err := unix.Read(fd, buf[n:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return false, &os.PathError{Op: "read", Path: path, Err: err}
+		}
+		n += m
+		if m == 0 || n < len(buf) || n > len(old) {
+			break
+		}
+	}
+	return string(buf[:n]) == old, nil
+}
