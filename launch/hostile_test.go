@@ -248,12 +248,16 @@ func TestHostile4PtraceSpySeesNothing(t *testing.T) {
 			}
 			// The spy runs until told to stop; exec runs for 5 s and on
 			// until the spy has seen one of its processes (a loaded or
-			// emulated machine may need longer), at most a minute.
+			// emulated machine may need longer), at most a minute. The
+			// sleep lasts half a second: the spy holds each process it
+			// finds in a ptrace stop while it searches it, and one round
+			// over every process can take longer than a short sleep on an
+			// emulated CPU.
 			detach(t, name, append(args, "--", "sh", "-c", "probe spy 120 /out > /out/report 2>&1; touch /out/done; exec sleep 300")...)
 			start := time.Now()
 			execs := 0
 			for time.Since(start) < 5*time.Second || !exists(out+"/saw") && time.Since(start) < time.Minute {
-				for _, cmd := range [][]string{{"sleep", "0.05"}, {"true"}} {
+				for _, cmd := range [][]string{{"sleep", "0.5"}, {"true"}} {
 					if r := nsi(t, append([]string{"exec", name, "--"}, cmd...)...); r.code != 0 {
 						t.Fatalf("exec %v: exit %d, stderr %q", cmd, r.code, r.stderr)
 					}
