@@ -77,7 +77,16 @@ func TestLiveStatsSeesMovedProcess(t *testing.T) {
 		}
 		return n, false
 	}
-	waitFor(t, func() bool { n, _ := count(decoyID, ""); return n >= 3 })
+	// Bounds in time only catch a hang (an emulated guest with two busy
+	// loops on one CPU samples slowly); the assertion is in samples.
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(50 * time.Millisecond) {
+		if n, _ := count(decoyID, ""); n >= 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("stats showed the decoy container in fewer than 3 samples within a minute")
+		}
+	}
 
 	// Move it, then find the first target row and how many decoy rows
 	// (complete samples) came before it.
@@ -89,7 +98,7 @@ func TestLiveStatsSeesMovedProcess(t *testing.T) {
 	}
 	var at int
 	found := false
-	for deadline := time.Now().Add(5 * time.Second); !found && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(time.Minute); !found && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		at, found = count(decoyID, targetID)
 	}
 	if !found {
