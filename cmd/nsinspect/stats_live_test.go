@@ -21,6 +21,13 @@ import (
 // comes before the decoy's row of the same sample.
 func TestLiveStatsSeesMovedProcess(t *testing.T) {
 	requireRoot(t)
+	if testing.Short() {
+		// On the one emulated CPU of a scripts/vm guest, with the busy
+		// loops, the sample in flight at the move was seen to end after
+		// the next one began (3rd sample, once in the v1 guest): not yet
+		// a bound this test can hold there. It runs in full on the host.
+		t.Skip("-short (the VM guests): sample boundaries under emulation are not yet reliable for this bound")
+	}
 	stamp := fmt.Sprintf("%d-%d", os.Getpid(), time.Now().UnixNano())
 	decoyID, targetID := strings.Repeat("f1", 32), strings.Repeat("a1", 32)
 	decoy := newTestCgroupAt(t, "move-"+stamp+"/docker/"+decoyID, "")
