@@ -19,6 +19,50 @@ type dockerAPI struct {
 	at    time.Time
 	ttl   time.Duration
 	names map[string]string // full id -> name
+	// What running dockerds were given (discover.go), besides the
+	// defaults: --data-root and -H unix:// sockets.
+	roots   []string
+	sockets []string
+}
+
+// learn keeps the data roots and sockets of the dockerds d found.
+func (a *dockerAPI) learn(d daemonArgs) {
+	if a == nil || len(d.dockerRoots)+len(d.dockerSockets) == 0 {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, r := range d.dockerRoots {
+		a.roots = appendNew(a.roots, r)
+	}
+	for _, s := range d.dockerSockets {
+		if n := len(a.sockets); len(appendNew(a.sockets, s)) > n {
+			a.sockets = append(a.sockets, s)
+			a.names = nil // ask the new daemon too, now
+		}
+	}
+}
+
+// dataRoots are the places dockerd keeps containers: the default and the
+// --data-root of every dockerd seen.
+func (a *dockerAPI) dataRoots() []string {
+	roots := []string{"/var/lib/docker"}
+	if a == nil {
+		return roots
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append(roots, a.roots...)
+}
+
+// socketPaths are the default sockets and every -H unix:// seen.
+func (a *dockerAPI) socketPaths() []string {
+	paths := []string{"/var/run/docker.sock", "/run/docker.sock"}
+	if a == nil {
+		return paths
+	}
+	// called with a.mu held by dockerAPIName
+	return append(paths, a.sockets...)
 }
 
 // dockerAPITTL bounds how stale a listing's names may be; one request then
@@ -65,19 +109,30 @@ func (fsys FS) dockerContainers() (names map[string]string, hung bool) {
 	names = map[string]string{}
 	deadline := time.Now().Add(readTimeout)
 	// A unix socket connects at once or fails at once; the dial's own
-	// bound leaves the second path time when the first one hangs anyway.
+	// bound leaves the next path time when one hangs anyway.
 	dialer := net.Dialer{Timeout: 200 * time.Millisecond, Deadline: deadline}
-	var conn net.Conn
-	for _, p := range []string{"/var/run/docker.sock", "/run/docker.sock"} {
+	asked := false
+	for i, p := range fsys.docker.socketPaths() {
+		// The two default paths are one socket on most hosts (/var/run
+		// links to /run): the second is for hosts where it does not.
+		if i == 1 && asked {
+			continue
+		}
 		c, err := dialer.Dial("unix", fsys.hostPath(p))
-		if err == nil {
-			conn = c
-			break
+		if err != nil {
+			continue
+		}
+		asked = true
+		if askDocker(c, deadline, names) {
+			hung = true
 		}
 	}
-	if conn == nil {
-		return names, false
-	}
+	return names, hung
+}
+
+// askDocker lists one daemon's containers into names over conn, closing
+// it; it reports whether the daemon hung.
+func askDocker(conn net.Conn, deadline time.Time, names map[string]string) (hung bool) {
 	defer conn.Close()
 	conn.SetDeadline(deadline)
 	timedOut := func(err error) bool {
@@ -85,31 +140,31 @@ func (fsys FS) dockerContainers() (names map[string]string, hung bool) {
 		return errors.As(err, &ne) && ne.Timeout()
 	}
 	if _, err := io.WriteString(conn, "GET /containers/json HTTP/1.0\r\nHost: docker\r\n\r\n"); err != nil {
-		return names, timedOut(err)
+		return timedOut(err)
 	}
 	resp, err := io.ReadAll(io.LimitReader(conn, 16<<20))
 	if err != nil {
-		return names, timedOut(err)
+		return timedOut(err)
 	}
 	head, body, ok := bytes.Cut(resp, []byte("\r\n\r\n"))
 	if !ok {
-		return names, false
+		return false
 	}
 	status, _, _ := bytes.Cut(head, []byte("\r\n"))
 	if f := strings.Fields(string(status)); len(f) < 2 || !strings.HasPrefix(f[0], "HTTP/1.") || f[1] != "200" {
-		return names, false
+		return false
 	}
 	var list []struct {
 		ID    string   `json:"Id"`
 		Names []string `json:"Names"`
 	}
 	if json.Unmarshal(body, &list) != nil {
-		return names, false
+		return false
 	}
 	for _, c := range list {
 		if len(c.Names) > 0 {
 			names[c.ID] = strings.TrimPrefix(c.Names[0], "/")
 		}
 	}
-	return names, false
+	return false
 }

@@ -307,8 +307,18 @@ func (fsys FS) containers(procs []Proc, opt ListOptions, names *nameCache) []Con
 	var order []string
 	member := map[int]string{}
 	memo := map[string]cgroupMatch{}
+	hostMnt, _ := FindNamespace(opt.Host, NSMount)
+	d := fsys.runtimeDaemons(procs, hostMnt)
+	fsys.docker.learn(d)
+	ix := newTaskIndex(fsys.knownTasks(procs, d), procs)
 	for _, p := range procs {
 		rt, key, path, monitor, ok := containerKey(p.Cgroup, memo)
+		// A runtime's own state names containers whose cgroup path does
+		// not (free-form ids), and says which runtime made one that a
+		// pattern knows only by the shape of its path.
+		if kt, cg, found := ix.lookup(p); found && (!ok || (rt.Name == RuntimeOCI || rt.Name == RuntimeContainerd) && rt.ContainerID == kt.rt.ContainerID) {
+			rt, key, path, ok = kt.rt, kt.rt.Name+":"+kt.rt.ContainerID, cg, true
+		}
 		if !ok && !monitor && opt.Namespaces {
 			key, ok = fsys.namespaceKey(p.PID, opt.Host)
 			rt = Runtime{Name: RuntimeNamespaces}
@@ -480,11 +490,19 @@ func (fsys FS) containerName(c *Container) (string, bool) {
 		}
 	case RuntimeDocker:
 		var cfg struct{ Name string }
-		if b, err := os.ReadFile(fsys.hostPath("/var/lib/docker/containers/" + rt.ContainerID + "/config.v2.json")); err == nil && json.Unmarshal(b, &cfg) == nil && cfg.Name != "" {
-			return strings.TrimPrefix(cfg.Name, "/"), true
+		for _, root := range fsys.docker.dataRoots() {
+			if b, err := os.ReadFile(fsys.hostPath(root + "/containers/" + rt.ContainerID + "/config.v2.json")); err == nil && json.Unmarshal(b, &cfg) == nil && cfg.Name != "" {
+				return strings.TrimPrefix(cfg.Name, "/"), true
+			}
 		}
 		if n := fsys.dockerAPIName(rt.ContainerID); n != "" {
 			return n, true
+		}
+	case RuntimeContainerd, RuntimeRunc, RuntimeCrun:
+		// Their ids are the names users give (ctr run … web, runc run
+		// web); a 64-hex id shows short.
+		if rt.ContainerName != "" && !hasHex64(rt.ContainerName) {
+			return rt.ContainerName, true
 		}
 	case RuntimePodman:
 		// podman writes the name into the container's /run/.containerenv;

@@ -173,6 +173,7 @@ func (fsys FS) Inspect(pid int, opt Options) (*Process, error) {
 		for _, e := range errs {
 			p.fail("runtime", e)
 		}
+		fsys.nameRuntime(p.Runtime, pid)
 		if rt := p.Runtime; rt != nil && rt.Name == RuntimeNsinspect && rt.ContainerID != "" {
 			st := fsys.nsinspectState(rt.ContainerID)
 			if rt.ContainerName == "" {

@@ -324,6 +324,10 @@ func (fsys FS) detectRuntime(pid int, cg *Cgroup, mounts []*mountinfo.Info, moun
 	if !isolated {
 		return &Runtime{Name: RuntimeNone}, nil
 	}
+	// A free-form id (ctr run … web, runc run web): the runtimes' state.
+	if rt, ok := fsys.stateRuntime(pid); ok {
+		return rt, nil
+	}
 	hostRoot := false
 	for _, m := range mounts {
 		if m.Mountpoint == "/" {
