@@ -296,6 +296,14 @@ func (fsys FS) detectRuntime(pid int, cg *Cgroup, mounts []*mountinfo.Info, moun
 		}
 		for _, p := range paths {
 			if rt, ok := MatchCgroupPath(p.Path); ok {
+				// /<x>/<id> and /<id> are shapes, not names: the
+				// runtimes' state says whose (dockerd with a
+				// --cgroup-parent, runc run by hand).
+				if rt.Name == RuntimeOCI || rt.Name == RuntimeContainerd {
+					if st, ok := fsys.stateRuntime(pid); ok && st.ContainerID == rt.ContainerID {
+						return st, nil
+					}
+				}
 				rt.Sources.add("name", cg.File, strconv.Itoa(p.Hierarchy)+":"+strings.Join(p.Controllers, ",")+":"+p.Path)
 				return &rt, nil
 			}

@@ -16,10 +16,12 @@ import (
 )
 
 // Containers that runc and crun make by hand, with no engine around them:
-// ps lists them as "oci" in the runtime's default cgroup /<id> with the
-// limits of their config.json, and pid reads the same limits. Each runtime
-// keeps its state in the test's own --root and the test deletes its
-// container even when it fails. crun refuses hybrid hosts; it runs on pure
+// with a 64-hex id in a --root nothing names any more (the runtime exited
+// after run -d), ps lists them as "oci" by the shape of their default
+// cgroup /<id>, with the limits of their config.json, and pid reads the
+// same limits; with a free-form id in the runtime's default root, ps and
+// pid name them from the runtime's state, as runc and crun. The test
+// deletes its containers even when it fails. crun refuses hybrid hosts; it runs on pure
 // v1 and v2 (scripts/vm guests).
 func TestLiveOCIRuntimes(t *testing.T) {
 	requireRoot(t)
@@ -171,6 +173,42 @@ func TestLiveOCIRuntimes(t *testing.T) {
 					if got := get(t, doc, path); got != want {
 						t.Errorf("pid %s: .%s = %v, want %v", ref, path, got, want)
 					}
+				}
+			}
+
+			// A free-form id in the runtime's default root (/run/runc,
+			// /run/crun): its cgroup /<id> has no recognisable shape, and
+			// the runtime's state names it.
+			named := "nsi-" + id[:8] + "-web"
+			defCli := func(args ...string) *exec.Cmd { return exec.Command(bin, args...) }
+			t.Cleanup(func() {
+				if out, err := defCli("delete", "-f", named).CombinedOutput(); err != nil && !strings.Contains(string(out), "not exist") {
+					t.Errorf("%s delete -f %s: %v %s", rt, named, err, out)
+				}
+			})
+			start = defCli("run", "-d", "--bundle", bundle, named)
+			start.Stdout, start.Stderr = logf, logf
+			if err := start.Run(); err != nil {
+				out, _ := os.ReadFile(logf.Name())
+				t.Fatalf("%s run -d %s: %v %s", rt, named, err, out)
+			}
+			out, err = defCli("state", named).Output()
+			st.Pid = 0
+			if err != nil || json.Unmarshal(out, &st) != nil || st.Pid <= 0 {
+				t.Fatalf("%s state %s: %v %s", rt, named, err, out)
+			}
+			r = psRow(t, "name", named)
+			if r == nil {
+				_, table, _ := run(t, "ps", "--all")
+				t.Fatalf("ps --json has no container named %s (pid %d); ps --all:\n%s", named, st.Pid, table)
+			}
+			if r["runtime"] != rt || r["id"] != named || r["pid"] != float64(st.Pid) {
+				t.Errorf("ps row of %s: runtime %v, id %v, pid %v; want %s, %s, %d", named, r["runtime"], r["id"], r["pid"], rt, named, st.Pid)
+			}
+			doc := inspectJSON(t, st.Pid)
+			for path, want := range map[string]any{"runtime.name": rt, "runtime.containerId": named, "runtime.containerName": named} {
+				if got := get(t, doc, path); got != want {
+					t.Errorf("pid %d: .%s = %v, want %v", st.Pid, path, got, want)
 				}
 			}
 		})

@@ -142,7 +142,8 @@ func pickContainer(cs []inspect.Container, ref string) (inspect.Container, error
 		switch {
 		case c.ID == ref:
 			return c, nil
-		case c.Name == ref:
+		case c.Name == ref, c.Name == strings.TrimPrefix(ref, "/"):
+			// "/t1" is how docker inspect spells the name (.Name).
 			named = append(named, c)
 		case len(ref) >= 4 && strings.HasPrefix(c.ID, ref):
 			prefixed = append(prefixed, c)
