@@ -91,9 +91,9 @@ func TestContainersFromRuntimeState(t *testing.T) {
 		got[c.Runtime.Name+" "+c.Name] = fmt.Sprintf("id=%s ns=%s pid=%d pids=%v cgroup=%s", c.ID, c.Runtime.Namespace, c.Pid, c.Pids, c.Cgroup)
 	}
 	want := map[string]string{
-		"containerd ctr1": "id=ctr1 ns=default pid=101 pids=[101 102] cgroup=/default/ctr1",
-		"runc web":        "id=web ns= pid=201 pids=[201] cgroup=/web",
-		"crun db":         "id=db ns= pid=300 pids=[300] cgroup=/db",
+		"containerd ctr1":         "id=ctr1 ns=default pid=101 pids=[101 102] cgroup=/default/ctr1",
+		"runc web":                "id=web ns= pid=201 pids=[201] cgroup=/web",
+		"crun db":                 "id=db ns= pid=300 pids=[300] cgroup=/db",
 		"docker " + dockerID[:12]: fmt.Sprintf("id=%s ns= pid=500 pids=[500] cgroup=/system.slice/docker-%s.scope", dockerID, dockerID),
 	}
 	for k, w := range want {

@@ -414,9 +414,9 @@ func TestLiveRealRuntimes(t *testing.T) {
 	t.Run("docker", func(t *testing.T) {
 		for _, name := range names {
 			var ins []struct {
-				ID    string
-				Name  string
-				State struct{ Pid int }
+				ID         string
+				Name       string
+				State      struct{ Pid int }
 				HostConfig struct {
 					Memory     int64
 					NanoCpus   int64
