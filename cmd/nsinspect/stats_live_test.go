@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -21,13 +22,6 @@ import (
 // comes before the decoy's row of the same sample.
 func TestLiveStatsSeesMovedProcess(t *testing.T) {
 	requireRoot(t)
-	if testing.Short() {
-		// On the one emulated CPU of a scripts/vm guest, with the busy
-		// loops, the sample in flight at the move was seen to end after
-		// the next one began (3rd sample, once in the v1 guest): not yet
-		// a bound this test can hold there. It runs in full on the host.
-		t.Skip("-short (the VM guests): sample boundaries under emulation are not yet reliable for this bound")
-	}
 	stamp := fmt.Sprintf("%d-%d", os.Getpid(), time.Now().UnixNano())
 	decoyID, targetID := strings.Repeat("f1", 32), strings.Repeat("a1", 32)
 	decoy := newTestCgroupAt(t, "move-"+stamp+"/docker/"+decoyID, "")
@@ -69,52 +63,72 @@ func TestLiveStatsSeesMovedProcess(t *testing.T) {
 			mu.Unlock()
 		}
 	}()
-	// count is how many rows of id came before the first row of stop
-	// (all of them when stop never came), and whether stop came.
-	count := func(id, stop string) (n int, stopped bool) {
+	// rows are the (time, id) of every row read so far.
+	type row struct {
+		at time.Time
+		id string
+	}
+	rows := func() []row {
 		mu.Lock()
 		defer mu.Unlock()
+		var out []row
 		for _, l := range lines {
-			if stop != "" && strings.Contains(l, stop) {
-				return n, true
+			var r struct {
+				Time time.Time `json:"time"`
+				ID   string    `json:"id"`
 			}
-			if strings.Contains(l, id) {
+			if json.Unmarshal([]byte(l), &r) == nil {
+				out = append(out, row{r.Time, r.ID})
+			}
+		}
+		return out
+	}
+	count := func(id string) (n int) {
+		for _, r := range rows() {
+			if r.id == id {
 				n++
 			}
 		}
-		return n, false
+		return n
 	}
 	// Bounds in time only catch a hang (an emulated guest with two busy
 	// loops on one CPU samples slowly); the assertion is in samples.
-	for deadline := time.Now().Add(time.Minute); ; time.Sleep(50 * time.Millisecond) {
-		if n, _ := count(decoyID, ""); n >= 3 {
-			break
-		}
+	for deadline := time.Now().Add(time.Minute); count(decoyID) < 3; time.Sleep(50 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("stats showed the decoy container in fewer than 3 samples within a minute")
 		}
 	}
 
-	// Move it, then find the first target row and how many decoy rows
-	// (complete samples) came before it.
-	before, _ := count(decoyID, "")
+	// Move it. The samples are told apart by their time (when their
+	// second reading was taken), not by when the test read them from the
+	// pipe, which lags on a loaded machine.
 	for _, f := range target.procs {
 		if err := os.WriteFile(f, []byte(strconv.Itoa(mover.Process.Pid)), 0); err != nil {
 			t.Fatalf("moving pid %d to %s: %v", mover.Process.Pid, f, err)
 		}
 	}
-	var at int
-	found := false
-	for deadline := time.Now().Add(time.Minute); !found && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		at, found = count(decoyID, targetID)
+	moved := time.Now()
+	var first time.Time
+	for deadline := time.Now().Add(time.Minute); first.IsZero() && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		for _, r := range rows() {
+			if r.id == targetID {
+				first = r.at
+				break
+			}
+		}
 	}
-	if !found {
-		n, _ := count(decoyID, "")
-		t.Fatalf("pid %d moved into %s never showed in stats (%d samples since)", mover.Process.Pid, targetID[:12], n-before)
+	if first.IsZero() {
+		t.Fatalf("pid %d moved into %s never showed in stats (%d samples of the decoy since)", mover.Process.Pid, targetID[:12], count(decoyID))
 	}
-	// Samples completed after the move before the target's: the one in
-	// flight at the move may have read the old cgroup; the next must not.
-	if late := at - before; late > 1 {
+	// Samples taken after the move that did not show it: the one in
+	// flight at the move may have scanned before it; the next must not.
+	late := 0
+	for _, r := range rows() {
+		if r.id == decoyID && r.at.After(moved) && r.at.Before(first) {
+			late++
+		}
+	}
+	if late > 1 {
 		t.Errorf("the moved process showed in the %d-th sample after the move, want within two", late+1)
 	}
 	stats.Process.Signal(syscall.SIGTERM)
