@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // Runtimes recognised from their own state rather than a cgroup path.
@@ -68,19 +69,20 @@ type daemonArgs struct {
 const stateLimit = 4 << 20
 
 // runtimeDaemons reads the arguments of the host's shims, dockerd, runc and
-// crun processes among procs. hostMnt is the host's mount namespace.
-func (fsys FS) runtimeDaemons(procs []Proc, hostMnt Namespace) daemonArgs {
+// crun processes among procs. hostMnt is the host's mount namespace; c
+// (nil: none) keeps what was read of each process across groupings.
+func (fsys FS) runtimeDaemons(procs []Proc, hostMnt Namespace, c *stateCache) daemonArgs {
 	d := daemonArgs{taskDirs: map[string]string{}, shims: map[int]bool{}}
 	for _, p := range procs {
 		kind := daemonKind(p.Comm)
-		if kind == "" || !fsys.hostRootProcess(p, hostMnt) {
+		if kind == "" {
 			continue
 		}
-		b, err := fsys.readSlow(fsys.pid(p.PID, "cmdline"))
-		if err != nil {
+		dp := c.daemon(p, func() daemonProc { return fsys.readDaemon(p, kind, hostMnt) })
+		if !dp.host {
 			continue
 		}
-		args := strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
+		args := dp.args
 		switch kind {
 		case "shim":
 			d.shims[p.PID] = true
@@ -89,7 +91,7 @@ func (fsys FS) runtimeDaemons(procs []Proc, hostMnt Namespace) daemonArgs {
 				continue
 			}
 			// The shim's working directory is its task's bundle.
-			if cwd, err := os.Readlink(fsys.pid(p.PID, "cwd")); err == nil && path.IsAbs(cwd) {
+			if cwd := dp.cwd; path.IsAbs(cwd) {
 				dir := path.Dir(path.Clean(cwd))
 				if path.Base(dir) == ns && path.Base(path.Dir(dir)) == "io.containerd.runtime.v2.task" {
 					d.taskDirs[dir] = ns
@@ -119,6 +121,32 @@ func (fsys FS) runtimeDaemons(procs []Proc, hostMnt Namespace) daemonArgs {
 	d.runcRoots = appendNew(d.runcRoots, "/run/runc")
 	d.crunRoots = appendNew(d.crunRoots, "/run/crun")
 	return d
+}
+
+// daemonProc is what one runtime process says: whether it is a root
+// process of the host, its arguments, and (a shim's) working directory.
+type daemonProc struct {
+	start uint64
+	host  bool
+	args  []string
+	cwd   string
+}
+
+func (fsys FS) readDaemon(p Proc, kind string, hostMnt Namespace) daemonProc {
+	dp := daemonProc{start: p.StartTicks}
+	if !fsys.hostRootProcess(p, hostMnt) {
+		return dp
+	}
+	b, err := fsys.readSlow(fsys.pid(p.PID, "cmdline"))
+	if err != nil {
+		return dp
+	}
+	dp.host = true
+	dp.args = strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
+	if kind == "shim" {
+		dp.cwd, _ = os.Readlink(fsys.pid(p.PID, "cwd"))
+	}
+	return dp
 }
 
 // daemonKind tells the runtime processes apart by their comm (at most 15
@@ -207,23 +235,21 @@ func appendNew(list []string, v string) []string {
 	return append(list, v)
 }
 
-// trustedDir reports whether dir of the host is a directory owned by root
-// that nobody else may write: only such a directory's entries are state.
-func (fsys FS) trustedDir(dir string) bool {
-	fi, err := os.Lstat(fsys.hostRoot() + dir)
-	if err != nil || !fi.IsDir() {
-		return false
-	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	return ok && trustedOwner(st.Uid) && fi.Mode().Perm()&0o022 == 0
-}
-
 // stateEntries lists the subdirectories of a trusted state directory.
-func (fsys FS) stateEntries(dir string) []string {
-	if !fsys.trustedDir(dir) {
+func (fsys FS) stateEntries(dir string, c *stateCache) []string {
+	full := fsys.hostRoot() + dir
+	fi, err := os.Lstat(full)
+	if err != nil || !fi.IsDir() {
 		return nil
 	}
-	full := fsys.hostRoot() + dir
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok || !trustedOwner(st.Uid) || fi.Mode().Perm()&0o022 != 0 {
+		return nil
+	}
+	// A directory's mtime changes when an entry is made or removed.
+	if ents, ok := c.entries(dir, fi.ModTime()); ok {
+		return ents
+	}
 	ents, err := withDeadline(fsys, full, func() ([]fs.DirEntry, error) { return os.ReadDir(full) })
 	if err != nil {
 		return nil
@@ -234,86 +260,194 @@ func (fsys FS) stateEntries(dir string) []string {
 			out = append(out, e.Name())
 		}
 	}
+	c.keepEntries(dir, fi.ModTime(), out)
 	return out
 }
 
+// A stateFormat is where one runtime keeps a container's state and how to
+// read the init's pid (and start, when it records one) from it.
+type stateFormat struct {
+	file  string // below <root>/<id>/
+	limit int
+	parse func(b []byte, id string) (pid int, start uint64, hasStart, ok bool)
+}
+
+var (
+	// containerd: <state>/io.containerd.runtime.v2.task/<ns>/<id>/init.pid
+	containerdTask = stateFormat{"init.pid", markerLimit, func(b []byte, _ string) (int, uint64, bool, bool) {
+		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		return pid, 0, false, err == nil
+	}}
+	// runc: <root>/<id>/state.json
+	runcState = stateFormat{"state.json", stateLimit, func(b []byte, id string) (int, uint64, bool, bool) {
+		var st struct {
+			ID    string `json:"id"`
+			Pid   int    `json:"init_process_pid"`
+			Start uint64 `json:"init_process_start"`
+		}
+		ok := json.Unmarshal(b, &st) == nil && st.ID == id
+		return st.Pid, st.Start, true, ok
+	}}
+	// crun: <root>/<id>/status
+	crunStatus = stateFormat{"status", markerLimit, func(b []byte, _ string) (int, uint64, bool, bool) {
+		var st struct {
+			Pid   int    `json:"pid"`
+			Start uint64 `json:"process-start-time"`
+		}
+		ok := json.Unmarshal(bytes.TrimSpace(b), &st) == nil
+		return st.Pid, st.Start, true, ok
+	}}
+)
+
 // knownTasks is every container the runtimes' state names whose init is
 // among procs, as it claims.
-func (fsys FS) knownTasks(procs []Proc, d daemonArgs) []knownTask {
+func (fsys FS) knownTasks(procs []Proc, d daemonArgs, c *stateCache) []knownTask {
 	byPID := make(map[int]Proc, len(procs))
 	for _, p := range procs {
 		byPID[p.PID] = p
 	}
 	var out []knownTask
 	seen := map[int]bool{}
-	add := func(rt Runtime, pid int, start uint64, hasStart bool) {
-		p, ok := byPID[pid]
-		if !ok || seen[pid] || hasStart && p.StartTicks != start {
-			return
-		}
-		seen[pid] = true
-		out = append(out, knownTask{rt: rt, pid: pid})
-	}
 	root := fsys.hostRoot()
-	for dir, ns := range d.taskDirs {
-		for _, id := range fsys.stateEntries(dir) {
-			b, err := fsys.readIn(markerLimit, root, strings.TrimPrefix(dir, "/")+"/"+id+"/init.pid")
-			if err != nil {
+	scan := func(dir string, f stateFormat, rt func(id string) Runtime, valid func(Proc) bool) {
+		for _, id := range fsys.stateEntries(dir, c) {
+			file := dir + "/" + id + "/" + f.file
+			pid, ok := c.task(file, byPID)
+			if !ok {
+				b, err := fsys.readIn(f.limit, root, strings.TrimPrefix(file, "/"))
+				if err != nil {
+					continue
+				}
+				var start uint64
+				var hasStart bool
+				if pid, start, hasStart, ok = f.parse(b, id); !ok || pid <= 0 {
+					continue
+				}
+				p, live := byPID[pid]
+				// A state left by a dead container can name a pid that
+				// is now another process.
+				if !live || hasStart && p.StartTicks != start || !valid(p) {
+					continue
+				}
+				c.keepTask(file, pid, p.StartTicks)
+			}
+			if seen[pid] {
 				continue
 			}
-			pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-			if err != nil || pid <= 0 || !d.shims[byPID[pid].PPid] {
-				continue
-			}
-			rt := Runtime{Name: RuntimeContainerd, Namespace: ns, ContainerID: id, ContainerName: id}
-			if ns == "moby" {
-				// dockerd's containers, in its containerd namespace.
-				rt = Runtime{Name: RuntimeDocker, ContainerID: id}
-			}
-			rt.Sources.add("name", dir+"/"+id+"/init.pid", strconv.Itoa(pid))
-			add(rt, pid, 0, false)
+			seen[pid] = true
+			r := rt(id)
+			r.Sources.add("name", file, "init pid "+strconv.Itoa(pid))
+			out = append(out, knownTask{rt: r, pid: pid})
 		}
+	}
+	anyProc := func(Proc) bool { return true }
+	for dir, ns := range d.taskDirs {
+		// A task's init is the child of its shim (the shim is its
+		// subreaper): init.pid records no start time.
+		scan(dir, containerdTask, func(id string) Runtime {
+			if ns == "moby" {
+				return Runtime{Name: RuntimeDocker, ContainerID: id} // dockerd's containerd namespace
+			}
+			return Runtime{Name: RuntimeContainerd, Namespace: ns, ContainerID: id, ContainerName: id}
+		}, func(p Proc) bool { return d.shims[p.PPid] })
 	}
 	for _, dir := range d.runcRoots {
-		for _, id := range fsys.stateEntries(dir) {
-			file := dir + "/" + id + "/state.json"
-			b, err := fsys.readIn(stateLimit, root, strings.TrimPrefix(file, "/"))
-			if err != nil {
-				continue
-			}
-			var st struct {
-				ID    string `json:"id"`
-				Pid   int    `json:"init_process_pid"`
-				Start uint64 `json:"init_process_start"`
-			}
-			if json.Unmarshal(b, &st) != nil || st.ID != id || st.Pid <= 0 {
-				continue
-			}
-			rt := Runtime{Name: RuntimeRunc, ContainerID: id, ContainerName: id}
-			rt.Sources.add("name", file, "init_process_pid "+strconv.Itoa(st.Pid))
-			add(rt, st.Pid, st.Start, true)
-		}
+		scan(dir, runcState, func(id string) Runtime { return Runtime{Name: RuntimeRunc, ContainerID: id, ContainerName: id} }, anyProc)
 	}
 	for _, dir := range d.crunRoots {
-		for _, id := range fsys.stateEntries(dir) {
-			file := dir + "/" + id + "/status"
-			b, err := fsys.readIn(markerLimit, root, strings.TrimPrefix(file, "/"))
-			if err != nil {
-				continue
-			}
-			var st struct {
-				Pid   int    `json:"pid"`
-				Start uint64 `json:"process-start-time"`
-			}
-			if json.Unmarshal(bytes.TrimSpace(b), &st) != nil || st.Pid <= 0 {
-				continue
-			}
-			rt := Runtime{Name: RuntimeCrun, ContainerID: id, ContainerName: id}
-			rt.Sources.add("name", file, "pid "+strconv.Itoa(st.Pid))
-			add(rt, st.Pid, st.Start, true)
-		}
+		scan(dir, crunStatus, func(id string) Runtime { return Runtime{Name: RuntimeCrun, ContainerID: id, ContainerName: id} }, anyProc)
 	}
 	return out
+}
+
+// stateCache keeps, for a Scanner, what the runtimes' processes and state
+// said, so that regrouping every second costs a stat per state directory
+// rather than a read per container: a process's arguments for as long as
+// it lives (same pid and start), a directory's entries while its mtime is
+// unchanged, and a state file's init while that process lives. A nil
+// cache keeps nothing.
+type stateCache struct {
+	daemons map[int]daemonProc
+	dirs    map[string]cachedDir
+	tasks   map[string]cachedTask
+}
+
+type cachedDir struct {
+	mtime time.Time
+	ents  []string
+}
+
+type cachedTask struct {
+	pid   int
+	start uint64
+}
+
+func newStateCache() *stateCache {
+	return &stateCache{daemons: map[int]daemonProc{}, dirs: map[string]cachedDir{}, tasks: map[string]cachedTask{}}
+}
+
+func (c *stateCache) daemon(p Proc, read func() daemonProc) daemonProc {
+	if c == nil {
+		return read()
+	}
+	if dp, ok := c.daemons[p.PID]; ok && dp.start == p.StartTicks {
+		return dp
+	}
+	dp := read()
+	c.daemons[p.PID] = dp
+	return dp
+}
+
+func (c *stateCache) entries(dir string, mtime time.Time) ([]string, bool) {
+	if c == nil {
+		return nil, false
+	}
+	d, ok := c.dirs[dir]
+	return d.ents, ok && d.mtime.Equal(mtime)
+}
+
+func (c *stateCache) keepEntries(dir string, mtime time.Time, ents []string) {
+	if c != nil {
+		c.dirs[dir] = cachedDir{mtime, ents}
+	}
+}
+
+// task is the init a state file named, while that process lives.
+func (c *stateCache) task(file string, procs map[int]Proc) (int, bool) {
+	if c == nil {
+		return 0, false
+	}
+	t, ok := c.tasks[file]
+	if !ok {
+		return 0, false
+	}
+	if p, live := procs[t.pid]; live && p.StartTicks == t.start {
+		return t.pid, true
+	}
+	delete(c.tasks, file)
+	return 0, false
+}
+
+func (c *stateCache) keepTask(file string, pid int, start uint64) {
+	if c != nil {
+		c.tasks[file] = cachedTask{pid, start}
+	}
+}
+
+// prune forgets the processes that are gone.
+func (c *stateCache) prune(procs []Proc) {
+	if c == nil || len(c.daemons) == 0 {
+		return
+	}
+	live := make(map[int]bool, len(procs))
+	for _, p := range procs {
+		live[p.PID] = true
+	}
+	for pid := range c.daemons {
+		if !live[pid] {
+			delete(c.daemons, pid)
+		}
+	}
 }
 
 // taskIndex maps what the runtimes' state says to the processes of one
@@ -413,9 +547,9 @@ func (fsys FS) stateRuntime(pid int) (*Runtime, bool) {
 	if err != nil {
 		return nil, false
 	}
-	d := fsys.runtimeDaemons(procs, fsys.hostMountNamespace())
+	d := fsys.runtimeDaemons(procs, fsys.hostMountNamespace(), nil)
 	fsys.docker.learn(d)
-	ix := newTaskIndex(fsys.knownTasks(procs, d), procs)
+	ix := newTaskIndex(fsys.knownTasks(procs, d, nil), procs)
 	for _, p := range procs {
 		if p.PID == pid {
 			if kt, _, ok := ix.lookup(p); ok {
@@ -439,7 +573,7 @@ func (fsys FS) nameRuntime(rt *Runtime, pid int) {
 	n, ok := fsys.containerName(&c)
 	if !ok && rt.Name == RuntimeDocker {
 		if procs, err := fsys.Scan(); err == nil {
-			fsys.docker.learn(fsys.runtimeDaemons(procs, fsys.hostMountNamespace()))
+			fsys.docker.learn(fsys.runtimeDaemons(procs, fsys.hostMountNamespace(), nil))
 			n, ok = fsys.containerName(&c)
 		}
 	}

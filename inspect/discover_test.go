@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // statLine is a /proc/<pid>/stat line with the fields a listing reads.
@@ -81,15 +83,48 @@ func TestContainersFromRuntimeState(t *testing.T) {
 		t.Fatal(err)
 	}
 	fsys := NewFS(proc, t.TempDir())
+	opt := ListOptions{Host: []Namespace{{Type: NSMount, Inode: 4026531841}}}
+	list := func(cs []Container) map[string]string {
+		got := map[string]string{}
+		for _, c := range cs {
+			got[c.Runtime.Name+" "+c.Name] = fmt.Sprintf("id=%s ns=%s pid=%d pids=%v cgroup=%s", c.ID, c.Runtime.Namespace, c.Pid, c.Pids, c.Cgroup)
+		}
+		return got
+	}
 	scanned, err := fsys.Scan()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cs := fsys.Containers(scanned, ListOptions{Host: []Namespace{{Type: NSMount, Inode: 4026531841}}})
-	got := map[string]string{}
-	for _, c := range cs {
-		got[c.Runtime.Name+" "+c.Name] = fmt.Sprintf("id=%s ns=%s pid=%d pids=%v cgroup=%s", c.ID, c.Runtime.Namespace, c.Pid, c.Pids, c.Cgroup)
+	got := list(fsys.Containers(scanned, opt))
+	// A Scanner, which keeps what it read between samples, sees the same,
+	// and a container made after its first sample.
+	s := fsys.NewScanner()
+	scanner := func() map[string]string {
+		procs, err := s.Scan()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return list(s.Containers(procs, opt))
 	}
+	if first := scanner(); !reflect.DeepEqual(first, got) {
+		t.Errorf("a Scanner's first sample: %v, want %v", first, got)
+	}
+	defer func() {
+		writeTree(t, proc, map[string]string{
+			"700/stat": statLine(700, 1, "redis", 990), "700/cgroup": "0::/cache\n", "700/cmdline": "redis\x00", "700/ns/mnt": "->" + ctrMnt,
+		})
+		writeTree(t, host, map[string]string{"run/crun/cache/status": `{"pid":700,"process-start-time":990}`})
+		// The directory gained an entry: its mtime says so.
+		future := time.Now().Add(time.Minute)
+		os.Chtimes(filepath.Join(host, "run/crun"), future, future)
+		next := scanner()
+		if w := "id=cache ns= pid=700 pids=[700] cgroup=/cache"; next["crun cache"] != w {
+			t.Errorf("crun cache after it was made: got %q, want %q", next["crun cache"], w)
+		}
+		if len(next) != len(got)+1 {
+			t.Errorf("the Scanner's next sample: %v", next)
+		}
+	}()
 	want := map[string]string{
 		"containerd ctr1":         "id=ctr1 ns=default pid=101 pids=[101 102] cgroup=/default/ctr1",
 		"runc web":                "id=web ns= pid=201 pids=[201] cgroup=/web",

@@ -39,6 +39,7 @@ type Scanner struct {
 	fsys  FS
 	known map[int]Proc
 	names *nameCache
+	state *stateCache // what the runtimes' state said (discover.go)
 	// The last grouping, reused while the set of processes and their
 	// cgroups are unchanged.
 	lastPids []int
@@ -55,7 +56,7 @@ const recentStart = time.Minute
 
 // NewScanner returns a Scanner over fsys.
 func (fsys FS) NewScanner() *Scanner {
-	return &Scanner{fsys: fsys, known: map[int]Proc{}, names: newNameCache()}
+	return &Scanner{fsys: fsys, known: map[int]Proc{}, names: newNameCache(), state: newStateCache()}
 }
 
 // Scan lists the processes. Of a pid seen before it re-reads only
@@ -108,7 +109,7 @@ func (s *Scanner) Containers(procs []Proc, opt ListOptions) []Container {
 		s.lastPids = append(s.lastPids, p.PID)
 	}
 	s.lastOpt = opt
-	s.lastCs = s.fsys.containers(procs, opt, s.names)
+	s.lastCs = s.fsys.containers(procs, opt, s.names, s.state)
 	s.names.keepOnly(s.lastCs)
 	s.member = map[int]bool{}
 	for _, c := range s.lastCs {
@@ -299,18 +300,19 @@ type cgroupMatch struct {
 // Containers groups scanned processes into containers, sorted by runtime
 // and name.
 func (fsys FS) Containers(procs []Proc, opt ListOptions) []Container {
-	return fsys.containers(procs, opt, nil)
+	return fsys.containers(procs, opt, nil, nil)
 }
 
-func (fsys FS) containers(procs []Proc, opt ListOptions, names *nameCache) []Container {
+func (fsys FS) containers(procs []Proc, opt ListOptions, names *nameCache, state *stateCache) []Container {
 	groups := map[string]*Container{}
 	var order []string
 	member := map[int]string{}
 	memo := map[string]cgroupMatch{}
 	hostMnt, _ := FindNamespace(opt.Host, NSMount)
-	d := fsys.runtimeDaemons(procs, hostMnt)
+	d := fsys.runtimeDaemons(procs, hostMnt, state)
 	fsys.docker.learn(d)
-	ix := newTaskIndex(fsys.knownTasks(procs, d), procs)
+	ix := newTaskIndex(fsys.knownTasks(procs, d, state), procs)
+	state.prune(procs)
 	for _, p := range procs {
 		rt, key, path, monitor, ok := containerKey(p.Cgroup, memo)
 		// A runtime's own state names containers whose cgroup path does
