@@ -90,7 +90,10 @@ func TestChecklist28InitForwardsTERMAndDiesWithSupervisor(t *testing.T) {
 			if got := strings.Fields(statusField(pid, "NSpid")); len(got) != 2 || got[1] != "1" {
 				t.Errorf("NSpid of the init: %v, want it PID 1 of its namespace", got)
 			}
-			kids := children(pid)
+			// run -d returns once the init binary runs; it forks the
+			// command right after.
+			var kids []int
+			poll(5*time.Second, func() bool { kids = children(pid); return len(kids) > 0 })
 			if len(kids) != 1 {
 				t.Fatalf("children of the init: %v, want the command only", kids)
 			}

@@ -47,7 +47,7 @@ type Container struct {
 	live    *os.File // write end of the liveness pipe, never written
 	relay   *relay
 	// cmdPid is the command's pid as the host sees it, once reported: the
-	// reaper's child with --init, the exec helper's child for exec.
+	// exec helper's child for exec.
 	cmdPid   int
 	execDone chan unix.WaitStatus // the exec'd command's end
 	// hiddenEtc delivers what the default root hides of the host's /etc,
@@ -126,14 +126,13 @@ func cloneFlags(spec *Spec) uintptr {
 // user's command's). One P: the init runs one thing at a time, and every
 // extra runtime thread costs context switches and page faults on a short
 // start-up. containermaxprocs=0: the Go runtime would otherwise keep the
-// launcher's cpu cgroup files open to track their quota — host fds a
-// --init reaper would hold for the container's life.
+// launcher's cpu cgroup files open to track their quota — host fds the
+// init would hold until it execs.
 var initEnviron = []string{initEnv, "GOMAXPROCS=1", "GODEBUG=containermaxprocs=0,updatemaxprocs=0"}
 
 // closeExecFrom3 marks every fd above stdio close-on-exec: fds the caller
 // left open (a directory, a socket) must not reach the container's init,
-// which runs before it can close them, or a --init reaper, which never
-// execs (CVE-2024-21626). Go's own files are close-on-exec already; the
+// which runs before it can close them (CVE-2024-21626). Go's own files are close-on-exec already; the
 // fds passed on purpose are dup'ed into place by ExtraFiles.
 func closeExecFrom3() {
 	unix.CloseRange(3, math.MaxUint32, unix.CLOSE_RANGE_CLOEXEC)
@@ -152,7 +151,7 @@ func sealedSelf() (*os.File, error) {
 }
 
 // Start runs the container's init and returns once the user's command has
-// been exec'd (or, with --init, started under the reaper). If anything
+// been exec'd (or, with --init, the init binary in front of it). If anything
 // fails, the init is gone and the cgroups and state are removed before
 // Start returns an *ExitError.
 func (c *Container) Start(stdio Stdio) (err error) {

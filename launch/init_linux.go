@@ -176,7 +176,7 @@ func run(cfg *initConfig) error {
 	// which puts the command in a process group of its own and makes that
 	// the terminal's foreground group, as under Docker.
 	if tty >= 0 {
-		if err := takeTerminal(tty, true); err != nil {
+		if err := takeTerminal(tty); err != nil {
 			return setupErr("%w", err)
 		}
 	}
