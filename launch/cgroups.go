@@ -96,9 +96,8 @@ func toSpecs(r Resources, privileged bool) *specs.LinuxResources {
 			res.CPU.Quota, res.CPU.Period = r.CPUQuota, &p
 		}
 	}
-	if r.PidsLimit != nil {
-		res.Pids = &specs.LinuxPids{Limit: r.PidsLimit}
-	}
+	// No pids limit here: the init writes it (pidsFile) as its last step
+	// before exec, so the Go runtime's threads never count against it.
 	return res
 }
 
@@ -122,6 +121,32 @@ type cgroupSet struct {
 	v1      cgroup1.Cgroup
 	v2      *cgroup2.Manager
 	extraV1 []string // v1 hierarchies outside cgroup1's knowledge (misc)
+}
+
+// pidsFile opens the container's pids.max for writing. The cgroup is made
+// without a pids limit: the init, a Go program, holds four to six threads
+// (the runtime's, started lazily) while it sets the container up, and a
+// limit below that would make the runtime die of "failed to create new OS
+// thread" (a fatal error and every goroutine's stack) — or, just above it,
+// leave the user's command fewer tasks than it asked for. The init writes
+// the limit through this descriptor with a raw write immediately before
+// exec, when no user code has run yet; exec then ends its other threads,
+// and the command and its children get exactly --pids-limit tasks, as in
+// Docker. The kernel accepts a pids.max below pids.current: it only stops
+// new forks.
+func (cs *cgroupSet) pidsFile() (*os.File, error) {
+	dir := cs.paths.V1["pids"]
+	if cs.paths.Mode == "v2" {
+		dir = cs.paths.Unified
+	}
+	if dir == "" {
+		return nil, errors.New("--pids-limit: this host has no pids cgroup controller")
+	}
+	f, err := os.OpenFile(dir+"/pids.max", os.O_WRONLY, 0)
+	if err != nil {
+		return nil, fmt.Errorf("--pids-limit: %w", err)
+	}
+	return f, nil
 }
 
 func containerCgroup(id string) string { return cgroupParent + "/" + id }

@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+
 	"math"
 	"os"
 	"os/exec"
@@ -47,7 +47,7 @@ type Container struct {
 	live    *os.File // write end of the liveness pipe, never written
 	relay   *relay
 	// cmdPid is the command's pid as the host sees it, once reported: the
-	// reaper's child with --init, the exec helper's child for exec.
+	// exec helper's child for exec.
 	cmdPid   int
 	execDone chan unix.WaitStatus // the exec'd command's end
 	// hiddenEtc delivers what the default root hides of the host's /etc,
@@ -126,21 +126,20 @@ func cloneFlags(spec *Spec) uintptr {
 // user's command's). One P: the init runs one thing at a time, and every
 // extra runtime thread costs context switches and page faults on a short
 // start-up. containermaxprocs=0: the Go runtime would otherwise keep the
-// launcher's cpu cgroup files open to track their quota — host fds a
-// --init reaper would hold for the container's life.
+// launcher's cpu cgroup files open to track their quota — host fds the
+// init would hold until it execs.
 var initEnviron = []string{initEnv, "GOMAXPROCS=1", "GODEBUG=containermaxprocs=0,updatemaxprocs=0"}
 
 // closeExecFrom3 marks every fd above stdio close-on-exec: fds the caller
 // left open (a directory, a socket) must not reach the container's init,
-// which runs before it can close them, or a --init reaper, which never
-// execs (CVE-2024-21626). Go's own files are close-on-exec already; the
+// which runs before it can close them (CVE-2024-21626). Go's own files are close-on-exec already; the
 // fds passed on purpose are dup'ed into place by ExtraFiles.
 func closeExecFrom3() {
 	unix.CloseRange(3, math.MaxUint32, unix.CLOSE_RANGE_CLOEXEC)
 }
 
-// sealedSelf copies the nsinspect binary into a sealed memfd. A reaper that
-// stays PID 1 runs from it, so a container process opening /proc/1/exe
+// sealedSelf copies the nsinspect binary into a sealed memfd. The exec
+// helper runs from it, so a container process opening its /proc/PID/exe
 // finds an immutable copy, never the host's binary (CVE-2019-5736).
 func sealedSelf() (*os.File, error) {
 	src, err := os.Open("/proc/self/exe")
@@ -148,29 +147,11 @@ func sealedSelf() (*os.File, error) {
 		return nil, err
 	}
 	defer src.Close()
-	fd, err := unix.MemfdCreate("nsinspect", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
-	if err != nil {
-		return nil, fmt.Errorf("memfd_create: %w", err)
-	}
-	f := os.NewFile(uintptr(fd), "memfd:nsinspect")
-	// Plain reads and writes: io.Copy would splice (copy_file_range),
-	// whose pipe can still hold references to the memfd's pages when the
-	// copy returns, and F_SEAL_WRITE then fails with EBUSY.
-	buf := make([]byte, 1<<20)
-	if _, err := io.CopyBuffer(struct{ io.Writer }{f}, struct{ io.Reader }{src}, buf); err != nil {
-		f.Close()
-		return nil, err
-	}
-	seals := unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
-	if _, err := unix.FcntlInt(uintptr(fd), unix.F_ADD_SEALS, seals); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("sealing the memfd: %w", err)
-	}
-	return f, nil
+	return sealedCopy(src, "nsinspect")
 }
 
 // Start runs the container's init and returns once the user's command has
-// been exec'd (or, with --init, started under the reaper). If anything
+// been exec'd (or, with --init, the init binary in front of it). If anything
 // fails, the init is gone and the cgroups and state are removed before
 // Start returns an *ExitError.
 func (c *Container) Start(stdio Stdio) (err error) {
@@ -183,6 +164,15 @@ func (c *Container) Start(stdio Stdio) (err error) {
 	}()
 
 	closeExecFrom3()
+	// The --init binary first: a missing or unusable one is the caller's
+	// mistake, reported before anything is made.
+	var initBin *os.File
+	if spec.Init {
+		if initBin, spec.InitPath, err = sealedInit(spec.InitPath); err != nil {
+			return err
+		}
+		defer initBin.Close()
+	}
 	if spec.TTY {
 		stdio.In = nil // the terminal carries the input
 	}
@@ -202,8 +192,8 @@ func (c *Container) Start(stdio Stdio) (err error) {
 	}
 	c.live = liveW
 	// The init's descriptors: the socket (3), the liveness pipe (4), for
-	// --init a sealed copy of nsinspect for the reaper (5), then the mount
-	// trees of --rootfs and the volumes.
+	// --init the sealed init binary (5, fdInit), then the mount trees of
+	// --rootfs and the volumes.
 	files := []*os.File{child, liveR}
 	closeFiles := func() {
 		for _, f := range files {
@@ -211,12 +201,8 @@ func (c *Container) Start(stdio Stdio) (err error) {
 		}
 	}
 	defer closeFiles()
-	if spec.Init {
-		mem, err := sealedSelf()
-		if err != nil {
-			return fmt.Errorf("copying nsinspect for --init: %w", err)
-		}
-		files = append(files, mem)
+	if initBin != nil {
+		files = append(files, initBin)
 	}
 	cfg := initConfig{Spec: *spec, MountDir: c.State.mountDir(), RootfsFd: -1, PauseAt: os.Getenv("NSINSPECT_TEST_PAUSE_AT")}
 	if spec.Rootfs != "" {
@@ -321,7 +307,17 @@ func (c *Container) Start(stdio Stdio) (err error) {
 	if err := c.State.Save(); err != nil {
 		return initReport(err)
 	}
-	if err := sendMessage(parent, message{Type: msgGo}); err != nil {
+	// "go" carries pids.max, which the init writes right before exec.
+	var goFds []int
+	if spec.Resources.PidsLimit != nil {
+		pids, err := c.cg.pidsFile()
+		if err != nil {
+			return initReport(err)
+		}
+		defer pids.Close()
+		goFds = append(goFds, int(pids.Fd()))
+	}
+	if err := sendMessage(parent, message{Type: msgGo}, goFds...); err != nil {
 		return initReport(fmt.Errorf("releasing the container's init: %w", err))
 	}
 	if err := c.readInit(parent); err != nil {
@@ -343,9 +339,13 @@ func userNS(pid int) uint64 {
 	return st.Ino
 }
 
-func sendMessage(sock *os.File, m message) error {
+func sendMessage(sock *os.File, m message, fds ...int) error {
 	b, _ := json.Marshal(m)
-	return unix.Sendmsg(int(sock.Fd()), b, nil, nil, 0)
+	var oob []byte
+	if len(fds) > 0 {
+		oob = unix.UnixRights(fds...)
+	}
+	return unix.Sendmsg(int(sock.Fd()), b, oob, nil, 0)
 }
 
 // readInit reads the init's messages until the socket closes, which

@@ -1,7 +1,7 @@
 // Package launch starts containers: it creates the cgroups, re-executes the
 // nsinspect binary as the container's init in new namespaces, builds a
 // union root filesystem, drops privileges and runs the user's command as
-// PID 1 (or under a small reaper with --init), then waits, reports the exit
+// PID 1 (or under the host's docker-init, tini, with --init), then waits, reports the exit
 // status Docker's way, and removes everything it made.
 //
 // It never prints: callers get errors and exit codes. It is Linux only and

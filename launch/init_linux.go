@@ -42,7 +42,8 @@ func setupErr(format string, a ...any) error {
 
 // Init is the container's init: PID 1 of the new pid namespace, in new
 // mount, uts, ipc and net namespaces, already inside its cgroups. It never
-// returns: it execs the user's command, or with --init the reaper. Started
+// returns: it execs the user's command, or with --init the sealed copy of
+// the host's docker-init (tini) in front of it. Started
 // for nsinspect exec, it is the exec helper instead (exechelper_linux.go).
 func Init() {
 	// Every step below changes this thread's state (cgroup namespace,
@@ -124,7 +125,7 @@ func run(cfg *initConfig) error {
 	if err := setProcessLimits(spec, "/proc/self/oom_score_adj"); err != nil {
 		return err
 	}
-	rootfd, err := setupContainer(cfg)
+	rootfd, pidsFd, err := setupContainer(cfg)
 	if err != nil {
 		return err
 	}
@@ -171,21 +172,99 @@ func run(cfg *initConfig) error {
 	// Only stdio survive exec. The socket closing on exec is how the
 	// launcher learns that exec worked.
 	unix.CloseRange(fdSock, ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
+	// The terminal is PID 1's: the command itself, or with --init tini,
+	// which puts the command in a process group of its own and makes that
+	// the terminal's foreground group, as under Docker.
 	if tty >= 0 {
-		if err := takeTerminal(tty, !spec.Init); err != nil {
+		if err := takeTerminal(tty); err != nil {
 			return setupErr("%w", err)
 		}
+	}
+	ex, err := prepareExec(spec, path, env, pidsFd)
+	if err != nil {
+		return err
 	}
 	// The filter last, immediately before exec: everything above needs
 	// calls the container may not make (mount, pivot_root, sethostname).
 	if err := loadFilter(cfg.Seccomp); err != nil {
 		return err
 	}
-	if spec.Init {
-		return execReaper(path, spec, env, tty >= 0)
+	if err := ex.run(); err != nil {
+		if spec.Init {
+			return setupErr("starting the --init binary %s: %w", spec.InitPath, err)
+		}
+		return execError(spec.Args[0], err)
 	}
-	err = unix.Exec(path, spec.Args, env)
-	return execError(spec.Args[0], err)
+	return nil
+}
+
+// fdInit is where the launcher puts the sealed copy of the host's init
+// binary (--init, --init-path) for the container's init.
+const fdInit = 5
+
+// lastExec is the container's init's last two system calls, prepared in
+// advance: writing pids.max (see cgroupSet.pidsFile), then execveat. Both
+// are raw system calls and nothing is allocated between them, so the Go
+// runtime, which may not start another thread once the limit holds, has
+// no reason to.
+type lastExec struct {
+	dirfd, flags int
+	path         *byte
+	argv, envv   []*byte
+	pidsFd       int
+	pidsMax      []byte
+}
+
+// prepareExec builds the last exec: the command itself, found at path in
+// the container; or with --init the sealed init binary at fdInit, by
+// descriptor (no path in the container's root is ever resolved for it),
+// as "docker-init -- COMMAND ARGS...", which is what ps shows under
+// Docker. The init binary finds the command with the container's PATH,
+// as Docker's does; lookCommand has checked it is there.
+func prepareExec(spec *Spec, path string, env []string, pidsFd int) (*lastExec, error) {
+	ex := &lastExec{dirfd: unix.AT_FDCWD, pidsFd: pidsFd}
+	argv := spec.Args
+	if spec.Init {
+		ex.dirfd, ex.flags, path = fdInit, unix.AT_EMPTY_PATH, ""
+		argv = append([]string{filepath.Base(spec.InitPath), "--"}, spec.Args...)
+	}
+	var err error
+	if ex.path, err = syscall.BytePtrFromString(path); err != nil {
+		return nil, setupErr("exec %s: %w", path, err)
+	}
+	if ex.argv, err = syscall.SlicePtrFromStrings(argv); err != nil {
+		return nil, setupErr("exec %s: %w", spec.Args[0], err)
+	}
+	if ex.envv, err = syscall.SlicePtrFromStrings(env); err != nil {
+		return nil, setupErr("exec %s: %w", spec.Args[0], err)
+	}
+	if pidsFd >= 0 {
+		if spec.Resources.PidsLimit == nil {
+			return nil, setupErr("received pids.max without a --pids-limit")
+		}
+		ex.pidsMax = []byte(strconv.FormatInt(*spec.Resources.PidsLimit, 10))
+	}
+	return ex, nil
+}
+
+// run writes the pids limit and execs. It returns only on failure: a
+// failed write is a setup error (125), a failed exec the caller's to
+// judge.
+func (ex *lastExec) run() error {
+	if ex.pidsFd >= 0 {
+		n, _, errno := unix.RawSyscall(unix.SYS_WRITE, uintptr(ex.pidsFd), uintptr(unsafe.Pointer(&ex.pidsMax[0])), uintptr(len(ex.pidsMax)))
+		if errno != 0 || int(n) != len(ex.pidsMax) {
+			return setupErr("setting pids.max to %s: %w", ex.pidsMax, errno)
+		}
+	}
+	argv, envv := uintptr(unsafe.Pointer(&ex.argv[0])), uintptr(unsafe.Pointer(&ex.envv[0]))
+	if ex.dirfd == unix.AT_FDCWD {
+		// execve, not execveat: a --security-opt profile may allow only it.
+		_, _, errno := unix.RawSyscall(unix.SYS_EXECVE, uintptr(unsafe.Pointer(ex.path)), argv, envv)
+		return errno
+	}
+	_, _, errno := unix.RawSyscall6(unix.SYS_EXECVEAT, uintptr(ex.dirfd), uintptr(unsafe.Pointer(ex.path)), argv, envv, uintptr(ex.flags), 0)
+	return errno
 }
 
 // loadFilter installs the compiled seccomp program on this thread (none
@@ -229,54 +308,68 @@ func setProcessLimits(spec *Spec, oomFile string) error {
 // setupContainer makes the init's namespaces into a container: root
 // filesystem, cgroup namespace, hostname, loopback. It returns the
 // descriptor of the new root.
-func setupContainer(cfg *initConfig) (int, error) {
+func setupContainer(cfg *initConfig) (rootfd, pidsFd int, err error) {
 	spec := &cfg.Spec
 	cgroupMounts, rootfd, err := setupRootfs(cfg)
 	if err != nil {
-		return -1, err
+		return -1, -1, err
 	}
 	// Wait until the launcher has moved us into the container's cgroups.
-	if err := awaitGo(); err != nil {
-		return -1, err
+	if pidsFd, err = awaitGo(); err != nil {
+		return -1, -1, err
 	}
 	// The cgroup namespace is made now, not at clone time: we are in the
 	// container's cgroups, so their directories become the namespace's
 	// root, /proc/self/cgroup reads "/", and the cgroupfs mounted below
 	// shows the container's own limits.
 	if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
-		return -1, setupErr("creating the cgroup namespace: %w", err)
+		return -1, -1, setupErr("creating the cgroup namespace: %w", err)
 	}
 	if err := setupCgroupfs(rootfd, cfg.Cgroup, cgroupMounts, spec.Privileged); err != nil {
-		return -1, err
+		return -1, -1, err
 	}
 	if spec.ReadOnly {
 		if err := setAttrs(rootfd, unix.MOUNT_ATTR_RDONLY, false); err != nil {
-			return -1, setupErr("making / read-only: %w", err)
+			return -1, -1, setupErr("making / read-only: %w", err)
 		}
 	}
 	if err := unix.Sethostname([]byte(spec.hostname())); err != nil {
-		return -1, setupErr("setting hostname: %w", err)
+		return -1, -1, setupErr("setting hostname: %w", err)
 	}
 	if spec.Network != "host" {
 		if err := loopbackUp(); err != nil {
-			return -1, setupErr("bringing up lo: %w", err)
+			return -1, -1, setupErr("bringing up lo: %w", err)
 		}
 	}
-	return rootfd, nil
+	return rootfd, pidsFd, nil
 }
 
-// awaitGo blocks until the launcher says the init is in its cgroups.
-func awaitGo() error {
+// awaitGo blocks until the launcher says the init is in its cgroups. With
+// --pids-limit the message carries the cgroup's pids.max, returned
+// (close-on-exec) for the last step before exec; -1 otherwise.
+func awaitGo() (int, error) {
 	buf := make([]byte, 4096)
-	n, _, _, _, err := unix.Recvmsg(fdSock, buf, nil, 0)
+	oob := make([]byte, unix.CmsgSpace(4))
+	n, oobn, _, _, err := unix.Recvmsg(fdSock, buf, oob, unix.MSG_CMSG_CLOEXEC)
 	if err != nil || n == 0 {
 		os.Exit(125) // the launcher is gone
 	}
 	var m message
 	if err := json.Unmarshal(buf[:n], &m); err != nil || m.Type != msgGo {
-		return setupErr("unexpected message from the launcher")
+		return -1, setupErr("unexpected message from the launcher")
 	}
-	return nil
+	if oobn == 0 {
+		return -1, nil
+	}
+	scms, err := unix.ParseSocketControlMessage(oob[:oobn])
+	if err != nil || len(scms) != 1 {
+		return -1, setupErr("unexpected descriptors from the launcher")
+	}
+	fds, err := unix.ParseUnixRights(&scms[0])
+	if err != nil || len(fds) != 1 {
+		return -1, setupErr("unexpected descriptors from the launcher")
+	}
+	return fds[0], nil
 }
 
 // containerEnv is Docker's default environment plus the user's -e values.

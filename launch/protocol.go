@@ -31,7 +31,7 @@ type initConfig struct {
 
 	// Descriptors the launcher passed, by number (-1: none): the detached
 	// mount trees it cloned from the host paths it opened once (--rootfs,
-	// each -v). A sealed copy of nsinspect for --init is at fdSelf.
+	// each -v). The sealed --init binary is at fdInit.
 	RootfsFd  int   `json:"rootfsFd"`
 	VolumeFds []int `json:"volumeFds,omitempty"`
 	// HiddenEtc are the entries of the host's /etc the default root hides
@@ -59,7 +59,7 @@ const (
 	msgGo      = "go"      // launcher → init: you are in your cgroups, carry on
 	msgError   = "error"   // setup or exec failed: Code is the exit code (125, 126, 127)
 	msgPty     = "pty"     // carries the pty master fd (SCM_RIGHTS)
-	msgStarted = "started" // --init: the command runs as Pid inside the container
+	msgStarted = "started" // exec helper: the command runs as Pid
 )
 
 type message struct {

@@ -54,11 +54,15 @@ type Spec struct {
 	// Seccomp is its seccomp profile (--security-opt seccomp=...).
 	Seccomp Seccomp `json:"seccomp"`
 
-	Init        bool `json:"init"` // a reaping init is PID 1, not the command
-	TTY         bool `json:"tty"`
-	Interactive bool `json:"interactive"`
-	Detach      bool `json:"detach"`
-	Remove      bool `json:"remove"`
+	Init bool `json:"init"` // a reaping init is PID 1, not the command
+	// InitPath is the host's init binary for --init (--init-path), run
+	// from a sealed copy; "" looks for docker-init, tini-static or tini.
+	// The launcher records the one it used.
+	InitPath    string `json:"initPath,omitempty"`
+	TTY         bool   `json:"tty"`
+	Interactive bool   `json:"interactive"`
+	Detach      bool   `json:"detach"`
+	Remove      bool   `json:"remove"`
 
 	Resources Resources `json:"resources"`
 }
@@ -259,6 +263,12 @@ func (s *Spec) Validate() error {
 	}
 	if r.MemoryBytes != nil && *r.MemoryBytes < 6<<20 {
 		return fmt.Errorf("invalid --memory %d: the minimum is 6m", *r.MemoryBytes)
+	}
+	if s.InitPath != "" && !s.Init {
+		return errors.New("--init-path needs --init")
+	}
+	if s.InitPath != "" && !filepath.IsAbs(s.InitPath) {
+		return fmt.Errorf("invalid --init-path %q: must be an absolute path", s.InitPath)
 	}
 	if s.Detach && s.TTY {
 		return errors.New("-t with -d is not supported: a detached container has no terminal to attach to")

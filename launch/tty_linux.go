@@ -64,14 +64,12 @@ func bindConsole(slave int) error {
 }
 
 // takeTerminal makes tty the standard streams of the process about to
-// exec and, with ctty, the controlling terminal of its session (the init
-// leads a session of its own from birth). The --init reaper takes the
-// streams only: its command, in a session of its own, takes the terminal.
-func takeTerminal(fd int, ctty bool) error {
-	if ctty {
-		if err := unix.IoctlSetInt(fd, unix.TIOCSCTTY, 0); err != nil {
-			return fmt.Errorf("setting the controlling terminal: %w", err)
-		}
+// exec and the controlling terminal of its session (the init leads a
+// session of its own from birth). With --init, tini then puts the command
+// in a process group of its own and makes that the foreground group.
+func takeTerminal(fd int) error {
+	if err := unix.IoctlSetInt(fd, unix.TIOCSCTTY, 0); err != nil {
+		return fmt.Errorf("setting the controlling terminal: %w", err)
 	}
 	for i := 0; i < 3; i++ {
 		if err := unix.Dup3(fd, i, 0); err != nil {

@@ -12,8 +12,6 @@ func main() {
 	switch {
 	case launch.IsInit():
 		launch.Init()
-	case launch.IsReaper():
-		launch.Reaper()
 	case launch.IsSupervisor():
 		launch.Supervise()
 	}

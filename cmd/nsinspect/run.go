@@ -30,7 +30,7 @@ type runFlags struct {
 	pidsLimit                            int64
 	oomScoreAdj                          int
 	name, hostname, workdir, user        string
-	network, rootfs                      string
+	network, rootfs, initPath            string
 	detach, rm, readOnly, privileged     bool
 	initProc, interactive, tty           bool
 	env, volumes, capAdd, capDrop        []string
@@ -86,7 +86,8 @@ nsinspect itself failed.`,
 	fl.BoolVar(&f.privileged, "privileged", false, "every capability nsinspect holds, host devices, no masks")
 	fl.StringArrayVar(&f.capAdd, "cap-add", nil, "add a capability (CAP_NET_ADMIN, SYS_PTRACE, ALL)")
 	fl.StringArrayVar(&f.capDrop, "cap-drop", nil, "drop a capability (or ALL)")
-	fl.BoolVar(&f.initProc, "init", false, "run a reaping init as PID 1 that forwards signals to the command")
+	fl.BoolVar(&f.initProc, "init", false, "run an init as PID 1 that forwards signals to the command and reaps zombies (the host's docker-init or tini, as Docker)")
+	fl.StringVar(&f.initPath, "init-path", "", "host binary to use for --init, statically linked (default: docker-init, tini-static or tini, found on the host)")
 	fl.BoolVarP(&f.interactive, "interactive", "i", false, "keep stdin open and pass it to the container (default when stdin is a terminal)")
 	fl.BoolVarP(&f.tty, "tty", "t", false, "allocate a terminal inside the container (default when stdin is a terminal)")
 	fl.StringVar(&f.tmpfsSize, "tmpfs-size", "", "bound of the writable layer and /tmp, /run, /root, ... together (default 1g, or --memory when smaller)")
@@ -108,6 +109,13 @@ func (f *runFlags) spec(cmd *cobra.Command, args []string) (*launch.Spec, error)
 		Args: args, Name: f.name, Hostname: f.hostname, Cwd: f.workdir, Network: f.network,
 		ReadOnly: f.readOnly, Privileged: f.privileged, CapAdd: f.capAdd, CapDrop: f.capDrop,
 		Init: f.initProc, TTY: f.tty, Interactive: f.interactive, Detach: f.detach,
+	}
+	if f.initPath != "" {
+		abs, err := filepath.Abs(f.initPath)
+		if err != nil {
+			return nil, fmt.Errorf("invalid --init-path %q: %w", f.initPath, err)
+		}
+		spec.InitPath = abs
 	}
 	spec.Remove = f.rm || (!cmd.Flags().Changed("rm") && !f.detach)
 	// On a terminal, a foreground run is interactive by default, as
