@@ -102,6 +102,11 @@ for tool in bash capsh setpriv unshare choom keyctl jq runc crun; do
   rm -f "$root/bin/$tool" # a busybox applet of the same name must not win
   copy_bin "$p" "/usr/bin/$tool"
 done
+# run --init: the host's static tini, as Docker's docker-init.
+if [ -x /usr/bin/tini-static ]; then
+  cp /usr/bin/tini-static "$root/usr/bin/tini-static"
+  ln -sf tini-static "$root/usr/bin/docker-init"
+fi
 # python3 and the part of its library the seccomp test's glibc threads
 # and TCP on lo need (the whole library less tests, tools and caches).
 # Debian's (the test runs /usr/bin/python3), not whatever is first on PATH.
