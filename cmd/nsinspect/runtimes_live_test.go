@@ -389,27 +389,41 @@ func realPath(p string) string {
 func TestLiveRealRuntimes(t *testing.T) {
 	r := newRealRuntimes(t)
 
+	// dockerd loads its docker-default AppArmor profile with
+	// apparmor_parser when the kernel has AppArmor on (the VM guests'
+	// Debian kernel) and refuses to start containers without it.
+	var opts []string
+	if b, _ := os.ReadFile("/sys/module/apparmor/parameters/enabled"); strings.TrimSpace(string(b)) == "Y" {
+		if _, err := exec.LookPath("apparmor_parser"); err != nil {
+			opts = []string{"--security-opt", "apparmor=unconfined"}
+			t.Log("AppArmor is on but apparmor_parser is not installed: the Docker containers run with --security-opt apparmor=unconfined")
+		}
+	}
+	dockerRun := func(args ...string) string {
+		t.Helper()
+		return r.docker(t, append(append([]string{"run", "-d"}, opts...), args...)...)
+	}
 	vol := filepath.Join(r.dir, "vol")
 	os.Mkdir(vol, 0o755)
 	// t1: limits and capabilities; t2: privileged; t3: three processes,
 	// and a host directory holding the daemon's socket mounted at
 	// /var/run (the socket reachable through a directory).
-	r.docker(t, "run", "-d", "--name", r.ns+"-t1", "--memory", "64m", "--cpus", "0.5", "--pids-limit", "50",
+	dockerRun("--name", r.ns+"-t1", "--memory", "64m", "--cpus", "0.5", "--pids-limit", "50",
 		"--cap-add", "NET_ADMIN", "--cap-drop", "MKNOD", "-v", vol+":/data", r.image, "sleep", "300")
 	// --privileged asks runc for every capability the kernel has; a host
 	// whose own bounding set lacks one (this CI VM has no
 	// CAP_SYS_RESOURCE) cannot start it, and t2 is then the nearest
 	// thing it can start.
 	names := []string{r.ns + "-t1", r.ns + "-t2", r.ns + "-t3"}
-	if out, err := exec.Command("docker", "-H", "unix://"+r.dockerSock, "run", "-d", "--name", r.ns+"-p", "--privileged", r.image, "sleep", "300").CombinedOutput(); err == nil {
+	if out, err := exec.Command("docker", append(append([]string{"-H", "unix://" + r.dockerSock, "run", "-d"}, opts...), "--name", r.ns+"-p", "--privileged", r.image, "sleep", "300")...).CombinedOutput(); err == nil {
 		names = append(names, r.ns+"-p")
 	} else if !strings.Contains(string(out), "unable to apply caps") {
 		t.Fatalf("docker run --privileged: %v %s", err, out)
 	} else {
 		t.Logf("docker run --privileged cannot start here (%s); Privileged=true is not compared", strings.TrimSpace(string(out)))
 	}
-	r.docker(t, "run", "-d", "--name", r.ns+"-t2", "--cap-add", "SYS_ADMIN", "--cap-add", "SYS_PTRACE", "--security-opt", "seccomp=unconfined", r.image, "sleep", "300")
-	r.docker(t, "run", "-d", "--name", r.ns+"-t3", "-v", r.dir+":/var/run:ro", r.image, "sh", "-c", "sleep 300 & sleep 300 & wait")
+	dockerRun("--name", r.ns+"-t2", "--cap-add", "SYS_ADMIN", "--cap-add", "SYS_PTRACE", "--security-opt", "seccomp=unconfined", r.image, "sleep", "300")
+	dockerRun("--name", r.ns+"-t3", "-v", r.dir+":/var/run:ro", r.image, "sh", "-c", "sleep 300 & sleep 300 & wait")
 
 	t.Run("docker", func(t *testing.T) {
 		for _, name := range names {

@@ -102,6 +102,13 @@ for tool in bash capsh setpriv unshare choom keyctl jq runc crun; do
   rm -f "$root/bin/$tool" # a busybox applet of the same name must not win
   copy_bin "$p" "/usr/bin/$tool"
 done
+# The real runtimes of TestLiveRealRuntimes: a private containerd and
+# dockerd (docker's CLI, ctr), about 200 MiB of the initramfs.
+for tool in containerd containerd-shim-runc-v2 ctr dockerd docker; do
+  p=$(command -v "$tool") || { echo "scripts/vm/run.sh: $tool not installed here; TestLiveRealRuntimes will skip in the guest" >&2; continue; }
+  rm -f "$root/bin/$tool"
+  copy_bin "$p" "/usr/bin/$tool"
+done
 # run --init: the host's static tini, as Docker's docker-init.
 if [ -x /usr/bin/tini-static ]; then
   cp /usr/bin/tini-static "$root/usr/bin/tini-static"
