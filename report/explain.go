@@ -279,15 +279,35 @@ func cpuView(in *Inspection) []Finding {
 		return nil
 	}
 	c := in.Cgroup.CPU
+	_, hasQuota := c.Sources["quotaMicros"]
+	if c.CPUs == nil && !hasQuota {
+		return nil
+	}
 	hostCPUs := 0
 	if in.Host != nil {
 		hostCPUs = in.Host.CPUs
 	}
-	nproc := hostCPUs
+	// nproc counts the CPUs the process may be scheduled on: its cpuset
+	// (sched_getaffinity). /proc/cpuinfo and /proc/stat are not
+	// namespaced and list the host's.
+	nproc, cpuset := hostCPUs, "the host's CPUs"
 	if c.CpusetCount != nil {
 		nproc = *c.CpusetCount
+		cpuset = "its cpuset"
+		if c.CpusetCPUs != nil {
+			cpuset = "its cpuset " + *c.CpusetCPUs
+		}
 	}
-	f := Finding{ID: "cpu-view", Severity: Info, Evidence: ev(c.Sources, "quotaMicros", "periodMicros", "shares", "weight", "cpusetCpus")}
+	// What it may use is the smaller of its quota and its cpuset.
+	usable := float64(nproc)
+	if c.CPUs != nil && (nproc == 0 || *c.CPUs < usable) {
+		usable = *c.CPUs
+	}
+	e := ev(c.Sources, "quotaMicros", "periodMicros", "cpusetCpus", "shares", "weight")
+	if in.Host != nil {
+		e = append(e, ev(in.Host.Sources, "cpus")...)
+	}
+	f := Finding{ID: "cpu-view", Severity: Info, Evidence: e}
 	weight := ""
 	switch {
 	case c.Shares != nil:
@@ -295,19 +315,38 @@ func cpuView(in *Inspection) []Finding {
 	case c.Weight != nil:
 		weight = fmt.Sprintf(" --cpu-shares became cpu.weight = %d (v2 maps shares 1024 to weight 100), a relative weight that matters only when CPUs are contended.", *c.Weight)
 	}
-	view := fmt.Sprintf(" nproc and /proc/cpuinfo still count %d CPUs: they show the CPUs the process may be scheduled on (its cpuset), not its quota, so a program that sizes its thread pool from them over-subscribes.", nproc)
+	var view strings.Builder
+	fmt.Fprintf(&view, " The CPUs it may use are the smaller of its quota and %s: %s.", cpuset, cpuCount(usable))
+	fmt.Fprintf(&view, " nproc shows %d: it counts the CPUs of the cpuset (the scheduler's affinity mask), not the quota", nproc)
+	if float64(nproc) > usable {
+		fmt.Fprintf(&view, ", so a program that sizes its thread pool from nproc starts %d threads for %s and over-subscribes.", nproc, cpuCount(usable))
+	} else {
+		view.WriteString(", so here it is right.")
+	}
+	if hostCPUs > nproc && nproc > 0 {
+		fmt.Fprintf(&view, " /proc/cpuinfo and /proc/stat are not namespaced and still list the host's %d CPUs: a program that counts them over-subscribes.", hostCPUs)
+	} else if hostCPUs > 0 {
+		fmt.Fprintf(&view, " /proc/cpuinfo and /proc/stat list the host's %d CPUs.", hostCPUs)
+	}
 	if c.CPUs != nil {
-		f.Summary = fmt.Sprintf("The CPU limit (--cpus) is a CFS quota of %d µs per %d µs period = %s; nproc still shows %d", *c.QuotaMicros, *c.PeriodMicros, CPUs(*c.CPUs), nproc)
+		f.Summary = fmt.Sprintf("The CPU limit (--cpus) is a CFS quota of %d µs per %d µs period = %s; it may use %s; nproc shows %d", *c.QuotaMicros, *c.PeriodMicros, CPUs(*c.CPUs), cpuCount(usable), nproc)
 		f.Detail = fmt.Sprintf("A CPU limit such as docker run --cpus %g is a CFS quota and period (v1 cpu.cfs_quota_us and cpu.cfs_period_us, v2 cpu.max): "+
 			"the group may run %s of CPU time in every %s, spread over any of its CPUs, and is throttled for the rest of the period.",
-			*c.CPUs, Micros(*c.QuotaMicros), Micros(*c.PeriodMicros)) + weight + view
-	} else if _, ok := c.Sources["quotaMicros"]; ok {
-		f.Summary = fmt.Sprintf("No CPU quota: it may use all %d CPUs; nproc shows %d", hostCPUs, nproc)
-		f.Detail = "There is no CFS quota (cpu.cfs_quota_us -1 or cpu.max \"max\"): docker run --cpus 1 would write 100000 per 100000 µs." + weight + view
+			*c.CPUs, Micros(*c.QuotaMicros), Micros(*c.PeriodMicros)) + weight + view.String()
 	} else {
-		return nil
+		f.Summary = fmt.Sprintf("No CPU quota: it may use %s (%s); nproc shows %d", cpuCount(usable), cpuset, nproc)
+		f.Detail = "There is no CFS quota (cpu.cfs_quota_us -1 or cpu.max \"max\"): docker run --cpus 1 would write 100000 per 100000 µs." + weight + view.String()
 	}
 	return one(f)
+}
+
+// cpuCount is a number of CPUs, whole ones without decimals: "2 CPUs",
+// "0.50 CPUs".
+func cpuCount(v float64) string {
+	if v == float64(int(v)) && v != 1 {
+		return fmt.Sprintf("%d CPUs", int(v))
+	}
+	return CPUs(v)
 }
 
 func cpuThrottled(in *Inspection) []Finding {
