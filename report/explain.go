@@ -381,9 +381,17 @@ var exposure = map[inspect.NamespaceType]string{
 	inspect.NSIPC:    "it shares System V IPC and POSIX message queues with the host",
 	inspect.NSMount:  "it sees the host's mount table and files",
 	inspect.NSUTS:    "it can change the host's hostname if it holds CAP_SYS_ADMIN",
-	inspect.NSUser:   "uid 0 inside is uid 0 on the host",
 	inspect.NSCgroup: "it sees the full cgroup paths of the host's tree (Docker's default on cgroup v1 hosts)",
 	inspect.NSTime:   "it shares the host's monotonic and boot clocks (the usual case)",
+}
+
+// sharedUser says what sharing the host's user namespace means for this
+// process: its own uid is the host's.
+func sharedUser(in *Inspection) string {
+	if p := in.Process; p != nil && p.UID != 0 {
+		return fmt.Sprintf("its ids are the host's: uid %d inside is uid %d on the host, and root inside would be root on the host", p.UID, p.UID)
+	}
+	return "uid 0 inside is uid 0 on the host"
 }
 
 // hostShareWarn are the namespaces a container should not share: sharing
@@ -413,7 +421,9 @@ func namespacesRule(in *Inspection) []Finding {
 	}
 	for _, n := range in.Namespaces {
 		if n.Isolated != nil && !*n.Isolated {
-			if x, ok := exposure[n.Type]; ok {
+			if n.Type == inspect.NSUser {
+				fmt.Fprintf(&d, "Shared user: %s. ", sharedUser(in))
+			} else if x, ok := exposure[n.Type]; ok {
 				fmt.Fprintf(&d, "Shared %s: %s. ", n.Type, x)
 			}
 		}
@@ -476,12 +486,25 @@ func userNamespace(in *Inspection) []Finding {
 	if !in.InContainer() {
 		return nil
 	}
-	return one(Finding{
+	f := Finding{
 		ID: "user-namespace", Severity: Info,
 		Summary:  "No user namespace: uid 0 in the container is uid 0 on the host",
 		Detail:   "uid_map is the identity map \"0 0 4294967295\". Only capabilities, seccomp and the LSM stand between root inside and root outside.",
 		Evidence: ev(s.Sources, "uidMap"),
-	})
+	}
+	// The process's own uid is what it is on the host: speak of that one.
+	if p := in.Process; p != nil && (p.UID != 0 || p.EUID != 0) {
+		uid := fmt.Sprintf("uid %d", p.UID)
+		if p.EUID != p.UID {
+			uid += fmt.Sprintf(" (effective %d)", p.EUID)
+		}
+		f.Summary = fmt.Sprintf("No user namespace: %s in the container is %s on the host; root in the container would be root on the host", uid, uid)
+		f.Detail = "uid_map is the identity map \"0 0 4294967295\": ids are not translated. This process runs as " + uid +
+			", so what it reaches on the host is what that host user may reach. A process that becomes root in the container " +
+			"(a setuid binary, docker exec -u 0) is root on the host, held back only by capabilities, seccomp and the LSM."
+		f.Evidence = append(ev(p.Sources, "uid"), f.Evidence...)
+	}
+	return one(f)
 }
 
 func privilegedRule(in *Inspection) []Finding {
