@@ -396,7 +396,12 @@ func cgroupSection(in *Inspection, ref *inspect.Process) section {
 		s.add("memory soft limit", limitText(tm.SoftLimitBytes, tm.Sources, "softLimitBytes", nil), limitText(rm.SoftLimitBytes, rm.Sources, "softLimitBytes", nil), "")
 	}
 	if _, ok := tm.Sources["swapLimitBytes"]; ok {
-		s.add("swap limit", limitText(tm.SwapLimitBytes, tm.Sources, "swapLimitBytes", nil), limitText(rm.SwapLimitBytes, rm.Sources, "swapLimitBytes", nil), "")
+		tv, rv, v := limitText(tm.SwapLimitBytes, tm.Sources, "swapLimitBytes", nil), limitText(rm.SwapLimitBytes, rm.Sources, "swapLimitBytes", nil), ""
+		if h := in.Host; h != nil && h.SwapTotalBytes != nil && *h.SwapTotalBytes == 0 {
+			// A swap limit on a host without swap allows nothing: say so.
+			tv, rv, v = tv+" (no swap on host)", rv+" (no swap on host)", "no swap on host"
+		}
+		s.add("swap limit", tv, rv, v)
 	}
 	s.add("memory usage", hostWide(bytesText(tm.UsageBytes), tm.HostWide), hostWide(bytesText(rm.UsageBytes), rm.HostWide), "")
 	s.add("working set", bytesText(tm.WorkingSetBytes), bytesText(rm.WorkingSetBytes), "")
