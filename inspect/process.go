@@ -173,6 +173,13 @@ func (fsys FS) Inspect(pid int, opt Options) (*Process, error) {
 		for _, e := range errs {
 			p.fail("runtime", e)
 		}
+		if p.Runtime != nil && p.Runtime.Name == RuntimeUnknown && !fsys.knownIsolated(ns) {
+			// "unknown" claims an isolated process; here that claim rests on
+			// namespaces that could not be read (a zombie's mnt, another
+			// user's links): whether it is in a container is not known.
+			p.Runtime = nil
+			p.fail("runtime", errors.New("not recognised, and its pid and mount namespaces could not be read: whether it is in a container is unknown"))
+		}
 		if rt := p.Runtime; rt != nil && rt.Name == RuntimeNsinspect && rt.ContainerID != "" {
 			st := fsys.nsinspectState(rt.ContainerID)
 			if rt.ContainerName == "" {
@@ -326,6 +333,42 @@ func (fsys FS) lastCap() (int, error) {
 // sameAsSelf reports whether the namespace of type t in list is the reader's.
 func (fsys FS) sameAsSelf(list []Namespace, t NamespaceType) bool {
 	return linkIn(fsys.self("ns", string(t)), list, t)
+}
+
+// knownIsolated reports whether list shows, from namespaces that were
+// read, that the process is isolated: a pid namespace other than the
+// host's, or a mount namespace other than the reader's.
+func (fsys FS) knownIsolated(list []Namespace) bool {
+	if pidNS, ok := FindNamespace(list, NSPID); ok {
+		if initial, known := pidNS.Initial(); known && !initial {
+			return true
+		}
+	}
+	same, known := fsys.compareSelf(list, NSMount)
+	return known && !same
+}
+
+// compareSelf compares the namespace of type t in list with the reader's:
+// known is false when either could not be read.
+func (fsys FS) compareSelf(list []Namespace, t NamespaceType) (same, known bool) {
+	return compareLink(fsys.self("ns", string(t)), list, t)
+}
+
+// compareLink is linkIn with "could not be read" kept apart from "no".
+func compareLink(path string, list []Namespace, t NamespaceType) (same, known bool) {
+	ns, ok := FindNamespace(list, t)
+	if !ok || ns.Inode == 0 {
+		return false, false
+	}
+	link, err := os.Readlink(path)
+	if err != nil {
+		return false, false
+	}
+	_, ino, err := parseNamespaceLink(link)
+	if err != nil {
+		return false, false
+	}
+	return ino == ns.Inode, true
 }
 
 // linkIn reports whether the /proc/<pid>/ns/<t> link at path names the

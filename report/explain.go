@@ -72,7 +72,7 @@ func ev(src inspect.Sources, fields ...string) []inspect.Evidence {
 func one(f Finding) []Finding { return []Finding{f} }
 
 func hostProcess(in *Inspection) []Finding {
-	if in.InContainer() || len(in.Namespaces) == 0 || (in.Runtime != nil && in.Runtime.Role == "monitor") {
+	if in.InContainer() || len(in.Namespaces) == 0 || in.Runtime == nil || in.Runtime.Role == "monitor" || len(in.Unreadable()) > 0 {
 		return nil
 	}
 	var e []inspect.Evidence
@@ -402,7 +402,7 @@ func namespacesRule(in *Inspection) []Finding {
 	if len(in.Namespaces) == 0 {
 		return nil
 	}
-	iso, shared := in.Isolated(), in.Shared()
+	iso, shared, unread := in.Isolated(), in.Shared(), in.Unreadable()
 	var e []inspect.Evidence
 	for _, n := range in.Namespaces {
 		if n.Type == inspect.NSPIDForChildren || n.Type == inspect.NSTimeForChildren || n.Inode == 0 {
@@ -428,9 +428,21 @@ func namespacesRule(in *Inspection) []Finding {
 			}
 		}
 	}
+	sum := fmt.Sprintf("Isolated: %s; shared with the reference: %s", list(iso), list(shared))
+	if len(unread) > 0 {
+		sum += "; unreadable, so neither shared nor own: " + list(unread)
+		why := ""
+		for _, n := range in.Namespaces {
+			if n.Isolated == nil && n.Error != "" {
+				why = fmt.Sprintf(" (%s: %s)", n.File, n.Error)
+				break
+			}
+		}
+		fmt.Fprintf(&d, "Unreadable: %s%s. Which of those it shares with the reference is unknown: reading another user's namespace links needs ptrace access (root), and a zombie has released all but its pid and user namespaces. ", list(unread), why)
+	}
 	out := []Finding{{
 		ID: "namespaces", Severity: Info,
-		Summary:  fmt.Sprintf("Isolated: %s; shared with the reference: %s", list(iso), list(shared)),
+		Summary:  sum,
 		Detail:   strings.TrimSpace(d.String()),
 		Evidence: e,
 	}}

@@ -217,8 +217,13 @@ func comm(p *inspect.ProcessInfo) string {
 func targetLabel(in *Inspection) string {
 	rt := in.Runtime
 	if rt == nil || rt.Name == inspect.RuntimeNone {
-		if in.InContainer() {
+		switch {
+		case in.InContainer():
 			return ": in its own namespaces"
+		case len(in.Unreadable()) > 0:
+			return ": namespaces unreadable, runtime not recognised"
+		case rt == nil:
+			return ": runtime unknown"
 		}
 		return ": a host process"
 	}
@@ -312,6 +317,11 @@ func namespaceSection(in *Inspection) section {
 			r = strconv.FormatUint(n.ReferenceInode, 10)
 		}
 		switch {
+		case n.Isolated == nil && (n.Inode == 0 || n.ReferenceInode == 0):
+			// neither shared nor own: unknown
+			if n.Type != inspect.NSPIDForChildren && n.Type != inspect.NSTimeForChildren {
+				v = "unreadable"
+			}
 		case n.Isolated == nil:
 		case *n.Isolated:
 			v = "isolated"
