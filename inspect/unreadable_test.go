@@ -84,3 +84,48 @@ func TestNamespacesUnlistable(t *testing.T) {
 		}
 	}
 }
+
+// TestSamplerNetworkUnknown: a network namespace that cannot be compared
+// with the host's (no host namespaces read, as for a non-root reader whose
+// reference is unreadable) may be the host's: its bytes are unknown, never
+// the host's counters shown as the container's.
+func TestSamplerNetworkUnknown(t *testing.T) {
+	proc, cg := nodeRoots(t, "node-v2")
+	fsys := NewFS(proc, cg)
+	host, err := fsys.Namespaces(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noNet := []Namespace{}
+	for _, n := range host {
+		if n.Type != NSNet {
+			noNet = append(noNet, n)
+		}
+	}
+	for _, tc := range []struct {
+		name, container string
+		host            []Namespace
+		hostNet         bool
+		rx              string
+	}{
+		{"own namespace, compared", "web", host, false, "1450000"},
+		{"host network, compared", "build-01", host, true, "nil"},
+		{"host network, host unread", "build-01", nil, false, "nil"},
+		{"host network, host's net unread", "build-01", noNet, false, "nil"},
+		{"own namespace, host unread", "web", nil, false, "nil"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := containerNamed(t, fsys, tc.container)
+			s := fsys.NewSampler()
+			defer s.Close()
+			s.HostNamespaces = tc.host
+			u, err := s.Sample(&c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if u.HostNetwork != tc.hostNet || showU64(u.NetRx) != tc.rx || (tc.rx == "nil") != (u.NetTx == nil) {
+				t.Errorf("HostNetwork %v NetRx %s NetTx %s, want %v %s", u.HostNetwork, showU64(u.NetRx), showU64(u.NetTx), tc.hostNet, tc.rx)
+			}
+		})
+	}
+}
