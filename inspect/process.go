@@ -154,16 +154,18 @@ func (fsys FS) Inspect(pid int, opt Options) (*Process, error) {
 
 	mountsFile := fsys.pid(pid, "mountinfo")
 	var mounts []*mountinfo.Info
+	var table mountTable
 	if raw, err := readFile(mountsFile); err != nil {
 		// A zombie has left its mount namespace: opening mountinfo gives EINVAL.
 		if errors.Is(err, syscall.EINVAL) || zombie {
 			err = ErrZombie
 		}
 		p.fail("rootfs", fmt.Errorf("reading %s: %w", mountsFile, classify(err)))
-	} else if mounts, err = parseMountinfo(raw); err != nil {
+	} else if table, err = parseMountinfo(raw); err != nil {
 		p.fail("rootfs", fmt.Errorf("%s: %w", mountsFile, err))
 	} else {
-		p.Rootfs, err = newRootfs(mounts, mountsFile, opt.HostRootDevice)
+		mounts = table.mounts
+		p.Rootfs, err = newRootfs(table, mountsFile, opt.HostRootDevice)
 		p.fail("rootfs", err)
 	}
 
@@ -172,6 +174,18 @@ func (fsys FS) Inspect(pid int, opt Options) (*Process, error) {
 		p.Runtime, errs = fsys.detectRuntime(pid, cg, mounts, mountsFile, ns, opt.HostRootDevice)
 		for _, e := range errs {
 			p.fail("runtime", e)
+		}
+		if rt := p.Runtime; rt != nil {
+			// detectRuntime quotes a mount by mountLine; evidence is the
+			// kernel's own line.
+			if e, ok := rt.Sources["name"]; ok && e.File == mountsFile {
+				for _, m := range mounts {
+					if mountLine(m) == e.Raw {
+						rt.Sources.add("name", mountsFile, table.line(m))
+						break
+					}
+				}
+			}
 		}
 		if p.Runtime != nil && p.Runtime.Name == RuntimeUnknown && !fsys.knownIsolated(ns) {
 			// "unknown" claims an isolated process; here that claim rests on
