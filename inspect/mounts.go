@@ -38,7 +38,10 @@ type NotableMount struct {
 	Source     string `json:"source"`
 	Root       string `json:"root"`
 	ReadOnly   bool   `json:"readOnly"`
-	Line       string `json:"line"`
+	// HostPath is, for a runtime socket found inside a bind-mounted
+	// directory, where it lies on the host.
+	HostPath string `json:"hostPath,omitempty"`
+	Line     string `json:"line"`
 }
 
 // runtimeSockets are control sockets that hand their holder the host.

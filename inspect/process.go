@@ -167,6 +167,15 @@ func (fsys FS) Inspect(pid int, opt Options) (*Process, error) {
 		mounts = table.mounts
 		p.Rootfs, err = newRootfs(table, mountsFile, opt.HostRootDevice)
 		p.fail("rootfs", err)
+		// Only a mount namespace known not to be the host's has binds to
+		// search: the host's own /run holds its sockets by right.
+		if same, known := compareLink(fsys.pid(1, "ns", "mnt"), ns, NSMount); p.Rootfs != nil && !opt.Brief && known && !same {
+			socks, err := fsys.hostSockets(table)
+			if err != nil && !absent(err) {
+				p.fail("rootfs", fmt.Errorf("looking for runtime sockets under bind mounts: %w", err))
+			}
+			p.Rootfs.Notable = append(p.Rootfs.Notable, socks...)
+		}
 	}
 
 	if !opt.Brief {
