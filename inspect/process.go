@@ -169,7 +169,13 @@ func (fsys FS) Inspect(pid int, opt Options) (*Process, error) {
 		p.fail("rootfs", err)
 		// Only a mount namespace known not to be the host's has binds to
 		// search: the host's own /run holds its sockets by right.
-		if same, known := compareLink(fsys.pid(1, "ns", "mnt"), ns, NSMount); p.Rootfs != nil && !opt.Brief && known && !same {
+		// (The host is PID 1's side, or the reader's when PID 1's root
+		// cannot be reached, as for hostRoot.)
+		hostMnt := fsys.self("ns", "mnt")
+		if fsys.hostRoot() == fsys.pid(1, "root") {
+			hostMnt = fsys.pid(1, "ns", "mnt")
+		}
+		if same, known := compareLink(hostMnt, ns, NSMount); p.Rootfs != nil && !opt.Brief && known && !same {
 			socks, err := fsys.hostSockets(table)
 			if err != nil && !absent(err) {
 				p.fail("rootfs", fmt.Errorf("looking for runtime sockets under bind mounts: %w", err))

@@ -712,12 +712,19 @@ func notableMounts(in *Inspection) []Finding {
 				Evidence: e,
 			})
 		case "runtime-socket":
-			out = append(out, Finding{
+			f := Finding{
 				ID: "runtime-socket", Severity: Critical,
 				Summary:  fmt.Sprintf("A container-runtime socket is mounted at %s", m.Mountpoint),
 				Detail:   "Whoever can talk to it can start a privileged container with the host's / mounted: it is root on the host.",
 				Evidence: e,
-			})
+			}
+			if m.HostPath != "" {
+				// found inside a bind-mounted directory (-v /var/run:/var/run)
+				f.Summary = fmt.Sprintf("A container-runtime socket is reachable at %s: the host's %s, through a bind-mounted directory", m.Mountpoint, m.HostPath)
+				f.Detail = "The bind mount below names no socket, but the host directory it shows holds " + m.HostPath +
+					" (found on the host's side of the bind; ls -l it there). " + f.Detail
+			}
+			out = append(out, f)
 		case "host-devices":
 			out = append(out, Finding{
 				ID: "host-devices", Severity: Warn,

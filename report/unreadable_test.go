@@ -112,3 +112,18 @@ func rowOf(table, name string) string {
 	}
 	return ""
 }
+
+// TestRuntimeSocketThroughDirectory: a socket found inside a bind-mounted
+// directory is critical, and names where it lies on the host.
+func TestRuntimeSocketThroughDirectory(t *testing.T) {
+	p := dockerContainer(capabilities(0, allCaps))
+	line := "601 600 0:25 / /var/run rw,nosuid,nodev master:5 - tmpfs tmpfs rw,mode=755"
+	p.Rootfs.Notable = []inspect.NotableMount{{Kind: "runtime-socket", Mountpoint: "/var/run/docker.sock", Source: "tmpfs", Root: "/", HostPath: "/run/docker.sock", Line: line}}
+	f := finding(t, Compare(p, hostReference(allCaps), nil, nil), "runtime-socket")
+	if f.Severity != Critical || f.Summary != "A container-runtime socket is reachable at /var/run/docker.sock: the host's /run/docker.sock, through a bind-mounted directory" {
+		t.Errorf("%s %q", f.Severity, f.Summary)
+	}
+	if len(f.Evidence) != 1 || f.Evidence[0].Raw != line {
+		t.Errorf("evidence %v, want the bind's line", f.Evidence)
+	}
+}
