@@ -12,10 +12,13 @@ import (
 // Host holds what the machine has, for the "host" column: what a container
 // without limits may use, and what free and nproc show inside it anyway.
 type Host struct {
-	MemTotalBytes uint64     `json:"memTotalBytes"`
-	CPUs          int        `json:"cpus"`
-	CgroupMode    CgroupMode `json:"cgroupMode"`
-	Sources       Sources    `json:"evidence,omitempty"`
+	MemTotalBytes uint64 `json:"memTotalBytes"`
+	// SwapTotalBytes is SwapTotal of /proc/meminfo: 0 when the host has
+	// no swap, and a cgroup's swap limit then allows nothing to swap.
+	SwapTotalBytes *uint64    `json:"swapTotalBytes"`
+	CPUs           int        `json:"cpus"`
+	CgroupMode     CgroupMode `json:"cgroupMode"`
+	Sources        Sources    `json:"evidence,omitempty"`
 }
 
 // Host reads host memory and CPU count through gopsutil, pointed at the
@@ -29,6 +32,8 @@ func (fsys FS) Host() (*Host, error) {
 	}
 	h.MemTotalBytes = vm.Total
 	h.Sources.add("memTotalBytes", fsys.proc("meminfo"), fmt.Sprintf("MemTotal: %d kB", vm.Total/1024))
+	h.SwapTotalBytes = &vm.SwapTotal
+	h.Sources.add("swapTotalBytes", fsys.proc("meminfo"), fmt.Sprintf("SwapTotal: %d kB", vm.SwapTotal/1024))
 	// Online CPUs as docker stats counts them: the cpuN lines of
 	// /proc/stat. (gopsutil parses /proc/cpuinfo, a kilobyte per CPU; this
 	// file is read anyway, for the boot time.)

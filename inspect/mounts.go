@@ -38,7 +38,10 @@ type NotableMount struct {
 	Source     string `json:"source"`
 	Root       string `json:"root"`
 	ReadOnly   bool   `json:"readOnly"`
-	Line       string `json:"line"`
+	// HostPath is, for a runtime socket found inside a bind-mounted
+	// directory, where it lies on the host.
+	HostPath string `json:"hostPath,omitempty"`
+	Line     string `json:"line"`
 }
 
 // runtimeSockets are control sockets that hand their holder the host.
@@ -47,9 +50,40 @@ var runtimeSockets = []string{
 	"dockershim.sock", "kubelet.sock", "lxd.socket", "incus.socket",
 }
 
-// parseMountinfo wraps moby/sys/mountinfo for a file already read in one go.
-func parseMountinfo(b []byte) ([]*mountinfo.Info, error) {
-	return mountinfo.GetMountsFromReader(bytes.NewReader(b), nil)
+// mountTable is a parsed mountinfo that keeps each entry's line as the
+// kernel wrote it: evidence quotes that line, optional fields ("shared:1
+// master:2") and octal escapes included, never one rebuilt from the parse.
+type mountTable struct {
+	mounts []*mountinfo.Info
+	lines  map[*mountinfo.Info]string
+}
+
+// line is the kernel's line of m, or a rebuilt one for an entry that did
+// not come from this table.
+func (t mountTable) line(m *mountinfo.Info) string {
+	if l, ok := t.lines[m]; ok {
+		return l
+	}
+	return mountLine(m)
+}
+
+// parseMountinfo wraps moby/sys/mountinfo for a file already read in one
+// go. Without a filter it returns one entry per line, in order (a line it
+// cannot parse fails the whole file), which pairs entries with lines.
+func parseMountinfo(b []byte) (mountTable, error) {
+	mounts, err := mountinfo.GetMountsFromReader(bytes.NewReader(b), nil)
+	if err != nil {
+		return mountTable{}, err
+	}
+	t := mountTable{mounts: mounts}
+	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	if len(b) > 0 && len(lines) == len(mounts) {
+		t.lines = make(map[*mountinfo.Info]string, len(mounts))
+		for i, m := range mounts {
+			t.lines[m] = lines[i]
+		}
+	}
+	return t, nil
 }
 
 func readOnly(m *mountinfo.Info) bool {
@@ -65,17 +99,24 @@ func hasOpt(opts, want string) bool {
 	return false
 }
 
-// mountLine is a compact one-line rendering of a mountinfo entry, as
-// evidence: "overlay on / type overlay (rw,...)".
+// mountLine rebuilds a mountinfo line from a parsed entry, for entries
+// without their raw line (mountTable.line has it): the fields in the
+// kernel's order, optional ones included, with paths unescaped.
 func mountLine(m *mountinfo.Info) string {
-	return fmt.Sprintf("%d %d %d:%d %s %s %s - %s %s %s", m.ID, m.Parent, m.Major, m.Minor, m.Root, m.Mountpoint, m.Options, m.FSType, m.Source, m.VFSOptions)
+	opt := ""
+	if m.Optional != "" {
+		opt = " " + m.Optional
+	}
+	return fmt.Sprintf("%d %d %d:%d %s %s %s%s - %s %s %s", m.ID, m.Parent, m.Major, m.Minor, m.Root, m.Mountpoint, m.Options, opt, m.FSType, m.Source, m.VFSOptions)
 }
 
 // newRootfs finds / in a mount table (the last mount there wins, as the
 // kernel stacks them) and the mounts worth flagging. hostRootDevice is the
 // major:minor of the host's / ("" if unknown): a mount of that device's
 // root directory anywhere else is the host's whole filesystem (-v /:/host).
-func newRootfs(mounts []*mountinfo.Info, file, hostRootDevice string) (*Rootfs, error) {
+func newRootfs(table mountTable, file, hostRootDevice string) (*Rootfs, error) {
+	mounts := table.mounts
+	mountLine := table.line // evidence: the kernel's own lines
 	var root *mountinfo.Info
 	for _, m := range mounts {
 		if m.Mountpoint == "/" {

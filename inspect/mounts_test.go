@@ -182,7 +182,8 @@ func TestNewRootfs(t *testing.T) {
 
 	t.Run("privileged with the host's /dev", func(t *testing.T) {
 		r := mustRootfs(t, privileged, "254:1")
-		devLine := "706 700 0:6 / /dev rw,nosuid,relatime - devtmpfs udev rw,size=12334524k,nr_inodes=3083631,mode=755,inode64"
+		// the kernel's line, optional field master:2 included
+		devLine := "706 700 0:6 / /dev rw,nosuid,relatime master:2 - devtmpfs udev rw,size=12334524k,nr_inodes=3083631,mode=755,inode64"
 		want := Rootfs{
 			Mountpoint: "/", FSType: "overlay", Source: "overlay", Root: "/", Device: "0:70",
 			LowerDirs: []string{"/var/lib/docker/overlay2/l/7QSXKB2WS3ZYQHBCR4AJZ6LH7X"},
@@ -315,4 +316,68 @@ func TestNewRootfsRoot(t *testing.T) {
 	if r, err := newRootfs(mounts, "/proc/42/mountinfo", ""); err == nil || !strings.Contains(err.Error(), "no mount at /") {
 		t.Errorf("newRootfs without / = %+v, %v; want an error", r, err)
 	}
+}
+
+// TestMountEvidenceIsTheKernelsLine: every line of every mountinfo the
+// fixtures hold, and this process's live one, comes back byte for byte as
+// evidence: optional fields (shared:N master:N propagate_from:N
+// unbindable) and octal escapes kept, nothing rebuilt.
+func TestMountEvidenceIsTheKernelsLine(t *testing.T) {
+	files, _ := filepath.Glob("../testdata/*/proc/*/mountinfo")
+	files = append(files, "/proc/self/mountinfo")
+	extra := "36 35 98:0 /mnt\\0401 /mnt\\040two\\040 rw,noatime shared:7 master:1 propagate_from:2 - ext3 /dev/root\\040x rw,errors=continue\n" +
+		"37 36 0:5 / / ro unbindable - overlay overlay rw,lowerdir=/a\\054b\n"
+	tables := map[string][]byte{"escapes": []byte(extra)}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tables[f] = b
+	}
+	optional := 0
+	for name, b := range tables {
+		table, err := parseMountinfo(b)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+		if len(table.mounts) != len(lines) {
+			t.Fatalf("%s: %d mounts for %d lines", name, len(table.mounts), len(lines))
+		}
+		for i, m := range table.mounts {
+			if got := table.line(m); got != lines[i] {
+				t.Errorf("%s: evidence\n got %q\nwant %q", name, got, lines[i])
+			}
+			if m.Optional != "" {
+				optional++
+			}
+		}
+	}
+	if optional == 0 {
+		t.Fatal("no line with optional fields was checked")
+	}
+}
+
+// FuzzParseMountinfo: whatever the file holds, parsing never panics, and
+// evidence is always one of its own lines.
+func FuzzParseMountinfo(f *testing.F) {
+	f.Add([]byte("36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue\n"))
+	f.Add([]byte("1 0 0:1 / / rw - overlay overlay rw\n\n2 1 0:2 / /proc rw - proc proc rw\n"))
+	f.Add([]byte("1 0 0:1 /a\\040 /b\\134 rw shared:1 - x y z\r\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		table, err := parseMountinfo(b)
+		if err != nil {
+			return
+		}
+		lines := map[string]bool{}
+		for _, l := range strings.Split(string(b), "\n") {
+			lines[l] = true
+		}
+		for _, m := range table.mounts {
+			if l, ok := table.lines[m]; ok && !lines[l] {
+				t.Fatalf("evidence %q is not a line of the input", l)
+			}
+		}
+	})
 }

@@ -102,7 +102,20 @@ func (fsys FS) Namespaces(pid int) ([]Namespace, error) {
 	dir := fsys.pid(pid, "ns")
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, fmt.Errorf("listing %s: %w", dir, classify(err))
+		// Another user's ns directory needs ptrace access even to list.
+		// The types are the kernel's, the same as the reader's own: list
+		// them as unreadable, so that none passes for shared or own.
+		err = fmt.Errorf("listing %s: %w", dir, classify(err))
+		own, serr := os.ReadDir(fsys.self("ns"))
+		if serr != nil {
+			return nil, err
+		}
+		out := make([]Namespace, 0, len(own))
+		for _, e := range own {
+			out = append(out, Namespace{Type: NamespaceType(e.Name()), File: dir + "/" + e.Name(), Error: namespaceError(err)})
+		}
+		sort.SliceStable(out, func(i, j int) bool { return nsRank(out[i].Type) < nsRank(out[j].Type) })
+		return out, err
 	}
 	out := make([]Namespace, 0, len(entries))
 	for _, e := range entries {

@@ -154,17 +154,34 @@ func (fsys FS) Inspect(pid int, opt Options) (*Process, error) {
 
 	mountsFile := fsys.pid(pid, "mountinfo")
 	var mounts []*mountinfo.Info
+	var table mountTable
 	if raw, err := readFile(mountsFile); err != nil {
 		// A zombie has left its mount namespace: opening mountinfo gives EINVAL.
 		if errors.Is(err, syscall.EINVAL) || zombie {
 			err = ErrZombie
 		}
 		p.fail("rootfs", fmt.Errorf("reading %s: %w", mountsFile, classify(err)))
-	} else if mounts, err = parseMountinfo(raw); err != nil {
+	} else if table, err = parseMountinfo(raw); err != nil {
 		p.fail("rootfs", fmt.Errorf("%s: %w", mountsFile, err))
 	} else {
-		p.Rootfs, err = newRootfs(mounts, mountsFile, opt.HostRootDevice)
+		mounts = table.mounts
+		p.Rootfs, err = newRootfs(table, mountsFile, opt.HostRootDevice)
 		p.fail("rootfs", err)
+		// Only a mount namespace known not to be the host's has binds to
+		// search: the host's own /run holds its sockets by right.
+		// (The host is PID 1's side, or the reader's when PID 1's root
+		// cannot be reached, as for hostRoot.)
+		hostMnt := fsys.self("ns", "mnt")
+		if fsys.hostRoot() == fsys.pid(1, "root") {
+			hostMnt = fsys.pid(1, "ns", "mnt")
+		}
+		if same, known := compareLink(hostMnt, ns, NSMount); p.Rootfs != nil && !opt.Brief && known && !same {
+			socks, err := fsys.hostSockets(table)
+			if err != nil && !absent(err) {
+				p.fail("rootfs", fmt.Errorf("looking for runtime sockets under bind mounts: %w", err))
+			}
+			p.Rootfs.Notable = append(p.Rootfs.Notable, socks...)
+		}
 	}
 
 	if !opt.Brief {
@@ -172,6 +189,18 @@ func (fsys FS) Inspect(pid int, opt Options) (*Process, error) {
 		p.Runtime, errs = fsys.detectRuntime(pid, cg, mounts, mountsFile, ns, opt.HostRootDevice)
 		for _, e := range errs {
 			p.fail("runtime", e)
+		}
+		if rt := p.Runtime; rt != nil {
+			// detectRuntime quotes a mount by mountLine; evidence is the
+			// kernel's own line.
+			if e, ok := rt.Sources["name"]; ok && e.File == mountsFile {
+				for _, m := range mounts {
+					if mountLine(m) == e.Raw {
+						rt.Sources.add("name", mountsFile, table.line(m))
+						break
+					}
+				}
+			}
 		}
 		fsys.nameRuntime(p.Runtime, pid)
 		if rt := p.Runtime; rt != nil && rt.Name == RuntimeNsinspect && rt.ContainerID != "" {
@@ -327,6 +356,42 @@ func (fsys FS) lastCap() (int, error) {
 // sameAsSelf reports whether the namespace of type t in list is the reader's.
 func (fsys FS) sameAsSelf(list []Namespace, t NamespaceType) bool {
 	return linkIn(fsys.self("ns", string(t)), list, t)
+}
+
+// knownIsolated reports whether list shows, from namespaces that were
+// read, that the process is isolated: a pid namespace other than the
+// host's, or a mount namespace other than the reader's.
+func (fsys FS) knownIsolated(list []Namespace) bool {
+	if pidNS, ok := FindNamespace(list, NSPID); ok {
+		if initial, known := pidNS.Initial(); known && !initial {
+			return true
+		}
+	}
+	same, known := fsys.compareSelf(list, NSMount)
+	return known && !same
+}
+
+// compareSelf compares the namespace of type t in list with the reader's:
+// known is false when either could not be read.
+func (fsys FS) compareSelf(list []Namespace, t NamespaceType) (same, known bool) {
+	return compareLink(fsys.self("ns", string(t)), list, t)
+}
+
+// compareLink is linkIn with "could not be read" kept apart from "no".
+func compareLink(path string, list []Namespace, t NamespaceType) (same, known bool) {
+	ns, ok := FindNamespace(list, t)
+	if !ok || ns.Inode == 0 {
+		return false, false
+	}
+	link, err := os.Readlink(path)
+	if err != nil {
+		return false, false
+	}
+	_, ino, err := parseNamespaceLink(link)
+	if err != nil {
+		return false, false
+	}
+	return ino == ns.Inode, true
 }
 
 // linkIn reports whether the /proc/<pid>/ns/<t> link at path names the

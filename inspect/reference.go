@@ -104,12 +104,12 @@ func (fsys FS) RootDevice(pid int) (string, error) {
 	if err != nil {
 		return "", classify(err)
 	}
-	mounts, err := parseMountinfo(b)
+	table, err := parseMountinfo(b)
 	if err != nil {
 		return "", err
 	}
 	dev := ""
-	for _, m := range mounts {
+	for _, m := range table.mounts {
 		if m.Mountpoint == "/" {
 			dev = fmt.Sprintf("%d:%d", m.Major, m.Minor)
 		}

@@ -328,8 +328,15 @@ func (fsys FS) detectRuntime(pid int, cg *Cgroup, mounts []*mountinfo.Info, moun
 	}
 	pidNS, hasPidNS := FindNamespace(namespaces, NSPID)
 	initialPid, known := pidNS.Initial()
-	isolated := (hasPidNS && known && !initialPid) || !fsys.sameAsSelf(namespaces, NSMount)
+	sameMnt, mntKnown := fsys.compareSelf(namespaces, NSMount)
+	isolated := (hasPidNS && known && !initialPid) || (mntKnown && !sameMnt)
 	if !isolated {
+		if !mntKnown {
+			// A zombie's mount namespace, another user's links: whether
+			// it is in a container is not known, and no marker or
+			// environment of it is evidence.
+			return nil, []error{errors.New("not recognised, and its mount namespace could not be read: whether it is in a container is unknown")}
+		}
 		return &Runtime{Name: RuntimeNone}, nil
 	}
 	// A free-form id (ctr run … web, runc run web): the runtimes' state.

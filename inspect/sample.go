@@ -23,7 +23,9 @@ type Usage struct {
 	MemLimit     *uint64 // nil: no limit
 	QuotaCPUs    *float64
 	Pids         *uint64
-	NetRx, NetTx *uint64 // the container's network namespace, loopback excluded
+	// NetRx and NetTx are the container's network namespace's, loopback
+	// excluded; nil when it cannot be compared with the host's.
+	NetRx, NetTx *uint64
 	// HostNetwork: the container shares the host's network namespace
 	// (docker --network host, nspawn's default). Its interfaces' counters
 	// are the whole host's traffic, so NetRx and NetTx are left nil.
@@ -168,9 +170,14 @@ func (s *Sampler) open(c *Container) (*counterFiles, error) {
 	if dir, ok := r.dirs[""]; ok && s.Extended && !(r.roots[""] && r.hostRoot) {
 		g.psiCPU, g.psiMem, g.psiIO = openCounter(dir+"/cpu.pressure"), openCounter(dir+"/memory.pressure"), openCounter(dir+"/io.pressure")
 	}
-	if linkIn(s.fsys.pid(c.Pid, "ns", "net"), s.HostNamespaces, NSNet) {
+	// Only a network namespace known to be the container's own has its
+	// own counters. One that cannot be compared with the host's (another
+	// user's link, without root) may be the host's: its bytes are unknown.
+	switch same, known := compareLink(s.fsys.pid(c.Pid, "ns", "net"), s.HostNamespaces, NSNet); {
+	case !known:
+	case same:
 		g.hostNet = true
-	} else {
+	default:
 		g.net = openCounter(s.fsys.pid(c.Pid, "net", "dev"))
 	}
 	// Limits rarely change: read once per container, from the directories

@@ -236,6 +236,13 @@ func TestSamplerWholeHost(t *testing.T) {
 			defer s.Close()
 			s.Now = func() time.Time { return now }
 			s.Extended = true
+			// the host's namespaces: without them no network namespace can
+			// be told apart from the host's, and the bytes are unknown
+			host, err := fsys.Namespaces(1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.HostNamespaces = host
 			u, err := s.Sample(&c)
 			if err != nil {
 				t.Fatal(err)
@@ -254,6 +261,7 @@ func TestSamplerWholeHost(t *testing.T) {
 			// from cpu.stat on v2, and is not checked here).
 			plain := fsys.NewSampler()
 			defer plain.Close()
+			plain.HostNamespaces = host
 			u, err = plain.Sample(&c)
 			if err != nil {
 				t.Fatal(err)

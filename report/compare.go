@@ -154,6 +154,19 @@ func (in *Inspection) Shared() []string {
 	return out
 }
 
+// Unreadable lists the namespace types that could not be compared (either
+// side unreadable): neither shared nor own. The *_for_children links,
+// absent until a process forks, are left out.
+func (in *Inspection) Unreadable() []string {
+	var out []string
+	for _, n := range in.Namespaces {
+		if n.Isolated == nil && n.Type != inspect.NSPIDForChildren && n.Type != inspect.NSTimeForChildren {
+			out = append(out, string(n.Type))
+		}
+	}
+	return out
+}
+
 // namespace returns the comparison row of type t.
 func (in *Inspection) namespace(t inspect.NamespaceType) (Namespace, bool) {
 	for _, n := range in.Namespaces {

@@ -72,7 +72,7 @@ func ev(src inspect.Sources, fields ...string) []inspect.Evidence {
 func one(f Finding) []Finding { return []Finding{f} }
 
 func hostProcess(in *Inspection) []Finding {
-	if in.InContainer() || len(in.Namespaces) == 0 || (in.Runtime != nil && in.Runtime.Role == "monitor") {
+	if in.InContainer() || len(in.Namespaces) == 0 || in.Runtime == nil || in.Runtime.Role == "monitor" || len(in.Unreadable()) > 0 {
 		return nil
 	}
 	var e []inspect.Evidence
@@ -279,15 +279,35 @@ func cpuView(in *Inspection) []Finding {
 		return nil
 	}
 	c := in.Cgroup.CPU
+	_, hasQuota := c.Sources["quotaMicros"]
+	if c.CPUs == nil && !hasQuota {
+		return nil
+	}
 	hostCPUs := 0
 	if in.Host != nil {
 		hostCPUs = in.Host.CPUs
 	}
-	nproc := hostCPUs
+	// nproc counts the CPUs the process may be scheduled on: its cpuset
+	// (sched_getaffinity). /proc/cpuinfo and /proc/stat are not
+	// namespaced and list the host's.
+	nproc, cpuset := hostCPUs, "the host's CPUs"
 	if c.CpusetCount != nil {
 		nproc = *c.CpusetCount
+		cpuset = "its cpuset"
+		if c.CpusetCPUs != nil {
+			cpuset = "its cpuset " + *c.CpusetCPUs
+		}
 	}
-	f := Finding{ID: "cpu-view", Severity: Info, Evidence: ev(c.Sources, "quotaMicros", "periodMicros", "shares", "weight", "cpusetCpus")}
+	// What it may use is the smaller of its quota and its cpuset.
+	usable := float64(nproc)
+	if c.CPUs != nil && (nproc == 0 || *c.CPUs < usable) {
+		usable = *c.CPUs
+	}
+	e := ev(c.Sources, "quotaMicros", "periodMicros", "cpusetCpus", "shares", "weight")
+	if in.Host != nil {
+		e = append(e, ev(in.Host.Sources, "cpus")...)
+	}
+	f := Finding{ID: "cpu-view", Severity: Info, Evidence: e}
 	weight := ""
 	switch {
 	case c.Shares != nil:
@@ -295,19 +315,38 @@ func cpuView(in *Inspection) []Finding {
 	case c.Weight != nil:
 		weight = fmt.Sprintf(" --cpu-shares became cpu.weight = %d (v2 maps shares 1024 to weight 100), a relative weight that matters only when CPUs are contended.", *c.Weight)
 	}
-	view := fmt.Sprintf(" nproc and /proc/cpuinfo still count %d CPUs: they show the CPUs the process may be scheduled on (its cpuset), not its quota, so a program that sizes its thread pool from them over-subscribes.", nproc)
+	var view strings.Builder
+	fmt.Fprintf(&view, " The CPUs it may use are the smaller of its quota and %s: %s.", cpuset, cpuCount(usable))
+	fmt.Fprintf(&view, " nproc shows %d: it counts the CPUs of the cpuset (the scheduler's affinity mask), not the quota", nproc)
+	if float64(nproc) > usable {
+		fmt.Fprintf(&view, ", so a program that sizes its thread pool from nproc starts %d threads for %s and over-subscribes.", nproc, cpuCount(usable))
+	} else {
+		view.WriteString(", so here it is right.")
+	}
+	if hostCPUs > nproc && nproc > 0 {
+		fmt.Fprintf(&view, " /proc/cpuinfo and /proc/stat are not namespaced and still list the host's %d CPUs: a program that counts them over-subscribes.", hostCPUs)
+	} else if hostCPUs > 0 {
+		fmt.Fprintf(&view, " /proc/cpuinfo and /proc/stat list the host's %d CPUs.", hostCPUs)
+	}
 	if c.CPUs != nil {
-		f.Summary = fmt.Sprintf("The CPU limit (--cpus) is a CFS quota of %d µs per %d µs period = %s; nproc still shows %d", *c.QuotaMicros, *c.PeriodMicros, CPUs(*c.CPUs), nproc)
+		f.Summary = fmt.Sprintf("The CPU limit (--cpus) is a CFS quota of %d µs per %d µs period = %s; it may use %s; nproc shows %d", *c.QuotaMicros, *c.PeriodMicros, CPUs(*c.CPUs), cpuCount(usable), nproc)
 		f.Detail = fmt.Sprintf("A CPU limit such as docker run --cpus %g is a CFS quota and period (v1 cpu.cfs_quota_us and cpu.cfs_period_us, v2 cpu.max): "+
 			"the group may run %s of CPU time in every %s, spread over any of its CPUs, and is throttled for the rest of the period.",
-			*c.CPUs, Micros(*c.QuotaMicros), Micros(*c.PeriodMicros)) + weight + view
-	} else if _, ok := c.Sources["quotaMicros"]; ok {
-		f.Summary = fmt.Sprintf("No CPU quota: it may use all %d CPUs; nproc shows %d", hostCPUs, nproc)
-		f.Detail = "There is no CFS quota (cpu.cfs_quota_us -1 or cpu.max \"max\"): docker run --cpus 1 would write 100000 per 100000 µs." + weight + view
+			*c.CPUs, Micros(*c.QuotaMicros), Micros(*c.PeriodMicros)) + weight + view.String()
 	} else {
-		return nil
+		f.Summary = fmt.Sprintf("No CPU quota: it may use %s (%s); nproc shows %d", cpuCount(usable), cpuset, nproc)
+		f.Detail = "There is no CFS quota (cpu.cfs_quota_us -1 or cpu.max \"max\"): docker run --cpus 1 would write 100000 per 100000 µs." + weight + view.String()
 	}
 	return one(f)
+}
+
+// cpuCount is a number of CPUs, whole ones without decimals: "2 CPUs",
+// "0.50 CPUs".
+func cpuCount(v float64) string {
+	if v == float64(int(v)) && v != 1 {
+		return fmt.Sprintf("%d CPUs", int(v))
+	}
+	return CPUs(v)
 }
 
 func cpuThrottled(in *Inspection) []Finding {
@@ -342,9 +381,17 @@ var exposure = map[inspect.NamespaceType]string{
 	inspect.NSIPC:    "it shares System V IPC and POSIX message queues with the host",
 	inspect.NSMount:  "it sees the host's mount table and files",
 	inspect.NSUTS:    "it can change the host's hostname if it holds CAP_SYS_ADMIN",
-	inspect.NSUser:   "uid 0 inside is uid 0 on the host",
 	inspect.NSCgroup: "it sees the full cgroup paths of the host's tree (Docker's default on cgroup v1 hosts)",
 	inspect.NSTime:   "it shares the host's monotonic and boot clocks (the usual case)",
+}
+
+// sharedUser says what sharing the host's user namespace means for this
+// process: its own uid is the host's.
+func sharedUser(in *Inspection) string {
+	if p := in.Process; p != nil && p.UID != 0 {
+		return fmt.Sprintf("its ids are the host's: uid %d inside is uid %d on the host, and root inside would be root on the host", p.UID, p.UID)
+	}
+	return "uid 0 inside is uid 0 on the host"
 }
 
 // hostShareWarn are the namespaces a container should not share: sharing
@@ -355,7 +402,7 @@ func namespacesRule(in *Inspection) []Finding {
 	if len(in.Namespaces) == 0 {
 		return nil
 	}
-	iso, shared := in.Isolated(), in.Shared()
+	iso, shared, unread := in.Isolated(), in.Shared(), in.Unreadable()
 	var e []inspect.Evidence
 	for _, n := range in.Namespaces {
 		if n.Type == inspect.NSPIDForChildren || n.Type == inspect.NSTimeForChildren || n.Inode == 0 {
@@ -374,14 +421,28 @@ func namespacesRule(in *Inspection) []Finding {
 	}
 	for _, n := range in.Namespaces {
 		if n.Isolated != nil && !*n.Isolated {
-			if x, ok := exposure[n.Type]; ok {
+			if n.Type == inspect.NSUser {
+				fmt.Fprintf(&d, "Shared user: %s. ", sharedUser(in))
+			} else if x, ok := exposure[n.Type]; ok {
 				fmt.Fprintf(&d, "Shared %s: %s. ", n.Type, x)
 			}
 		}
 	}
+	sum := fmt.Sprintf("Isolated: %s; shared with the reference: %s", list(iso), list(shared))
+	if len(unread) > 0 {
+		sum += "; unreadable, so neither shared nor own: " + list(unread)
+		why := ""
+		for _, n := range in.Namespaces {
+			if n.Isolated == nil && n.Error != "" {
+				why = fmt.Sprintf(" (%s: %s)", n.File, n.Error)
+				break
+			}
+		}
+		fmt.Fprintf(&d, "Unreadable: %s%s. Which of those it shares with the reference is unknown: reading another user's namespace links needs ptrace access (root), and a zombie has released all but its pid and user namespaces. ", list(unread), why)
+	}
 	out := []Finding{{
 		ID: "namespaces", Severity: Info,
-		Summary:  fmt.Sprintf("Isolated: %s; shared with the reference: %s", list(iso), list(shared)),
+		Summary:  sum,
 		Detail:   strings.TrimSpace(d.String()),
 		Evidence: e,
 	}}
@@ -437,12 +498,25 @@ func userNamespace(in *Inspection) []Finding {
 	if !in.InContainer() {
 		return nil
 	}
-	return one(Finding{
+	f := Finding{
 		ID: "user-namespace", Severity: Info,
 		Summary:  "No user namespace: uid 0 in the container is uid 0 on the host",
 		Detail:   "uid_map is the identity map \"0 0 4294967295\". Only capabilities, seccomp and the LSM stand between root inside and root outside.",
 		Evidence: ev(s.Sources, "uidMap"),
-	})
+	}
+	// The process's own uid is what it is on the host: speak of that one.
+	if p := in.Process; p != nil && (p.UID != 0 || p.EUID != 0) {
+		uid := fmt.Sprintf("uid %d", p.UID)
+		if p.EUID != p.UID {
+			uid += fmt.Sprintf(" (effective %d)", p.EUID)
+		}
+		f.Summary = fmt.Sprintf("No user namespace: %s in the container is %s on the host; root in the container would be root on the host", uid, uid)
+		f.Detail = "uid_map is the identity map \"0 0 4294967295\": ids are not translated. This process runs as " + uid +
+			", so what it reaches on the host is what that host user may reach. A process that becomes root in the container " +
+			"(a setuid binary, docker exec -u 0) is root on the host, held back only by capabilities, seccomp and the LSM."
+		f.Evidence = append(ev(p.Sources, "uid"), f.Evidence...)
+	}
+	return one(f)
 }
 
 func privilegedRule(in *Inspection) []Finding {
@@ -638,12 +712,19 @@ func notableMounts(in *Inspection) []Finding {
 				Evidence: e,
 			})
 		case "runtime-socket":
-			out = append(out, Finding{
+			f := Finding{
 				ID: "runtime-socket", Severity: Critical,
 				Summary:  fmt.Sprintf("A container-runtime socket is mounted at %s", m.Mountpoint),
 				Detail:   "Whoever can talk to it can start a privileged container with the host's / mounted: it is root on the host.",
 				Evidence: e,
-			})
+			}
+			if m.HostPath != "" {
+				// found inside a bind-mounted directory (-v /var/run:/var/run)
+				f.Summary = fmt.Sprintf("A container-runtime socket is reachable at %s: the host's %s, through a bind-mounted directory", m.Mountpoint, m.HostPath)
+				f.Detail = "The bind mount below names no socket, but the host directory it shows holds " + m.HostPath +
+					" (found on the host's side of the bind; ls -l it there). " + f.Detail
+			}
+			out = append(out, f)
 		case "host-devices":
 			out = append(out, Finding{
 				ID: "host-devices", Severity: Warn,

@@ -92,9 +92,17 @@ func Stats(in StatsInput) StatsRow {
 		v := float64(*r.MemUsageBytes) / float64(r.MemLimitBytes) * 100
 		r.MemPercent = &v
 	}
-	if u.Periods != nil && p.Periods != nil && u.Throttled != nil && p.Throttled != nil && *u.Periods > *p.Periods {
-		v := float64(*u.Throttled-*p.Throttled) / float64(*u.Periods-*p.Periods) * 100
-		r.ThrottledPercent = &v
+	if u.Periods != nil && p.Periods != nil && u.Throttled != nil && p.Throttled != nil && *u.Throttled >= *p.Throttled {
+		switch {
+		case *u.Periods > *p.Periods:
+			v := float64(*u.Throttled-*p.Throttled) / float64(*u.Periods-*p.Periods) * 100
+			r.ThrottledPercent = &v
+		case *u.Periods == *p.Periods && u.QuotaCPUs != nil:
+			// A period is counted only when the group ran in it: an idle
+			// container with a quota had none, and none was throttled.
+			v := 0.0
+			r.ThrottledPercent = &v
+		}
 	}
 	if u.OOMKills != nil && in.FirstOOM != nil && *u.OOMKills > *in.FirstOOM {
 		r.OOMKillsRose = true

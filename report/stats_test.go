@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"testing"
 	"time"
+
+	"github.com/nsinspect/nsinspect/inspect"
 )
 
 func u64(v uint64) *uint64   { return &v }
@@ -76,5 +78,35 @@ func TestStatsTableTemplateFormats(t *testing.T) {
 		if b.String() != tc.want {
 			t.Errorf("%q:\n got %q\nwant %q", tc.format, b.String(), tc.want)
 		}
+	}
+}
+
+// TestStatsThrottled: -- is only for counters that could not be read; a
+// container with a quota that ran in no period in the interval was
+// throttled 0 % of the time.
+func TestStatsThrottled(t *testing.T) {
+	t0 := time.Unix(1795334400, 0)
+	for _, tc := range []struct {
+		name           string
+		quota          *float64
+		p0, t0, p1, t1 *uint64
+		want           string
+	}{
+		{"quota, 0 periods in the interval", f64(0.5), u64(10), u64(2), u64(10), u64(2), "0.00%"},
+		{"quota, never ran", f64(1), u64(0), u64(0), u64(0), u64(0), "0.00%"},
+		{"quota, 4 of 10 periods", f64(1), u64(10), u64(2), u64(20), u64(6), "40.00%"},
+		{"no quota, no period", nil, u64(0), u64(0), u64(0), u64(0), "--"},
+		{"counters unread", f64(1), nil, nil, nil, nil, "--"},
+		{"counter reset", f64(1), u64(10), u64(5), u64(10), u64(1), "--"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := Stats(StatsInput{
+				Prev: inspect.Usage{Time: t0, QuotaCPUs: tc.quota, Periods: tc.p0, Throttled: tc.t0},
+				Cur:  inspect.Usage{Time: t0.Add(time.Second), QuotaCPUs: tc.quota, Periods: tc.p1, Throttled: tc.t1},
+			})
+			if got := r.Throttled(); got != tc.want {
+				t.Errorf("THROTTLED = %s, want %s", got, tc.want)
+			}
+		})
 	}
 }

@@ -217,8 +217,13 @@ func comm(p *inspect.ProcessInfo) string {
 func targetLabel(in *Inspection) string {
 	rt := in.Runtime
 	if rt == nil || rt.Name == inspect.RuntimeNone {
-		if in.InContainer() {
+		switch {
+		case in.InContainer():
 			return ": in its own namespaces"
+		case len(in.Unreadable()) > 0:
+			return ": namespaces unreadable, runtime not recognised"
+		case rt == nil:
+			return ": runtime unknown"
 		}
 		return ": a host process"
 	}
@@ -312,6 +317,11 @@ func namespaceSection(in *Inspection) section {
 			r = strconv.FormatUint(n.ReferenceInode, 10)
 		}
 		switch {
+		case n.Isolated == nil && (n.Inode == 0 || n.ReferenceInode == 0):
+			// neither shared nor own: unknown
+			if n.Type != inspect.NSPIDForChildren && n.Type != inspect.NSTimeForChildren {
+				v = "unreadable"
+			}
 		case n.Isolated == nil:
 		case *n.Isolated:
 			v = "isolated"
@@ -396,7 +406,12 @@ func cgroupSection(in *Inspection, ref *inspect.Process) section {
 		s.add("memory soft limit", limitText(tm.SoftLimitBytes, tm.Sources, "softLimitBytes", nil), limitText(rm.SoftLimitBytes, rm.Sources, "softLimitBytes", nil), "")
 	}
 	if _, ok := tm.Sources["swapLimitBytes"]; ok {
-		s.add("swap limit", limitText(tm.SwapLimitBytes, tm.Sources, "swapLimitBytes", nil), limitText(rm.SwapLimitBytes, rm.Sources, "swapLimitBytes", nil), "")
+		tv, rv, v := limitText(tm.SwapLimitBytes, tm.Sources, "swapLimitBytes", nil), limitText(rm.SwapLimitBytes, rm.Sources, "swapLimitBytes", nil), ""
+		if h := in.Host; h != nil && h.SwapTotalBytes != nil && *h.SwapTotalBytes == 0 {
+			// A swap limit on a host without swap allows nothing: say so.
+			tv, rv, v = tv+" (no swap on host)", rv+" (no swap on host)", "no swap on host"
+		}
+		s.add("swap limit", tv, rv, v)
 	}
 	s.add("memory usage", hostWide(bytesText(tm.UsageBytes), tm.HostWide), hostWide(bytesText(rm.UsageBytes), rm.HostWide), "")
 	s.add("working set", bytesText(tm.WorkingSetBytes), bytesText(rm.WorkingSetBytes), "")

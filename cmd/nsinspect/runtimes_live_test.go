@@ -502,7 +502,8 @@ func TestLiveRealRuntimes(t *testing.T) {
 				found := false
 				for _, n := range get(t, doc, "rootfs.notable").([]any) {
 					n := n.(map[string]any)
-					if n["kind"] == "runtime-socket" && n["mountpoint"] == m.Destination {
+					// mountpoint is the socket's path in the container
+					if n["kind"] == "runtime-socket" && strings.HasPrefix(fmt.Sprint(n["mountpoint"]), m.Destination+"/") {
 						found = true
 					}
 				}
@@ -524,12 +525,33 @@ func TestLiveRealRuntimes(t *testing.T) {
 	})
 
 	t.Run("docker-stats", func(t *testing.T) {
-		// MEM USAGE within 5 %, PIDS equal, for each container.
-		lines := r.docker(t, "stats", "--no-stream", "--format", "{{.Name}}\t{{.MemUsage}}\t{{.PIDs}}")
+		// MEM USAGE within 5 %, PIDS equal, for each container. A
+		// container's memory still moves for a while after it started
+		// (the runtime's setup pages are uncharged), so docker stats is
+		// read before and after nsinspect, and nsinspect's reading must
+		// lie within 5 % of the range the two span.
+		dockerStats := func() map[string][2]float64 {
+			out := map[string][2]float64{}
+			for _, l := range strings.Split(r.docker(t, "stats", "--no-stream", "--format", "{{.Name}}\t{{.MemUsage}}\t{{.PIDs}}"), "\n") {
+				f := strings.Split(l, "\t")
+				if len(f) != 3 {
+					t.Fatalf("docker stats line %q", l)
+				}
+				usage, err := dockerSize(strings.TrimSpace(strings.Split(f[1], "/")[0]))
+				if err != nil {
+					t.Fatal(err)
+				}
+				pids, _ := strconv.Atoi(f[2])
+				out[f[0]] = [2]float64{usage, float64(pids)}
+			}
+			return out
+		}
+		before := dockerStats()
 		code, out, errOut := run(t, "stats", "--no-stream", "--json")
 		if code != 0 {
 			t.Fatalf("stats --no-stream --json: exit %d: %s", code, errOut)
 		}
+		after := dockerStats()
 		byName := map[string]map[string]any{}
 		for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
 			var s map[string]any
@@ -538,28 +560,23 @@ func TestLiveRealRuntimes(t *testing.T) {
 			}
 			byName[fmt.Sprint(s["name"])] = s
 		}
-		for _, l := range strings.Split(lines, "\n") {
-			f := strings.Split(l, "\t")
-			if len(f) != 3 {
-				t.Fatalf("docker stats line %q", l)
-			}
-			s := byName[f[0]]
-			if s == nil {
-				t.Errorf("stats has no %s", f[0])
+		for name, b := range before {
+			a, ok := after[name]
+			s := byName[name]
+			if !ok || s == nil {
+				t.Errorf("stats has no %s", name)
 				continue
 			}
-			usage, err := dockerSize(strings.TrimSpace(strings.Split(f[1], "/")[0]))
-			if err != nil {
-				t.Fatal(err)
-			}
+			lo, hi := min(a[0], b[0]), max(a[0], b[0])
 			got, _ := s["memUsageBytes"].(float64)
-			within := got >= usage*0.95 && got <= usage*1.05
+			within := got >= lo*0.95 && got <= hi*1.05
 			if !within {
-				t.Logf("%s: nsinspect memUsageBytes %v, docker stats MEM USAGE %s", f[0], got, f[1])
+				t.Logf("%s: nsinspect memUsageBytes %v, docker stats MEM USAGE %v before and %v after", name, got, b[0], a[0])
 			}
-			r.compare(t, "docker", f[0]+": docker stats MEM USAGE within 5 %", within, true)
-			pids, _ := strconv.Atoi(f[2])
-			r.compare(t, "docker", f[0]+": docker stats PIDS", s["pids"], pids)
+			r.compare(t, "docker", name+": docker stats MEM USAGE within 5 %", within, true)
+			if a[1] == b[1] {
+				r.compare(t, "docker", name+": docker stats PIDS", s["pids"], b[1])
+			}
 		}
 	})
 

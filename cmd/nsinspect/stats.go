@@ -65,6 +65,11 @@ and prints one table.`,
 			if noStream && !cmd.Flags().Changed("interval") {
 				interval = 500 * time.Millisecond
 			}
+			// What a non-root reader cannot see, said once, before a
+			// missing name becomes "no such container".
+			if note := g.fs().RootWouldAdd(); note != "" {
+				fmt.Fprintln(s.err, "nsinspect: "+note)
+			}
 			st := &statsRun{fsys: g.fs(), names: args, out: s.out, form: form, table: table, live: colorful(s.out) && !noStream,
 				// docker's columns need six counters per container; the rest
 				// only when shown.

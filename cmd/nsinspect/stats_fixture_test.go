@@ -151,8 +151,8 @@ func TestStatsArithmetic(t *testing.T) {
 			rx: 65536, tx: 32768, wr: 413696, oom: "0", hits: "0", cells: "2.00%|28MiB / 16GiB|0.17%|65.5kB / 32.8kB|0B / 414kB|5"},
 		"c1": {cpu: f(3), quota: f(3), throttled: f(0), memUsage: 67108864, memLimit: 268435456, limited: true, memPct: 25,
 			rx: 123456, tx: 654321, oom: "0", hits: "0", cells: "3.00%|64MiB / 256MiB|25.00%|123kB / 654kB|0B / 0B|2"},
-		// no period elapsed: throttling has no ratio
-		"demo": {cpu: f(0), quota: f(0), memUsage: 8388608 - 1048576, memLimit: 67108864, limited: true, memPct: 10.9375,
+		// no period elapsed under a quota: nothing was throttled, 0 %
+		"demo": {cpu: f(0), quota: f(0), throttled: f(0), memUsage: 8388608 - 1048576, memLimit: 67108864, limited: true, memPct: 10.9375,
 			oom: "0", hits: "0", cells: "0.00%|7MiB / 64MiB|10.94%|0B / 0B|0B / 0B|2"},
 	} {
 		t.Run(name, func(t *testing.T) {
