@@ -178,8 +178,8 @@ func (st *statsRun) containers(first bool) ([]inspect.Container, error) {
 	return out, nil
 }
 
-// sample reads every container once and returns the rows of those that
-// had a previous reading. A container gone since discovery drops out.
+// sample reads every container once and returns their rows. A container
+// gone since discovery drops out.
 func (st *statsRun) sample(cs []inspect.Container) ([]report.StatsRow, error) {
 	host, err := st.sampler.Host()
 	if err != nil {
@@ -201,9 +201,12 @@ func (st *statsRun) sample(cs []inspect.Container) ([]report.StatsRow, error) {
 		if _, ok := st.firstOOM[c.ID]; !ok {
 			st.firstOOM[c.ID] = u.OOMKills
 		}
-		if p, ok := st.prev[c.ID]; ok {
-			rows = append(rows, report.Stats(report.StatsInput{Container: *c, Prev: p, Cur: u, PrevHost: st.prevHost, Host: host, MemTotal: st.memTotal, FirstOOM: st.firstOOM[c.ID]}))
-		}
+		// A container seen for the first time gets its row at once, as in
+		// docker stats: what one reading tells (memory, pids, OOM kills)
+		// is known, the rates need the next one and are null until then.
+		// A process moved into a container shows in the next sample.
+		p := st.prev[c.ID]
+		rows = append(rows, report.Stats(report.StatsInput{Container: *c, Prev: p, Cur: u, PrevHost: st.prevHost, Host: host, MemTotal: st.memTotal, FirstOOM: st.firstOOM[c.ID]}))
 		st.prev[c.ID] = u
 	}
 	for id := range st.prev {
