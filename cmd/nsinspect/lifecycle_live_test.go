@@ -41,7 +41,7 @@ func TestLiveKillStopSayDroppedSignals(t *testing.T) {
 	loop := `i=0; while [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; true`
 	for _, tc := range []struct {
 		name, kill, stop string // the command, what kill -s TERM and stop -t 1 say on stderr
-		args                 []string
+		args             []string
 	}{
 		{"no handler", "%s: PID 1 (sleep) has no SIGTERM handler; the kernel drops it\n",
 			"%s: PID 1 (sleep) has no SIGTERM handler; the kernel drops it; SIGKILL in 1 s\n", []string{"sleep", "60"}},
