@@ -15,7 +15,7 @@ import (
 	"github.com/nsinspect/nsinspect/report"
 )
 
-// Exit codes (docs: DESIGN.md "Exit codes").
+// Exit codes (docs/exit-codes.md; run and exec use Docker's instead).
 const (
 	exitOK      = 0
 	exitRuntime = 1
