@@ -107,6 +107,9 @@ func cpuList(set unix.CPUSet) string {
 func TestLiveRunExitCodes(t *testing.T) {
 	requireRoot(t)
 	bin := buildBinary(t)
+	t.Setenv("NSI_TEST_SET", "from caller")
+	t.Setenv("NSI_TEST_UNSET", "") // restored after the test
+	os.Unsetenv("NSI_TEST_UNSET")
 	for _, tc := range []struct {
 		args   []string
 		code   int
@@ -115,6 +118,10 @@ func TestLiveRunExitCodes(t *testing.T) {
 		{[]string{"run", "--", "sh", "-c", "exit 3"}, 3, ""},
 		{[]string{"run", "--", "/nonexistent-nsinspect-test"}, 127, "nsinspect: /nonexistent-nsinspect-test: no such file or directory"},
 		{[]string{"run", "--", "/etc/hostname"}, 126, "permission denied"},
+		{[]string{"run", "--", "nosuchcommand-nsinspect-test"}, 127, "nsinspect: nosuchcommand-nsinspect-test: executable file not found in $PATH"},
+		// -e KEY takes the caller's value (the binary runs with
+		// NSI_TEST_SET=from caller) or is left out when the caller has none.
+		{[]string{"run", "-e", "NSI_TEST_SET", "-e", "NSI_TEST_UNSET", "--", "sh", "-c", `[ "$NSI_TEST_SET" = "from caller" ] && [ -z "${NSI_TEST_UNSET+set}" ] || exit 9`}, 0, ""},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			code, _, errOut := runGuarded(t, bin, tc.args...)
@@ -122,5 +129,29 @@ func TestLiveRunExitCodes(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want exit %d and at most one line containing %q", code, errOut, tc.code, tc.stderr)
 			}
 		})
+	}
+}
+
+// -e works as Docker's: KEY=VALUE as given, KEY alone copied from the
+// caller's environment or left out when unset there, an empty key refused.
+func TestParseEnv(t *testing.T) {
+	t.Setenv("NSI_TEST_SET", "from caller")
+	t.Setenv("NSI_TEST_UNSET", "") // restored after the test
+	os.Unsetenv("NSI_TEST_UNSET")
+	for _, tc := range []struct {
+		flags []string
+		want  string
+		err   string
+	}{
+		{[]string{"A=1", "B=", "C=x=y"}, "A=1|B=|C=x=y", ""},
+		{[]string{"NSI_TEST_SET"}, "NSI_TEST_SET=from caller", ""},
+		{[]string{"NSI_TEST_UNSET", "A=1"}, "A=1", ""},
+		{[]string{"=x"}, "", `invalid --env "=x": want KEY=VALUE, or KEY to copy it from this environment`},
+		{[]string{""}, "", `invalid --env "": want KEY=VALUE, or KEY to copy it from this environment`},
+	} {
+		env, err := parseEnv(tc.flags)
+		if got := strings.Join(env, "|"); got != tc.want || (err == nil) != (tc.err == "") || (err != nil && err.Error() != tc.err) {
+			t.Errorf("parseEnv(%q) = %q, %v; want %q, %q", tc.flags, got, err, tc.want, tc.err)
+		}
 	}
 }
