@@ -216,6 +216,18 @@ func gcAfterKilledSupervisor(t *testing.T, bin string) (out, full string, taken 
 	if err := json.Unmarshal(b, &st); err != nil || st.Supervisor <= 0 {
 		t.Fatalf("state.json of %s: %v (%s)", name, err, b)
 	}
+	// An exited container kept for logs and rm is not removed, nor listed
+	// (gc only drops the cgroup paths its state still names). Made before
+	// the supervisor is killed: every run collects what killed
+	// supervisors left; and after the other run, whose collection would
+	// drop those paths first.
+	kept := detached(t, bin, "true")
+	waitExited(t, bin, kept)
+	_, keptID, _ := runGuarded(t, bin, "ps", "--all", kept, "--format", "{{.ID}}")
+	keptDirs, _ := filepath.Glob("/run/nsinspect/" + strings.TrimSpace(keptID) + "*")
+	if len(keptDirs) != 1 {
+		t.Fatalf("state directories of %s: %v, want one", kept, keptDirs)
+	}
 	// The supervisor this test started (through run -d); its container
 	// dies with it, by the parent-death signal.
 	if err := syscall.Kill(st.Supervisor, syscall.SIGKILL); err != nil {
@@ -227,6 +239,12 @@ func gcAfterKilledSupervisor(t *testing.T, bin string) (out, full string, taken 
 		}
 	}
 	code, out, errOut := runGuarded(t, bin, "gc")
+	if strings.Contains(out, filepath.Base(keptDirs[0])) {
+		t.Errorf("gc printed %q: it lists the exited container %s it keeps", out, kept)
+	}
+	if _, err := os.Stat(keptDirs[0]); err != nil {
+		t.Errorf("gc removed the exited container %s: %v", kept, err)
+	}
 	_, statErr := os.Stat(dirs[0])
 	if statErr == nil {
 		t.Fatalf("gc left %s; it printed %q", dirs[0], out)
