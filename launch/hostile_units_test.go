@@ -168,7 +168,9 @@ func TestParseLogOpt(t *testing.T) {
 }
 
 // The rotating log keeps at most MaxFiles files of at most MaxSize bytes,
-// cut at line ends, and CopyLogs gives them back oldest first.
+// cut at line ends, and CopyLogs gives them back oldest first. The lines
+// written here are raw, as logs from before the JSON records were: they
+// still print as they are.
 func TestRotatingLog(t *testing.T) {
 	old := StateRoot
 	StateRoot = t.TempDir()
@@ -198,7 +200,7 @@ func TestRotatingLog(t *testing.T) {
 		}
 	}
 	var out strings.Builder
-	if err := CopyLogs(st, &out, false); err != nil {
+	if err := CopyLogs(st, &out, &out, false); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasSuffix(out.String(), strings.Repeat("x", 250)+"\n") {
@@ -206,7 +208,7 @@ func TestRotatingLog(t *testing.T) {
 	}
 	st.Pid = 0
 	done := make(chan error, 1)
-	go func() { done <- CopyLogs(st, &strings.Builder{}, true) }()
+	go func() { done <- CopyLogs(st, &strings.Builder{}, &strings.Builder{}, true) }()
 	select {
 	case err := <-done:
 		if err != nil {

@@ -79,6 +79,17 @@ func Remove(st *State, force bool) error {
 	// A supervisor that is still winding down removes its own cgroups;
 	// whatever is left goes here.
 	waitGone(st, 5*time.Second)
+	// Under the state lock, as gc works: a gc (every run starts with one)
+	// that read this state before the directory went would otherwise
+	// write it back into the directory being removed.
+	unlock, err := lockState()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if _, err := os.Stat(st.Dir()); errors.Is(err, os.ErrNotExist) {
+		return nil // gc took it meanwhile
+	}
 	// The state goes only with the cgroups: if one stays (a mount on it,
 	// a task that will not die), rm says so and rm or gc can try again.
 	if err := loadCgroups(st.Cgroups).destroy(); err != nil {
@@ -93,8 +104,9 @@ func Remove(st *State, force bool) error {
 // GC removes what launchers killed with SIGKILL left behind: containers
 // whose supervisor is gone (their processes are killed with them, by the
 // parent-death signal), state directories without a state.json, and
-// cgroups under /nsinspect with no state at all. It returns what it
-// removed.
+// cgroups under /nsinspect with no state at all. It returns the ids of
+// the containers it removed (an exited container kept for logs and rm
+// loses only the cgroups it had left, and is not among them).
 func GC() ([]string, error) {
 	unlock, err := lockState()
 	if err != nil {
@@ -138,12 +150,14 @@ func GC() ([]string, error) {
 		}
 		if st.Status != StatusExited || st.Spec.Remove {
 			os.RemoveAll(dir)
+			removed = append(removed, st.ID)
 		} else {
+			// Kept for logs and rm, without the cgroup paths it no longer
+			// has: not a removed container.
 			known[st.ID] = true
 			st.Cgroups = Paths{Mode: st.Cgroups.Mode}
 			st.Save()
 		}
-		removed = append(removed, st.ID)
 	}
 	// cgroups with no state (the launcher died before recording them, or
 	// the state was just removed above): find them by their directory name.

@@ -2,6 +2,7 @@ package launch
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unicode/utf8"
 )
 
 // LogOptions bound a detached container's log, as the max-size and
@@ -141,6 +143,199 @@ func (l *rotatingLog) Close() error {
 	return l.f.Close()
 }
 
+// The log holds one JSON object a line, as Docker's json-file driver
+// writes it: {"log":"hello\n","stream":"stdout","time":"2026-01-02T03:04:05.123456789Z"}.
+// log is the line with its newline (none on a piece of a longer line, or
+// on what the stream held when it ended); time is when the line was
+// complete. A line that is not valid UTF-8 also carries its exact bytes
+// in raw (base64), since JSON strings can only hold it with U+FFFD in
+// place of the invalid bytes; logs prints raw when it is there.
+type logRecord struct {
+	Log    string `json:"log"`
+	Stream string `json:"stream"`
+	Time   string `json:"time"`
+	Raw    []byte `json:"raw,omitempty"`
+}
+
+// Streams of a record.
+const (
+	StreamStdout = "stdout"
+	StreamStderr = "stderr"
+)
+
+// maxLine is the longest piece of a line one record holds, as Docker's
+// copier cuts at 16 KiB. It is smaller for a small max-size, so that a
+// record always fits in one file: every byte takes at most 8 in the
+// record (\ufffd in log plus its base64 in raw), and the rest of a record
+// takes under 100.
+func (l *rotatingLog) maxLine() int {
+	return max(1, min(16<<10, int(l.opt.MaxSize-100)/8))
+}
+
+// logStream is one output stream of a container written into its log: it
+// cuts what arrives into lines and writes each as a record. It is not
+// safe for concurrent use; each stream has its own, and the log they
+// share is.
+type logStream struct {
+	log  *rotatingLog
+	name string
+	held []byte // the start of a line whose end has not arrived
+	now  func() time.Time
+}
+
+func (l *rotatingLog) stream(name string) *logStream {
+	return &logStream{log: l, name: name, now: time.Now}
+}
+
+func (s *logStream) Write(p []byte) (int, error) {
+	s.held = append(s.held, p...)
+	limit := s.log.maxLine()
+	start := 0
+	for start < len(s.held) {
+		rest := s.held[start:]
+		n := bytes.IndexByte(rest, '\n') + 1
+		if n == 0 || n > limit {
+			if len(rest) < limit {
+				break // wait for the line's end
+			}
+			n = cutAt(rest, limit)
+		}
+		if err := s.record(rest[:n]); err != nil {
+			s.held = s.held[:0]
+			return len(p), err
+		}
+		start += n
+	}
+	s.held = append(s.held[:0], s.held[start:]...)
+	return len(p), nil
+}
+
+// cutAt is where to cut b, longer than limit, into a first piece: at
+// limit, or a little before it where a UTF-8 sequence would be split.
+func cutAt(b []byte, limit int) int {
+	if len(b) <= limit {
+		return len(b)
+	}
+	for i := limit; i > limit-utf8.UTFMax && i > 0; i-- {
+		if utf8.RuneStart(b[i]) {
+			return i
+		}
+	}
+	return limit
+}
+
+// Flush writes the line the stream ended in without a newline, if any.
+func (s *logStream) Flush() error {
+	if len(s.held) == 0 {
+		return nil
+	}
+	err := s.record(s.held)
+	s.held = s.held[:0]
+	return err
+}
+
+func (s *logStream) record(line []byte) error {
+	rec := logRecord{Log: string(line), Stream: s.name, Time: s.now().UTC().Format(time.RFC3339Nano)}
+	if !utf8.Valid(line) {
+		rec.Raw = line
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(rec); err != nil {
+		return err
+	}
+	// One Write a record: the rotating log cuts only at line ends, and a
+	// record is never longer than a file (maxLine), so it is never split.
+	_, err := s.log.Write(b.Bytes())
+	return err
+}
+
+// logReader turns the lines of one log file back into the container's
+// streams. A file from before the records (raw output) prints as it is: a
+// file is records when its first line is one.
+type logReader struct {
+	out, err io.Writer
+	format   int // logUnknown until the first line is read
+	held     []byte
+}
+
+const (
+	logUnknown = iota
+	logRecords
+	logRaw
+)
+
+func newLogReader(out, err io.Writer) *logReader { return &logReader{out: out, err: err} }
+
+// Write takes the next bytes of the file and prints every line they end.
+func (r *logReader) Write(p []byte) (int, error) {
+	r.held = append(r.held, p...)
+	start := 0
+	for {
+		i := bytes.IndexByte(r.held[start:], '\n')
+		if i < 0 {
+			break
+		}
+		if err := r.line(r.held[start : start+i+1]); err != nil {
+			return len(p), err
+		}
+		start += i + 1
+	}
+	r.held = append(r.held[:0], r.held[start:]...)
+	return len(p), nil
+}
+
+// end prints what the file ended in after its last newline.
+func (r *logReader) end() error {
+	if len(r.held) == 0 {
+		return nil
+	}
+	err := r.line(r.held)
+	r.held = r.held[:0]
+	return err
+}
+
+func (r *logReader) line(b []byte) error {
+	var rec logRecord
+	ok := false
+	if r.format != logRaw {
+		ok = decodeRecord(b, &rec)
+		if r.format == logUnknown {
+			r.format = logRaw
+			if ok {
+				r.format = logRecords
+			}
+		}
+	}
+	if !ok {
+		_, err := r.out.Write(b)
+		return err
+	}
+	w := r.out
+	if rec.Stream == StreamStderr {
+		w = r.err
+	}
+	data := rec.Raw
+	if data == nil {
+		data = []byte(rec.Log)
+	}
+	_, err := w.Write(data)
+	return err
+}
+
+// decodeRecord reports whether b is a whole record of a known stream.
+func decodeRecord(b []byte, rec *logRecord) bool {
+	if len(b) == 0 || b[0] != '{' || json.Unmarshal(b, rec) != nil {
+		return false
+	}
+	if rec.Stream != StreamStdout && rec.Stream != StreamStderr {
+		return false
+	}
+	_, err := time.Parse(time.RFC3339Nano, rec.Time)
+	return err == nil
+}
+
 // logFiles are the container's log files that exist, oldest first.
 func (st *State) logFiles() []string {
 	var out []string
@@ -157,13 +352,14 @@ func (st *State) logFiles() []string {
 // (only detached containers do).
 var ErrNoLog = errors.New("no log: only detached containers keep one")
 
-// CopyLogs writes a detached container's log to w, oldest first. With
-// follow it keeps writing what arrives, following rotation, until the
-// container and its supervisor are gone.
-func CopyLogs(st *State, w io.Writer, follow bool) error {
+// CopyLogs writes a detached container's log, oldest first: what it wrote
+// to stdout to out, to stderr to errw. With follow it keeps writing what
+// arrives, following rotation, until the container and its supervisor
+// are gone.
+func CopyLogs(st *State, out, errw io.Writer, follow bool) error {
 	files := st.logFiles()
 	for _, p := range files[:len(files)-1] {
-		if err := copyFile(w, p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := copyFile(newLogReader(out, errw), p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
 	}
@@ -175,25 +371,29 @@ func CopyLogs(st *State, w io.Writer, follow bool) error {
 		return err
 	}
 	defer func() { f.Close() }()
+	r := newLogReader(out, errw)
 	for {
-		if _, err := io.Copy(w, f); err != nil {
+		if _, err := io.Copy(r, f); err != nil {
 			return err
 		}
 		if !follow {
-			return nil
+			return r.end()
 		}
 		if !st.Alive() && !st.SupervisorAlive() {
-			_, err := io.Copy(w, f) // what was written at the very end
-			return err
+			if _, err := io.Copy(r, f); err != nil { // what was written at the very end
+				return err
+			}
+			return r.end()
 		}
 		// Rotated: container.log is a new file; what the old one still
 		// held was copied above.
 		if cur, err := os.Stat(st.LogFile()); err == nil {
 			if old, err := f.Stat(); err == nil && !os.SameFile(cur, old) {
 				if nf, err := os.Open(st.LogFile()); err == nil {
-					io.Copy(w, f) // written between our last read and the rename
+					io.Copy(r, f) // written between our last read and the rename
+					r.end()
 					f.Close()
-					f = nf
+					f, r = nf, newLogReader(out, errw)
 					continue
 				}
 			}
@@ -202,12 +402,15 @@ func CopyLogs(st *State, w io.Writer, follow bool) error {
 	}
 }
 
-func copyFile(w io.Writer, path string) error {
+// copyFile prints one whole (rotated) log file.
+func copyFile(r *logReader, path string) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	_, err = io.Copy(w, f)
-	return err
+	if _, err = io.Copy(r, f); err != nil {
+		return err
+	}
+	return r.end()
 }

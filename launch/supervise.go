@@ -100,14 +100,17 @@ func Supervise() {
 		c.abort()
 		fail(err)
 	}
-	if err := c.Start(Stdio{Out: log, Err: log}); err != nil {
+	stdout, stderr := log.stream(StreamStdout), log.stream(StreamStderr)
+	if err := c.Start(Stdio{Out: stdout, Err: stderr}); err != nil {
 		fail(err)
 	}
 	json.NewEncoder(out).Encode(detachResult{ID: c.State.ID})
 	out.Close()
-	es := c.Wait()
+	es := c.Wait() // the streams' copiers are done with them
+	stdout.Flush()
+	stderr.Flush()
 	if es.Message != "" {
-		fmt.Fprintln(log, "nsinspect: "+es.Message)
+		fmt.Fprintln(stderr, "nsinspect: "+es.Message)
 	}
 	c.Finish(es)
 	log.Close()

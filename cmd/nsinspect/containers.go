@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"strconv"
@@ -13,18 +14,60 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
 
+	"github.com/nsinspect/nsinspect/inspect"
 	"github.com/nsinspect/nsinspect/launch"
 	"github.com/nsinspect/nsinspect/report"
 )
 
-// findContainer resolves a name or id prefix; an unknown one is a usage
-// error (exit 2).
-func findContainer(ref string) (*launch.State, error) {
+// findContainer resolves a name or id prefix of a container nsinspect
+// started; an unknown one is a usage error (exit 2). When ref names a
+// container of another runtime (ps lists it), the error says so and names
+// the tool that manages it, instead of "no such container".
+func findContainer(fsys inspect.FS, command, ref string) (*launch.State, error) {
 	st, err := launch.Find(ref)
 	if errors.Is(err, launch.ErrNotFound) {
+		if other := otherRuntime(fsys, command, ref); other != nil {
+			return nil, usageError{other}
+		}
 		return nil, usageError{err}
 	}
 	return st, err
+}
+
+// runtimeTools name the command that manages each runtime's containers.
+var runtimeTools = map[string]string{
+	inspect.RuntimeDocker:     "docker",
+	inspect.RuntimePodman:     "podman",
+	inspect.RuntimeContainerd: "ctr task",
+	inspect.RuntimeCRIO:       "crictl",
+	inspect.RuntimeKubernetes: "kubectl",
+	inspect.RuntimeOCI:        "runc",
+	inspect.RuntimeLXC:        "lxc-attach, lxc-stop",
+	inspect.RuntimeNspawn:     "machinectl",
+}
+
+// otherRuntime looks ref up among every runtime's running containers (as
+// ps finds them) and, when one that nsinspect did not start matches, says
+// whose it is: "t1 is a docker container; nsinspect exec manages only
+// containers started by nsinspect run — use docker exec". It is nil when
+// ref names nothing or the lookup fails.
+func otherRuntime(fsys inspect.FS, command, ref string) error {
+	cs, _, err := discover(fsys, false)
+	if err != nil {
+		return nil
+	}
+	c, err := pickContainer(cs, ref)
+	if err != nil || c.Runtime.Name == inspect.RuntimeNsinspect {
+		return nil
+	}
+	use := "use the tool that started it"
+	if tool, ok := runtimeTools[c.Runtime.Name]; ok {
+		use = "use " + tool
+		if !strings.Contains(tool, ",") {
+			use += " " + command
+		}
+	}
+	return fmt.Errorf("%s is a %s container; nsinspect %s manages only containers started by nsinspect run — %s", ref, c.Runtime.Name, command, use)
 }
 
 func needRoot(what string) error {
@@ -34,20 +77,32 @@ func needRoot(what string) error {
 	return nil
 }
 
-func newStopCmd(s streams) *cobra.Command {
+func newStopCmd(s streams, g *globals) *cobra.Command {
 	var timeout int
 	cmd := &cobra.Command{
 		Use:   "stop [-t SECONDS] NAME...",
 		Short: "Stop containers: SIGTERM, then SIGKILL after the timeout (default 10 s)",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if timeout < 0 {
+				return usagef("invalid --time %d: want 0 or more seconds", timeout)
+			}
 			if err := needRoot("stop"); err != nil {
 				return err
 			}
 			for _, ref := range args {
-				st, err := findContainer(ref)
+				st, err := findContainer(g.fs(), "stop", ref)
 				if err != nil {
 					return err
+				}
+				// A SIGTERM the kernel drops leaves only the wait and the
+				// SIGKILL: said before the wait, not after it.
+				if why := droppedSignal(g.fs(), st, unix.SIGTERM); why != "" {
+					kill := fmt.Sprintf("SIGKILL in %d s", timeout)
+					if timeout == 0 {
+						kill = "SIGKILL now"
+					}
+					fmt.Fprintln(s.err, report.Escape(ref+": "+why+"; "+kill))
 				}
 				if err := launch.Stop(st, time.Duration(timeout)*time.Second); err != nil {
 					return err
@@ -59,6 +114,31 @@ func newStopCmd(s streams) *cobra.Command {
 	}
 	cmd.Flags().IntVarP(&timeout, "time", "t", 10, "seconds to wait after SIGTERM before SIGKILL")
 	return cmd
+}
+
+// droppedSignal says why the kernel will discard sig sent to st's PID 1
+// from the host, or "" when it will be delivered (or queued). By
+// kernel/signal.c: an ignored signal is discarded; a namespace's init
+// (SIGNAL_UNKILLABLE) discards every signal it has no handler for, except
+// SIGKILL and SIGSTOP from an ancestor namespace, which nsinspect is in; a
+// blocked signal is queued whatever its fate, and a task waiting in
+// sigtimedwait takes it.
+func droppedSignal(fsys inspect.FS, st *launch.State, sig syscall.Signal) string {
+	if sig == unix.SIGKILL || sig == unix.SIGSTOP || !st.Alive() {
+		return ""
+	}
+	p, _ := fsys.Inspect(st.Pid, inspect.Options{})
+	if p == nil || p.Signals == nil || p.Info == nil {
+		return ""
+	}
+	sigs, name := p.Signals, unix.SignalName(sig)
+	switch {
+	case sigs.Ignored.Has(sig):
+		return fmt.Sprintf("PID 1 (%s) ignores %s; the kernel drops it", p.Info.Comm, name)
+	case sigs.Caught.Has(sig), sigs.Blocked.Has(sig), !sigs.PID1, strings.Contains(sigs.Wchan, "sigtimedwait"):
+		return ""
+	}
+	return fmt.Sprintf("PID 1 (%s) has no %s handler; the kernel drops it", p.Info.Comm, name)
 }
 
 // parseSignal accepts HUP, SIGHUP, hup or 1.
@@ -76,7 +156,7 @@ func parseSignal(s string) (syscall.Signal, error) {
 	return 0, usagef("invalid signal %q", s)
 }
 
-func newKillCmd(s streams) *cobra.Command {
+func newKillCmd(s streams, g *globals) *cobra.Command {
 	var sigName string
 	cmd := &cobra.Command{
 		Use:   "kill [-s SIGNAL] NAME...",
@@ -91,12 +171,18 @@ func newKillCmd(s streams) *cobra.Command {
 				return err
 			}
 			for _, ref := range args {
-				st, err := findContainer(ref)
+				st, err := findContainer(g.fs(), "kill", ref)
 				if err != nil {
 					return err
 				}
+				why := droppedSignal(g.fs(), st, sig)
 				if err := launch.Kill(st, sig); err != nil {
 					return err
+				}
+				// Sent, as docker kill says: the kernel took the signal,
+				// and then discarded it.
+				if why != "" {
+					fmt.Fprintln(s.err, report.Escape(ref+": "+why))
 				}
 				fmt.Fprintln(s.out, ref)
 			}
@@ -107,7 +193,7 @@ func newKillCmd(s streams) *cobra.Command {
 	return cmd
 }
 
-func newRmCmd(s streams) *cobra.Command {
+func newRmCmd(s streams, g *globals) *cobra.Command {
 	var force bool
 	cmd := &cobra.Command{
 		Use:   "rm [-f] NAME...",
@@ -118,7 +204,7 @@ func newRmCmd(s streams) *cobra.Command {
 				return err
 			}
 			for _, ref := range args {
-				st, err := findContainer(ref)
+				st, err := findContainer(g.fs(), "rm", ref)
 				if err != nil {
 					return err
 				}
@@ -134,29 +220,29 @@ func newRmCmd(s streams) *cobra.Command {
 	return cmd
 }
 
-func newLogsCmd(s streams) *cobra.Command {
+func newLogsCmd(s streams, g *globals) *cobra.Command {
 	var follow, raw bool
 	cmd := &cobra.Command{
 		Use:   "logs [-f] NAME",
 		Short: "Print the output of a detached container",
-		Args:  cobra.ExactArgs(1),
+		Long: `Print what a detached container wrote: its stdout to stdout and its stderr
+to stderr, oldest first, with control characters escaped (--raw: as written).`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := findContainer(args[0])
+			st, err := findContainer(g.fs(), "logs", args[0])
 			if err != nil {
 				return err
 			}
 			// What the container wrote reaches the terminal with control
 			// characters escaped (newlines and tabs kept), unless --raw.
-			w := s.out
-			var ew *report.EscapeWriter
+			out, errw := s.out, s.err
 			if !raw {
-				ew = report.NewEscapeWriter(s.out)
-				w = ew
+				eo, ee := report.NewEscapeWriter(s.out), report.NewEscapeWriter(s.err)
+				defer eo.Flush()
+				defer ee.Flush()
+				out, errw = eo, ee
 			}
-			err = launch.CopyLogs(st, w, follow)
-			if ew != nil {
-				ew.Flush()
-			}
+			err = launch.CopyLogs(st, out, errw, follow)
 			if errors.Is(err, launch.ErrNoLog) {
 				return usageError{err}
 			}
@@ -172,21 +258,38 @@ func newGCCmd(s streams) *cobra.Command {
 	return &cobra.Command{
 		Use:   "gc",
 		Short: "Remove what killed launchers left behind: cgroups, state, processes",
-		Args:  cobra.NoArgs,
+		Long: `Remove what launchers killed with SIGKILL left behind. Like docker container
+prune, it prints "Deleted Containers:" and each removed id, then the count
+(also when it is 0).`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := needRoot("gc"); err != nil {
 				return err
 			}
 			removed, err := launch.GC()
-			for _, id := range removed {
-				fmt.Fprintln(s.out, "removed "+id[:min(12, len(id))])
-			}
+			writeGC(s.out, removed)
 			return err
 		},
 	}
 }
 
-func newExecCmd(s streams) *cobra.Command {
+// writeGC prints what gc removed, as docker container prune does.
+func writeGC(w io.Writer, removed []string) {
+	if len(removed) > 0 {
+		fmt.Fprintln(w, "Deleted Containers:")
+		for _, id := range removed {
+			fmt.Fprintln(w, report.Escape(id))
+		}
+		fmt.Fprintln(w)
+	}
+	noun := "containers"
+	if len(removed) == 1 {
+		noun = "container"
+	}
+	fmt.Fprintf(w, "Total: %d %s removed\n", len(removed), noun)
+}
+
+func newExecCmd(s streams, g *globals) *cobra.Command {
 	var env []string
 	var workdir, user string
 	var interactive, tty bool
@@ -197,12 +300,13 @@ func newExecCmd(s streams) *cobra.Command {
 cgroups, with its capabilities, no_new_privs and user.`,
 		Example: `  nsinspect exec web -- ps aux
   nsinspect exec -it web -- sh`,
-		Args: cobra.MinimumNArgs(2),
+		// Docker's run contract: every failure of nsinspect itself is 125.
+		Args: launchArgs(cobra.MinimumNArgs(2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := needRoot("exec"); err != nil {
 				return exitError{code: exitLaunch, err: err}
 			}
-			st, err := launch.Find(args[0])
+			st, err := findContainer(g.fs(), "exec", args[0])
 			if err != nil {
 				return exitError{code: exitLaunch, err: err}
 			}
@@ -213,7 +317,11 @@ cgroups, with its capabilities, no_new_privs and user.`,
 			if len(command) == 0 {
 				return exitError{code: exitLaunch, err: errors.New("no command given: nsinspect exec NAME -- COMMAND [ARG...]")}
 			}
-			opt := launch.ExecOptions{Args: command, Env: env, Cwd: workdir, TTY: tty, Interactive: interactive}
+			envs, err := parseEnv(env)
+			if err != nil {
+				return exitError{code: exitLaunch, err: err}
+			}
+			opt := launch.ExecOptions{Args: command, Env: envs, Cwd: workdir, TTY: tty, Interactive: interactive}
 			if user != "" {
 				if opt.UID, opt.GID, err = launch.ParseUser(user); err != nil {
 					return exitError{code: exitLaunch, err: err}
@@ -248,7 +356,7 @@ cgroups, with its capabilities, no_new_privs and user.`,
 	}
 	fl := cmd.Flags()
 	fl.SetInterspersed(false)
-	fl.StringArrayVarP(&env, "env", "e", nil, "set an environment variable")
+	fl.StringArrayVarP(&env, "env", "e", nil, "set an environment variable (KEY=VALUE, or KEY to copy it)")
 	fl.StringVarP(&workdir, "workdir", "w", "", "working directory")
 	fl.StringVarP(&user, "user", "u", "", "uid[:gid]")
 	fl.BoolVarP(&interactive, "interactive", "i", false, "pass stdin")

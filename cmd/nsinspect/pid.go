@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"unicode"
@@ -43,13 +44,13 @@ cannot be read) or with another process (--vs).`,
 			// .capabilities.privileged against the host's bounding set,
 			// and a brief read leaves the reference's capabilities out.
 			brief := form != "table"
-			pid, err := parsePID(fsys, args[0])
+			pid, err := parsePID(fsys, args[0], s.err)
 			if err != nil {
 				return err
 			}
 			var ref *inspect.Reference
 			if vs != "" {
-				vpid, err := parsePID(fsys, vs)
+				vpid, err := parsePID(fsys, vs, s.err)
 				if err != nil {
 					return fmt.Errorf("--vs: %w", err)
 				}
@@ -120,8 +121,10 @@ cannot be read) or with another process (--vs).`,
 }
 
 // parsePID accepts a positive number, "self", or a container's name or id
-// prefix as ps shows them, which stands for the container's init.
-func parsePID(fsys inspect.FS, arg string) (int, error) {
+// prefix as ps shows them, which stands for the container's init. A live
+// PID wins over a container the number also names, with a note of it
+// written to notes.
+func parsePID(fsys inspect.FS, arg string, notes io.Writer) (int, error) {
 	if arg == "self" {
 		return fsys.SelfPID()
 	}
@@ -132,6 +135,9 @@ func parsePID(fsys inspect.FS, arg string) (int, error) {
 		// without such a container it stays a PID, which then says
 		// "no such process" (or hidden by hidepid).
 		if fsys.ProcessExists(pid) {
+			if also := alsoContainer(fsys, arg); also != "" {
+				fmt.Fprintf(notes, "note: %s is also %s; showing PID %d\n", arg, report.Escape(also), pid)
+			}
 			return pid, nil
 		}
 		if cpid, cerr := findContainerPID(fsys, arg); cerr == nil {
@@ -145,6 +151,33 @@ func parsePID(fsys inspect.FS, arg string) (int, error) {
 		return 0, usagef("invalid pid %q: want a positive number, \"self\", or a container name or id", arg)
 	}
 	return findContainerPID(fsys, arg)
+}
+
+// alsoContainer says which container ref names besides a PID, as pid
+// would have resolved it were there no such PID: "the name of containerd
+// container 42", "an id prefix of docker container web (f83b8fa7c0fc)".
+// It is "" when ref names none.
+func alsoContainer(fsys inspect.FS, ref string) string {
+	cs, _, err := discover(fsys, false)
+	if err != nil {
+		return ""
+	}
+	c, err := pickContainer(cs, ref)
+	if err != nil {
+		var ue usageError
+		if errors.As(err, &ue) && strings.HasPrefix(ue.Error(), "no such container") {
+			return ""
+		}
+		return "the name or id prefix of several containers"
+	}
+	short := c.ID[:min(12, len(c.ID))]
+	switch {
+	case c.ID == ref:
+		return fmt.Sprintf("the id of %s container %s", c.Runtime.Name, c.Name)
+	case c.Name == ref:
+		return fmt.Sprintf("the name of %s container %s (%s)", c.Runtime.Name, c.Name, short)
+	}
+	return fmt.Sprintf("an id prefix of %s container %s (%s)", c.Runtime.Name, c.Name, short)
 }
 
 // lookupError turns "no such process" and "hidden" into usage errors (exit

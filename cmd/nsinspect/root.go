@@ -15,7 +15,7 @@ import (
 	"github.com/nsinspect/nsinspect/report"
 )
 
-// Exit codes (docs: DESIGN.md "Exit codes").
+// Exit codes (docs/exit-codes.md; run and exec use Docker's instead).
 const (
 	exitOK      = 0
 	exitRuntime = 1
@@ -126,23 +126,50 @@ host, as a table, as JSON, or explained in plain words with evidence.`,
 	root.PersistentFlags().StringVar(&g.procRoot, "proc-root", procDefault, "procfs to read (env HOST_PROC)")
 	root.PersistentFlags().StringVar(&g.cgroupRoot, "cgroup-root", cgroupDefault, "cgroupfs root to read (env HOST_SYS, plus /fs/cgroup)")
 
-	root.AddCommand(newPIDCmd(s, g), newRunCmd(s, g), newPsCmd(s, g), newExecCmd(s),
-		newStopCmd(s), newKillCmd(s), newRmCmd(s), newLogsCmd(s), newGCCmd(s), newStatsCmd(s, g))
+	root.AddCommand(newPIDCmd(s, g), newRunCmd(s, g), newPsCmd(s, g), newExecCmd(s, g),
+		newStopCmd(s, g), newKillCmd(s, g), newRmCmd(s, g), newLogsCmd(s, g), newGCCmd(s), newStatsCmd(s, g))
 	return root
 }
 
-// version is the module version the binary was built from: a tag for
-// go install ...@latest, "(devel)" for a build from a clone.
+// version says what the binary was built from, from what the go command
+// embedded: the module version when it has one (a tag for go install
+// ...@v1.2.3; a pseudo-version such as v0.0.0-20260102030405-abcdef123456
+// for go build in a git checkout, with +dirty for uncommitted changes),
+// else the VCS revision with -dirty and its time (a build whose module
+// version is "(devel)"), else "(devel)" (-buildvcs=false, no git).
 func version() string {
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "(unknown)"
 	}
-	v := bi.Main.Version
+	return buildVersion(bi)
+}
+
+func buildVersion(bi *debug.BuildInfo) string {
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	var rev, at string
+	dirty := false
 	for _, s := range bi.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			v += " (" + s.Value[:12] + ")"
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			at = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
 		}
+	}
+	if rev == "" {
+		return "(devel)"
+	}
+	v := rev[:min(12, len(rev))]
+	if dirty {
+		v += "-dirty"
+	}
+	if at != "" {
+		v += " (" + at + ")"
 	}
 	return v
 }

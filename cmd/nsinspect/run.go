@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
 
 	"github.com/nsinspect/nsinspect/launch"
 	"github.com/nsinspect/nsinspect/report"
@@ -26,16 +27,16 @@ const exitLaunch = 125
 type runFlags struct {
 	memory, memorySwap, cpus, cpusetCPUs string
 	tmpfsSize                            string
-	cpuShares                            uint64
-	pidsLimit                            int64
-	oomScoreAdj                          int
-	name, hostname, workdir, user        string
-	network, rootfs, initPath            string
-	detach, rm, readOnly, privileged     bool
-	initProc, interactive, tty           bool
-	env, volumes, capAdd, capDrop        []string
-	groupAdd, sysctls, logOpts           []string
-	securityOpts                         []string
+	// Numbers are read as strings, so that a bad one is refused in
+	// nsinspect's words, echoing what was typed.
+	cpuShares, pidsLimit, oomScoreAdj string
+	name, hostname, workdir, user     string
+	network, rootfs, initPath         string
+	detach, rm, readOnly, privileged  bool
+	initProc, interactive, tty        bool
+	env, volumes, capAdd, capDrop     []string
+	groupAdd, sysctls, logOpts        []string
+	securityOpts                      []string
 }
 
 func newRunCmd(s streams, g *globals) *cobra.Command {
@@ -55,7 +56,12 @@ nsinspect itself failed.`,
   nsinspect run --memory 512m --cpus 1 --pids-limit 100 --hostname web -- python3 app.py
   nsinspect run -d --name web --memory 256m -- sleep 1000
   nsinspect run --rootfs /srv/busybox --read-only -- /bin/sh -c 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes'`,
-		Args: cobra.MinimumNArgs(1),
+		Args: launchArgs(func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return errors.New("no command given: nsinspect run [flags] -- COMMAND [ARG...]")
+			}
+			return nil
+		}),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			spec, err := f.spec(cmd, args)
 			if err != nil {
@@ -69,9 +75,9 @@ nsinspect itself failed.`,
 	fl.StringVarP(&f.memory, "memory", "m", "", "memory limit (e.g. 512m, 1g)")
 	fl.StringVar(&f.memorySwap, "memory-swap", "", "memory plus swap limit; -1 for unlimited swap")
 	fl.StringVar(&f.cpus, "cpus", "", "number of CPUs (CFS quota), e.g. 1.5")
-	fl.Uint64VarP(&f.cpuShares, "cpu-shares", "c", 0, "relative CPU weight (default 1024)")
+	fl.StringVarP(&f.cpuShares, "cpu-shares", "c", "", "relative CPU weight, 2 to 262144 (default 1024)")
 	fl.StringVar(&f.cpusetCPUs, "cpuset-cpus", "", "CPUs the container may use, e.g. 0-1")
-	fl.Int64Var(&f.pidsLimit, "pids-limit", 0, "maximum number of tasks (0 or -1: unlimited)")
+	fl.StringVar(&f.pidsLimit, "pids-limit", "", "maximum number of tasks (0 or -1: unlimited)")
 	fl.StringVar(&f.name, "name", "", "container name")
 	fl.StringVar(&f.hostname, "hostname", "", "hostname (default: the short id)")
 	fl.BoolVarP(&f.detach, "detach", "d", false, "run in the background and print the container id")
@@ -92,7 +98,7 @@ nsinspect itself failed.`,
 	fl.BoolVarP(&f.tty, "tty", "t", false, "allocate a terminal inside the container (default when stdin is a terminal)")
 	fl.StringVar(&f.tmpfsSize, "tmpfs-size", "", "bound of the writable layer and /tmp, /run, /root, ... together (default 1g, or --memory when smaller)")
 	fl.StringArrayVar(&f.groupAdd, "group-add", nil, "add a supplementary group (numeric gid); none by default")
-	fl.IntVar(&f.oomScoreAdj, "oom-score-adj", 0, "the container's oom_score_adj, -1000 to 1000")
+	fl.StringVar(&f.oomScoreAdj, "oom-score-adj", "", "the container's oom_score_adj, -1000 to 1000 (default 0)")
 	fl.StringArrayVar(&f.sysctls, "sysctl", nil, "set a namespaced sysctl (net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*, kernel.domainname)")
 	fl.StringArrayVar(&f.logOpts, "log-opt", nil, "bound a detached container's log: max-size=10m, max-file=3 (the defaults)")
 	fl.StringArrayVar(&f.securityOpts, "security-opt", nil, "seccomp=unconfined, or seccomp=PROFILE.json (Docker's format); Docker's default profile otherwise")
@@ -150,10 +156,13 @@ func (f *runFlags) spec(cmd *cobra.Command, args []string) (*launch.Spec, error)
 		}
 		spec.Groups = append(spec.Groups, uint32(gid))
 	}
-	if f.oomScoreAdj < -1000 || f.oomScoreAdj > 1000 {
-		return nil, fmt.Errorf("invalid --oom-score-adj %d: want -1000 to 1000", f.oomScoreAdj)
+	if f.oomScoreAdj != "" {
+		n, err := strconv.Atoi(f.oomScoreAdj)
+		if err != nil || n < -1000 || n > 1000 {
+			return nil, fmt.Errorf("invalid --oom-score-adj %q: want -1000 to 1000", f.oomScoreAdj)
+		}
+		spec.OOMScoreAdj = n
 	}
-	spec.OOMScoreAdj = f.oomScoreAdj
 	for _, kv := range f.sysctls {
 		k, v, err := launch.ParseSysctl(kv, f.network == "host")
 		if err != nil {
@@ -180,7 +189,10 @@ func (f *runFlags) spec(cmd *cobra.Command, args []string) (*launch.Spec, error)
 	if f.memory != "" {
 		v, err := launch.ParseBytes(f.memory)
 		if err != nil {
-			return nil, fmt.Errorf("--memory: %w", err)
+			return nil, fmt.Errorf("invalid --memory %q: want a size such as 512m or 1g (units b, k, m, g)", f.memory)
+		}
+		if v < 6<<20 { // the kernel's and Docker's minimum
+			return nil, fmt.Errorf("invalid --memory %q: the minimum is 6m", f.memory)
 		}
 		r.MemoryBytes = &v
 	}
@@ -189,7 +201,7 @@ func (f *runFlags) spec(cmd *cobra.Command, args []string) (*launch.Spec, error)
 		if f.memorySwap != "-1" {
 			var err error
 			if v, err = launch.ParseBytes(f.memorySwap); err != nil {
-				return nil, fmt.Errorf("--memory-swap: %w", err)
+				return nil, fmt.Errorf("invalid --memory-swap %q: want a size such as 1g, or -1 for unlimited swap", f.memorySwap)
 			}
 		}
 		r.MemorySwapBytes = &v
@@ -201,23 +213,31 @@ func (f *runFlags) spec(cmd *cobra.Command, args []string) (*launch.Spec, error)
 		}
 		r.CPUQuota, r.CPUPeriod = &q, p
 	}
-	if cmd.Flags().Changed("cpu-shares") {
-		if f.cpuShares < 2 || f.cpuShares > 262144 {
-			return nil, fmt.Errorf("invalid --cpu-shares %d: want 2 to 262144", f.cpuShares)
+	if f.cpuShares != "" {
+		n, err := strconv.ParseUint(f.cpuShares, 10, 64)
+		if err != nil || n < 2 || n > 262144 {
+			return nil, fmt.Errorf("invalid --cpu-shares %q: want a number from 2 to 262144", f.cpuShares)
 		}
-		r.CPUShares = &f.cpuShares
+		r.CPUShares = &n
 	}
 	if f.cpusetCPUs != "" {
 		v, err := launch.ParseCpuset(f.cpusetCPUs)
 		if err != nil {
 			return nil, err
 		}
+		if err := cpusAllowed(f.cpusetCPUs); err != nil {
+			return nil, err
+		}
 		r.CpusetCPUs = v
 	}
-	if f.pidsLimit > 0 {
-		r.PidsLimit = &f.pidsLimit
-	} else if f.pidsLimit < -1 {
-		return nil, fmt.Errorf("invalid --pids-limit %d: want a positive number, or 0 / -1 for unlimited", f.pidsLimit)
+	if f.pidsLimit != "" {
+		n, err := strconv.ParseInt(f.pidsLimit, 10, 64)
+		if err != nil || n < -1 {
+			return nil, fmt.Errorf("invalid --pids-limit %q: want a positive number, or 0 / -1 for unlimited", f.pidsLimit)
+		}
+		if n > 0 {
+			r.PidsLimit = &n
+		}
 	}
 	if f.user != "" {
 		uid, gid, err := launch.ParseUser(f.user)
@@ -236,15 +256,9 @@ func (f *runFlags) spec(cmd *cobra.Command, args []string) (*launch.Spec, error)
 		}
 		spec.Volumes = append(spec.Volumes, vol)
 	}
-	for _, e := range f.env {
-		if !strings.Contains(e, "=") {
-			if v, ok := os.LookupEnv(e); ok {
-				e += "=" + v
-			} else {
-				continue
-			}
-		}
-		spec.Env = append(spec.Env, e)
+	var err error
+	if spec.Env, err = parseEnv(f.env); err != nil {
+		return nil, err
 	}
 	if err := launch.ValidateCapNames("--cap-add", f.capAdd); err != nil {
 		return nil, err
@@ -259,6 +273,70 @@ func (f *runFlags) spec(cmd *cobra.Command, args []string) (*launch.Spec, error)
 		return nil, err
 	}
 	return spec, nil
+}
+
+// parseEnv reads -e flags as Docker does: KEY=VALUE sets KEY; KEY alone
+// takes the caller's value of KEY, and is left out when the caller has
+// none; an empty KEY is refused.
+func parseEnv(flags []string) ([]string, error) {
+	var env []string
+	for _, e := range flags {
+		k, _, hasValue := strings.Cut(e, "=")
+		if k == "" || strings.ContainsAny(k, "\x00") {
+			return nil, fmt.Errorf("invalid --env %q: want KEY=VALUE, or KEY to copy it from this environment", e)
+		}
+		if !hasValue {
+			v, ok := os.LookupEnv(k)
+			if !ok {
+				continue
+			}
+			e += "=" + v
+		}
+		env = append(env, e)
+	}
+	return env, nil
+}
+
+// cpusAllowed checks a --cpuset-cpus list (already well formed) against
+// the CPUs nsinspect may run on, which the container inherits: the online
+// ones, less any affinity or cpuset it runs under. The kernel would refuse
+// the list only when the cgroup is written, after much has been created.
+func cpusAllowed(list string) error {
+	var set unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &set); err != nil {
+		return nil // the kernel will say
+	}
+	var have []string
+	for i := 0; i < len(set)*64; i++ {
+		if set.IsSet(i) {
+			have = append(have, strconv.Itoa(i))
+		}
+	}
+	for part := range strings.SplitSeq(list, ",") {
+		lo, hi, isRange := strings.Cut(part, "-")
+		if !isRange {
+			hi = lo
+		}
+		a, _ := strconv.Atoi(lo)
+		b, _ := strconv.Atoi(hi)
+		for cpu := a; cpu <= b; cpu++ {
+			if !set.IsSet(cpu) {
+				return fmt.Errorf("invalid --cpuset-cpus %q: CPU %d is not available; this host's CPUs are %s", list, cpu, strings.Join(have, ","))
+			}
+		}
+	}
+	return nil
+}
+
+// launchArgs makes an argument check fail with Docker's 125, as run and
+// exec fail for every error of nsinspect itself.
+func launchArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			return exitError{code: exitLaunch, err: err}
+		}
+		return nil
+	}
 }
 
 // runContainer runs spec in the foreground (or starts it detached) and
