@@ -298,3 +298,52 @@ func fileType(mode uint32) string {
 	}
 	return fmt.Sprintf("mode %#o", mode&unix.S_IFMT)
 }
+
+// devLimit bounds the /dev entries read for hostDeviceNode: a container's
+// /dev holds a few dozen; a host's, a few hundred.
+const devLimit = 4096
+
+// deviceNodesIn lists the device nodes directly in dir (a directory inside
+// root, resolved confined to it) as "name b|c major:minor": read with
+// getdents and fstatat(AT_SYMLINK_NOFOLLOW) on the opened directory, so
+// nothing the container names is followed or opened, under the read
+// deadline and bounded.
+func (fsys FS) deviceNodesIn(root, dir string) ([]string, error) {
+	path := joinRels(root, []string{dir})
+	return withDeadline(fsys, path, func() ([]string, error) {
+		fd, err := walkIn(path, root, []string{dir})
+		if err != nil {
+			return nil, err
+		}
+		defer unix.Close(fd)
+		// O_PATH descriptors cannot be read: reopen the same inode.
+		dfd, err := unix.Open(fdPath(fd), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		f := os.NewFile(uintptr(dfd), path)
+		defer f.Close()
+		names, err := f.Readdirnames(devLimit)
+		if err != nil && len(names) == 0 {
+			return nil, nil
+		}
+		var out []string
+		for _, n := range names {
+			var st unix.Stat_t
+			if unix.Fstatat(dfd, n, &st, unix.AT_SYMLINK_NOFOLLOW) != nil {
+				continue
+			}
+			kind := ""
+			switch st.Mode & unix.S_IFMT {
+			case unix.S_IFBLK:
+				kind = "b"
+			case unix.S_IFCHR:
+				kind = "c"
+			default:
+				continue
+			}
+			out = append(out, fmt.Sprintf("%s %s %d:%d", n, kind, unix.Major(st.Rdev), unix.Minor(st.Rdev)))
+		}
+		return out, nil
+	})
+}

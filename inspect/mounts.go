@@ -24,11 +24,16 @@ type Rootfs struct {
 	MountCount int      `json:"mountCount"`
 	// ProcSysWritable is true when /proc is mounted read-write and nothing
 	// re-mounts /proc/sys read-only: sysctls of the host are writable.
-	ProcSysWritable bool           `json:"procSysWritable"`
-	SysWritable     bool           `json:"sysWritable"` // sysfs mounted read-write
-	HostDevices     bool           `json:"hostDevices"` // /dev is the host's devtmpfs
-	Notable         []NotableMount `json:"notable"`
-	Sources         Sources        `json:"evidence,omitempty"`
+	ProcSysWritable bool `json:"procSysWritable"`
+	SysWritable     bool `json:"sysWritable"` // sysfs mounted read-write
+	HostDevices     bool `json:"hostDevices"` // /dev is the host's devtmpfs
+	// HostDiskDevice is a host device that reaches the host's memory or
+	// disks found as a node in its /dev ("/dev/vda (254:0)", /dev/mem,
+	// /dev/port), looked for only when the process holds CAP_SYS_ADMIN
+	// without the devtmpfs or an allow-all device cgroup.
+	HostDiskDevice string         `json:"hostDevice,omitempty"`
+	Notable        []NotableMount `json:"notable"`
+	Sources        Sources        `json:"evidence,omitempty"`
 }
 
 // NotableMount is a mount that changes what a container can reach.

@@ -232,6 +232,16 @@ func (fsys FS) Inspect(pid int, opt Options) (*Process, error) {
 		case p.Rootfs != nil && p.Rootfs.HostDevices:
 			p.Capabilities.Privileged = true
 			p.Capabilities.PrivilegedReason = "CAP_SYS_ADMIN with the host's /dev (devtmpfs)"
+		case p.Rootfs != nil:
+			// On cgroup v2 the device policy is an eBPF program, which
+			// no file shows; docker run --privileged also copies the
+			// host's device nodes into the container's /dev. A host
+			// disk or /dev/mem there, with CAP_SYS_ADMIN, is the host.
+			// (Looked for only here: a host process has the devtmpfs.)
+			if p.Rootfs.HostDiskDevice = fsys.hostDeviceNode(pid); p.Rootfs.HostDiskDevice != "" {
+				p.Capabilities.Privileged = true
+				p.Capabilities.PrivilegedReason = "CAP_SYS_ADMIN with the host's " + p.Rootfs.HostDiskDevice + " in its /dev"
+			}
 		}
 	}
 
@@ -407,4 +417,35 @@ func linkIn(path string, list []Namespace, t NamespaceType) bool {
 	}
 	_, ino, err := parseNamespaceLink(link)
 	return err == nil && ino == ns.Inode
+}
+
+// hostDeviceNode names a node in the process's /dev that reaches the
+// host's disks or memory: a block device that is one of the host's
+// (/sys/dev/block/<major:minor> of the reader, a host's sysfs), or
+// /dev/mem (1:1) or /dev/port (1:4), which docker run --privileged copies
+// in; as "/dev/vda (254:0)". "" when there is none or /dev cannot be
+// read. Only for the live /proc: a fixture has no devices.
+func (fsys FS) hostDeviceNode(pid int) string {
+	if !fsys.Live() {
+		return ""
+	}
+	devs, err := fsys.deviceNodesIn(fsys.pid(pid, "root"), "dev")
+	if err != nil {
+		return ""
+	}
+	for _, d := range devs {
+		f := strings.Fields(d)
+		if len(f) != 3 {
+			continue
+		}
+		found := f[1] == "c" && (f[2] == "1:1" || f[2] == "1:4")
+		if f[1] == "b" {
+			_, err := os.Stat("/sys/dev/block/" + f[2])
+			found = err == nil
+		}
+		if found {
+			return "/dev/" + f[0] + " (" + f[2] + ")"
+		}
+	}
+	return ""
 }

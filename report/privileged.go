@@ -59,6 +59,8 @@ func privileged(p *inspect.Process, grant inspect.CapSet, fromHost bool) (bool, 
 		reason = "CAP_SYS_ADMIN with every device allowed (devices.list: a *:* rwm)"
 	case p.Rootfs != nil && p.Rootfs.HostDevices:
 		reason = "CAP_SYS_ADMIN with the host's /dev (devtmpfs)"
+	case p.Rootfs != nil && p.Rootfs.HostDiskDevice != "":
+		reason = "CAP_SYS_ADMIN with the host's " + p.Rootfs.HostDiskDevice + " in its /dev"
 	default:
 		return false, ""
 	}

@@ -423,6 +423,23 @@ func TestLiveRealRuntimes(t *testing.T) {
 		t.Logf("docker run --privileged cannot start here (%s); Privileged=true is not compared", strings.TrimSpace(string(out)))
 	}
 	dockerRun("--name", r.ns+"-t2", "--cap-add", "SYS_ADMIN", "--cap-add", "SYS_PTRACE", "--security-opt", "seccomp=unconfined", r.image, "sleep", "300")
+	// t4: CAP_SYS_ADMIN and one of the host's disks: as good as
+	// privileged, which nsinspect must say although docker's Privileged
+	// is false (on cgroup v2 no file shows the device policy).
+	disk := ""
+	if ents, err := os.ReadDir("/sys/block"); err == nil {
+		for _, e := range ents {
+			if n := e.Name(); !strings.HasPrefix(n, "loop") && !strings.HasPrefix(n, "ram") {
+				if _, err := os.Stat("/dev/" + n); err == nil {
+					disk = "/dev/" + n
+					break
+				}
+			}
+		}
+	}
+	if disk != "" {
+		dockerRun("--name", r.ns+"-t4", "--cap-add", "SYS_ADMIN", "--device", disk, r.image, "sleep", "300")
+	}
 	dockerRun("--name", r.ns+"-t3", "-v", r.dir+":/var/run:ro", r.image, "sh", "-c", "sleep 300 & sleep 300 & wait")
 
 	t.Run("docker", func(t *testing.T) {
@@ -521,6 +538,16 @@ func TestLiveRealRuntimes(t *testing.T) {
 			pid, _ := strconv.Atoi(r.docker(t, "inspect", "-f", "{{.State.Pid}}", name))
 			r.compare(t, "docker", "ps "+name+": pid", row["pid"], pid)
 			r.compare(t, "docker", "ps "+name+": runtime", row["runtime"], "docker")
+		}
+	})
+
+	t.Run("docker-sys-admin-with-a-disk", func(t *testing.T) {
+		if disk == "" {
+			t.Skip("this machine has no disk to give a container")
+		}
+		doc := pidJSON(t, r.ns+"-t4")
+		if get(t, doc, "capabilities.privileged") != true || !strings.Contains(fmt.Sprint(get(t, doc, "capabilities.privilegedReason")), disk) {
+			t.Errorf("--cap-add SYS_ADMIN --device %s: privileged %v (%v), want true naming %s", disk, get(t, doc, "capabilities.privileged"), get(t, doc, "capabilities.privilegedReason"), disk)
 		}
 	})
 
