@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Runtimes recognised from their own state rather than a cgroup path.
@@ -250,7 +252,17 @@ func (fsys FS) stateEntries(dir string, c *stateCache) []string {
 	if ents, ok := c.entries(dir, fi.ModTime()); ok {
 		return ents
 	}
-	ents, err := withDeadline(fsys, full, func() ([]fs.DirEntry, error) { return os.ReadDir(full) })
+	// A tmpfs (/run, where every runtime keeps its state by default)
+	// answers from memory; any other filesystem is read under the
+	// deadline, which costs a thread.
+	read := func() ([]fs.DirEntry, error) { return os.ReadDir(full) }
+	var ents []fs.DirEntry
+	var sfs unix.Statfs_t
+	if unix.Statfs(full, &sfs) == nil && sfs.Type == unix.TMPFS_MAGIC {
+		ents, err = read()
+	} else {
+		ents, err = withDeadline(fsys, full, read)
+	}
 	if err != nil {
 		return nil
 	}
