@@ -69,7 +69,7 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--memory", "12q"}, `invalid size "12q"`},
+		{[]string{"--memory", "12q"}, `invalid --memory "12q"`},
 		{[]string{"--cpus", "-1"}, `invalid --cpus "-1"`},
 		{[]string{"--cpus", "abc"}, `invalid --cpus "abc"`},
 		{[]string{"--cap-add", "NOPE"}, `invalid --cap-add "NOPE"`},
