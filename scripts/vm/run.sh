@@ -21,7 +21,7 @@
 # /tmp/nsinspect-vm). Exit status: 0 when every guest finished and every
 # test passed or skipped; 1 otherwise.
 #
-# Environment: NSINSPECT_VM_TIMEOUT (seconds per guest, default 1080),
+# Environment: NSINSPECT_VM_TIMEOUT (seconds per guest, default 1500),
 # NSINSPECT_VM_KERNEL (default: the newest /boot/vmlinuz-*),
 # NSINSPECT_VM_SMP (vCPUs, default 1: two guests run side by side on a
 # 2-core machine, and an emulated vCPU starved by another shows up as RCU
@@ -51,7 +51,7 @@ busybox=$(command -v busybox) || die "busybox is missing (apt-get install busybo
 file -L "$busybox" 2>/dev/null | grep -q "statically linked" || [ "$(ldd "$busybox" 2>&1 | grep -c 'not a dynamic')" = 1 ] || die "$busybox is not static (apt-get install busybox-static)"
 
 out=${NSINSPECT_VM_OUT:-/tmp/nsinspect-vm}
-timeout=${NSINSPECT_VM_TIMEOUT:-1080}
+timeout=${NSINSPECT_VM_TIMEOUT:-1500}
 smp=${NSINSPECT_VM_SMP:-1}
 mkdir -p "$out"
 work=$(mktemp -d /tmp/nsinspect-vm-build.XXXXXX)
