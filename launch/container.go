@@ -418,6 +418,7 @@ func (c *Container) Signal(sig syscall.Signal) error {
 	case c.proc == nil:
 		return errors.New("not started")
 	}
+	awaitInitMask(c.State)
 	return unix.Kill(c.proc.Pid, sig)
 }
 

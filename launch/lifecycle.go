@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -18,7 +19,34 @@ func Kill(st *State, sig syscall.Signal) error {
 	if !st.Alive() {
 		return fmt.Errorf("container %s is not running", st.Name)
 	}
+	awaitInitMask(st)
 	return unix.Kill(st.Pid, sig)
+}
+
+// awaitInitMask waits, at most a second, until an --init container's PID
+// 1 has blocked the signals it forwards. The kernel drops a signal with
+// the default action sent to a namespace's init from outside (only
+// SIGKILL and SIGSTOP are forced), and tini blocks them a moment after
+// its exec; a blocked signal waits for it instead. Without --init PID 1
+// is the user's command, whose signals are its own business.
+func awaitInitMask(st *State) {
+	if !st.Spec.Init {
+		return
+	}
+	const sigterm = 1 << (unix.SIGTERM - 1)
+	for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", st.Pid))
+		if err != nil {
+			return
+		}
+		for line := range strings.SplitSeq(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "SigBlk:\t"); ok {
+				if mask, err := strconv.ParseUint(v, 16, 64); err == nil && mask&sigterm != 0 {
+					return
+				}
+			}
+		}
+	}
 }
 
 // Stop sends SIGTERM to PID 1 and, if the container is still running after
@@ -28,6 +56,7 @@ func Stop(st *State, timeout time.Duration) error {
 	if !st.Alive() {
 		return nil
 	}
+	awaitInitMask(st)
 	unix.Kill(st.Pid, unix.SIGTERM)
 	if waitGone(st, timeout) {
 		return nil
