@@ -353,13 +353,25 @@ func sendMessage(sock *os.File, m message, fds ...int) error {
 func (c *Container) readInit(sock *os.File) error {
 	buf := make([]byte, 64<<10)
 	oob := make([]byte, unix.CmsgSpace(4))
+	var reset error
 	for {
 		n, oobn, _, _, err := unix.Recvmsg(int(sock.Fd()), buf, oob, 0)
 		if err == unix.EINTR {
 			continue
 		}
+		// An init that failed and exited while our "go" was still unread
+		// in its queue resets the connection, and the kernel reports the
+		// reset before the messages queued for us (sock_error is checked
+		// first, and cleared): its error report is still there to read.
+		if err == unix.ECONNRESET && reset == nil {
+			reset = err
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("reading from the container's init: %w", err)
+		}
+		if n == 0 && reset != nil {
+			return fmt.Errorf("reading from the container's init: %w", reset)
 		}
 		if n == 0 {
 			return nil
