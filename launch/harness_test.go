@@ -13,6 +13,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -63,10 +64,33 @@ func TestMain(m *testing.M) {
 					return 1
 				}
 			}
+			// The leak and gc checks here read every nsinspect container
+			// on the host: cmd/nsinspect's tests that start some (go test
+			// runs the packages at the same time) wait for this lock.
+			unlock, err := containerTestLock()
+			if err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				return 1
+			}
+			defer unlock()
 		}
 		return m.Run()
 	}()
 	os.Exit(code)
+}
+
+// containerTestLock takes the host-wide lock of the tests that start
+// nsinspect containers (cmd/nsinspect's containerTestLock takes the same).
+func containerTestLock() (func(), error) {
+	f, err := os.OpenFile("/run/nsinspect-tests.lock", os.O_CREATE|os.O_RDWR|syscall.O_CLOEXEC, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { f.Close() }, nil
 }
 
 // requireRoot skips a test that needs root, saying why.

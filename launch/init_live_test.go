@@ -67,7 +67,7 @@ func TestInitPidsLimitLeavesTheCommandItsTasks(t *testing.T) {
 
 // psOfPID1 prints PID 1's command line as the kernel has it and as ps
 // shows it.
-const psOfPID1 = "tr '\\0' ' ' </proc/1/cmdline; echo; { ps -o args= -p 1 2>/dev/null || ps -o pid,args | sed -n 's/^ *1 //p'; }"
+const psOfPID1 = "tr '\\0' ' ' </proc/1/cmdline; echo; { ps -o args= -p 1 2>/dev/null || ps -o pid,args | sed -n 's/^ *1 \\({[^}]*} \\)\\{0,1\\}//p'; }"
 
 // COMMAND", the command's exit status (128+N for a signal) comes back.
 func TestInitExitStatusAndPs(t *testing.T) {

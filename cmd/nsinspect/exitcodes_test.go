@@ -106,6 +106,7 @@ func cpuList(set unix.CPUSet) string {
 // container).
 func TestLiveRunExitCodes(t *testing.T) {
 	requireRoot(t)
+	containerTestLock(t)
 	bin := buildBinary(t)
 	t.Setenv("NSI_TEST_SET", "from caller")
 	t.Setenv("NSI_TEST_UNSET", "") // restored after the test

@@ -35,6 +35,7 @@ func detached(t *testing.T, bin string, args ...string) string {
 // it before it waits out its timeout.
 func TestLiveKillStopSayDroppedSignals(t *testing.T) {
 	requireRoot(t)
+	containerTestLock(t)
 	bin := buildBinary(t)
 	// A shell stays PID 1 (the trailing true keeps it from exec'ing the
 	// loop's last command).
@@ -119,6 +120,7 @@ func waitExited(t *testing.T, bin, name string) {
 // JSON records still prints.
 func TestLiveLogsKeepStreams(t *testing.T) {
 	requireRoot(t)
+	containerTestLock(t)
 	bin := buildBinary(t)
 	name := detached(t, bin, "sh", "-c", `echo out1; echo err1 >&2; printf 'red\033[31m\n'; printf 'err2' >&2`)
 	waitExited(t, bin, name)
@@ -186,6 +188,7 @@ func TestGCOutput(t *testing.T) {
 // with a new container.
 func TestLiveGCListsRemoved(t *testing.T) {
 	requireRoot(t)
+	containerTestLock(t)
 	bin := buildBinary(t)
 	for attempt := 1; ; attempt++ {
 		out, full, taken := gcAfterKilledSupervisor(t, bin)

@@ -487,3 +487,20 @@ func TestLiveHidepid(t *testing.T) {
 		t.Errorf("output %q, want one line saying hidden by hidepid", out)
 	}
 }
+
+// containerTestLock holds, until the test ends, the host-wide lock of the
+// tests that start nsinspect containers: launch's tests hold it for their
+// whole run, because their leak and gc checks read every nsinspect
+// container on the host.
+func containerTestLock(t *testing.T) {
+	t.Helper()
+	f, err := os.OpenFile("/run/nsinspect-tests.lock", os.O_CREATE|os.O_RDWR|syscall.O_CLOEXEC, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+}
