@@ -240,28 +240,35 @@ func TestChecklistRunAndPidAgree(t *testing.T) {
 
 // A container still starting (its init paused before exec, in its cgroups)
 // is what ps lists: kill acts on it and the run ends with 137, while exec
-// refuses it, since there is nothing of the container's to join yet.
+// refuses it, since there is nothing of the container's to join yet. The
+// same while the init still builds the root filesystem and has not read
+// the launcher's "go": the run ends with 137 and says nothing (not "connection
+// reset by peer", the socket the dying init reset).
 func TestKillWhileStarting(t *testing.T) {
 	requireRoot(t)
 	leakCheck(t)
 	procLeakCheck(t)
-	name := "starting-" + token(t)
-	removeOnCleanup(t, name)
-	l := startLauncher(t, []string{"NSINSPECT_TEST_PAUSE_AT=before-exec"}, nil, "run", "--name", name, "--", "sleep", "300")
-	waitFor(t, "the init to pause before exec", func() bool {
-		kids := children(l.pid())
-		return len(kids) == 1 && statusField(kids[0], "NoNewPrivs") == "1"
-	})
-	if got := strings.TrimSpace(mustRun(t, "ps", "-q", name)); len(got) != 12 {
-		t.Fatalf("ps -q %s: %q, want its id", name, got)
-	}
-	if r := nsi(t, "exec", name, "--", "true"); r.code != 125 || !strings.Contains(r.stderr, "is not running") {
-		t.Errorf("exec into a starting container: exit %d, stderr %q; want 125, not running", r.code, r.stderr)
-	}
-	if r := nsi(t, "kill", name); r.code != 0 {
-		t.Fatalf("kill of a starting container: exit %d, stderr %q", r.code, r.stderr)
-	}
-	if code := l.wait(t); code != 137 {
-		t.Errorf("the launcher exit %d after kill, want 137; stderr %q", code, l.err.String())
+	for _, step := range []string{"before-exec", "after-mount"} {
+		t.Run(step, func(t *testing.T) {
+			name := "starting-" + token(t)
+			removeOnCleanup(t, name)
+			l := startLauncher(t, []string{"NSINSPECT_TEST_PAUSE_AT=" + step}, nil, "run", "--name", name, "--", "sleep", "300")
+			waitFor(t, "the init to pause at "+step+", in its cgroups", func() bool {
+				kids := children(l.pid())
+				if len(kids) != 1 || step == "before-exec" && statusField(kids[0], "NoNewPrivs") != "1" {
+					return false
+				}
+				return len(strings.TrimSpace(mustRun(t, "ps", "-q", name))) == 12
+			})
+			if r := nsi(t, "exec", name, "--", "true"); r.code != 125 || !strings.Contains(r.stderr, "is not running") {
+				t.Errorf("exec into a starting container: exit %d, stderr %q; want 125, not running", r.code, r.stderr)
+			}
+			if r := nsi(t, "kill", name); r.code != 0 {
+				t.Fatalf("kill of a starting container: exit %d, stderr %q", r.code, r.stderr)
+			}
+			if code := l.wait(t); code != 137 || l.err.String() != "" {
+				t.Errorf("the launcher exit %d after kill, stderr %q; want 137 and nothing", code, l.err.String())
+			}
+		})
 	}
 }

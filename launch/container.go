@@ -23,7 +23,12 @@ type ExitError struct {
 	Err  error
 }
 
-func (e *ExitError) Error() string { return e.Err.Error() }
+func (e *ExitError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("exit status %d", e.Code)
+	}
+	return e.Err.Error()
+}
 func (e *ExitError) Unwrap() error { return e.Err }
 
 func failure(err error) error {
@@ -321,12 +326,33 @@ func (c *Container) Start(stdio Stdio) (err error) {
 		return initReport(fmt.Errorf("releasing the container's init: %w", err))
 	}
 	if err := c.readInit(parent); err != nil {
+		// kill and stop act on a container from the moment ps lists it:
+		// one killed while it starts has ended by that signal, as under
+		// Docker (128+N, nothing to explain), not failed to start.
+		if sig, ok := c.killedWhileStarting(); ok {
+			return &ExitError{Code: 128 + int(sig)}
+		}
 		return err
 	}
 	c.State.UserNS = userNS(c.proc.Pid)
 	c.State.Status = StatusRunning
 	c.State.Started = time.Now().UTC()
 	return c.State.Save()
+}
+
+// killedWhileStarting reports the signal that ended the init, when it
+// ended by one (it is waited for a second at most); the status stays for
+// Wait.
+func (c *Container) killedWhileStarting() (syscall.Signal, bool) {
+	select {
+	case ps := <-c.done:
+		c.done <- ps
+		if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return ws.Signal(), true
+		}
+	case <-time.After(time.Second):
+	}
+	return 0, false
 }
 
 // userNS is the inode of pid's user namespace, recorded at start: exec
