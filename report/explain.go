@@ -115,8 +115,10 @@ func runtimeRule(in *Inspection) []Finding {
 	return one(Finding{
 		ID: "runtime", Severity: Info,
 		Summary: "Started by " + what,
-		Detail: "Recognised from the evidence below: a cgroup path pattern, a bind mount the runtime made, a marker file in the " +
-			"container's root, or the container= variable — checked in that order.",
+		Detail: "Recognised from the evidence below: a cgroup path pattern (a path that is only a shape, /<id> or /<x>/<id>, " +
+			"is named by the runtimes' own state: containerd's task directory, runc's state.json, crun's status), the runtimes' " +
+			"state for a free-form id, a bind mount the runtime made, a marker file in the container's root, or the container= " +
+			"variable — checked in that order.",
 		Evidence: ev(rt.Sources, "name"),
 	})
 }
