@@ -555,7 +555,7 @@ func (fsys FS) hostMountNamespace() Namespace {
 // stateRuntime recognises pid from the runtimes' state, for `pid` on a
 // container whose cgroup path no pattern knows. It scans the host.
 func (fsys FS) stateRuntime(pid int) (*Runtime, bool) {
-	procs, err := fsys.Scan()
+	procs, err := fsys.scanRecent()
 	if err != nil {
 		return nil, false
 	}
@@ -584,7 +584,7 @@ func (fsys FS) nameRuntime(rt *Runtime, pid int) {
 	c := Container{ID: rt.ContainerID, Runtime: *rt, Pid: pid}
 	n, ok := fsys.containerName(&c)
 	if !ok && rt.Name == RuntimeDocker {
-		if procs, err := fsys.Scan(); err == nil {
+		if procs, err := fsys.scanRecent(); err == nil {
 			fsys.docker.learn(fsys.runtimeDaemons(procs, fsys.hostMountNamespace(), nil))
 			n, ok = fsys.containerName(&c)
 		}

@@ -26,7 +26,20 @@ type FS struct {
 	mounts     *mountsCache
 	docker     *dockerAPI
 	hangs      *hangs // reads that timed out and still hang (confined_linux.go)
+	recent     *recentScan
 }
+
+// recentScan is the last Scan of the FS: what discover.go's lookups for
+// one process (pid of a runtime's container) reuse when it is fresh, so
+// that a command that listed the host a moment ago does not list it
+// again. Scan itself always reads afresh.
+type recentScan struct {
+	mu    sync.Mutex
+	at    time.Time
+	procs []Proc
+}
+
+const recentScanTTL = time.Second
 
 // mountsCache keeps the reader's cgroup mounts for a short while: a stats
 // session resolves hundreds of containers a second, but controllers can be
@@ -55,7 +68,7 @@ func NewFS(procRoot, cgroupRoot string) FS {
 	if cgroupRoot == "" {
 		cgroupRoot = DefaultCgroupRoot
 	}
-	return FS{procRoot: filepath.Clean(procRoot), cgroupRoot: filepath.Clean(cgroupRoot), boot: &bootTime{}, mounts: &mountsCache{}, docker: &dockerAPI{}, hangs: newHangs()}
+	return FS{procRoot: filepath.Clean(procRoot), cgroupRoot: filepath.Clean(cgroupRoot), boot: &bootTime{}, mounts: &mountsCache{}, docker: &dockerAPI{}, hangs: newHangs(), recent: &recentScan{}}
 }
 
 // ProcessExists reports whether the proc root has a directory for pid (a

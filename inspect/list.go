@@ -30,7 +30,29 @@ type Proc struct {
 // Scan reads every process of the proc root. A process that exits while
 // being read is skipped: the list is a snapshot of what could be read.
 // Kernel threads (children of kthreadd, pid 2) are left out.
-func (fsys FS) Scan() ([]Proc, error) { return fsys.scan(nil) }
+func (fsys FS) Scan() ([]Proc, error) {
+	procs, err := fsys.scan(nil)
+	if err == nil && fsys.recent != nil {
+		fsys.recent.mu.Lock()
+		fsys.recent.at, fsys.recent.procs = time.Now(), procs
+		fsys.recent.mu.Unlock()
+	}
+	return procs, err
+}
+
+// scanRecent is the last Scan when it is under recentScanTTL old, else a
+// new one.
+func (fsys FS) scanRecent() ([]Proc, error) {
+	if r := fsys.recent; r != nil {
+		r.mu.Lock()
+		procs, at := r.procs, r.at
+		r.mu.Unlock()
+		if procs != nil && time.Since(at) < recentScanTTL {
+			return procs, nil
+		}
+	}
+	return fsys.Scan()
+}
 
 // Scanner scans the same proc root again and again (nsinspect stats),
 // reading only processes it has not seen before: a listing per second then

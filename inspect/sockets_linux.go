@@ -52,6 +52,9 @@ func (fsys FS) hostSockets(table mountTable) ([]NotableMount, error) {
 			if m.Mountpoint == "/" || isRuntimeSocket(m.Mountpoint) || isRuntimeSocket(m.Root) {
 				continue // the container's own root; a socket bound by name is flagged already
 			}
+			if noSockets[m.FSType] {
+				continue // kernel filesystems: no runtime's socket lives there, and sysfs alone is thousands of entries
+			}
 			src, ok := hostSource(host.mounts, m)
 			if !ok {
 				continue
@@ -67,6 +70,15 @@ func (fsys FS) hostSockets(table mountTable) ([]NotableMount, error) {
 
 // hostSource is the host path of a bind mount's source: the host mount of
 // the same device whose root holds the bind's root, plus the rest.
+// noSockets are the kernel's own filesystems, which hold no socket a
+// runtime listens on (a process that shares the host's /proc or /sys, as
+// one in a copied mount namespace does, would otherwise have them walked).
+var noSockets = map[string]bool{
+	"proc": true, "sysfs": true, "devtmpfs": true, "devpts": true, "cgroup": true, "cgroup2": true,
+	"mqueue": true, "debugfs": true, "tracefs": true, "securityfs": true, "bpf": true, "pstore": true,
+	"configfs": true, "fusectl": true, "hugetlbfs": true, "autofs": true, "binfmt_misc": true, "nsfs": true,
+}
+
 func hostSource(host []*mountinfo.Info, m *mountinfo.Info) (string, bool) {
 	best := -1
 	var src string
