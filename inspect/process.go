@@ -153,7 +153,6 @@ func (fsys FS) Inspect(pid int, opt Options) (*Process, error) {
 	}
 
 	mountsFile := fsys.pid(pid, "mountinfo")
-	var mounts []*mountinfo.Info
 	var table mountTable
 	if raw, err := readFile(mountsFile); err != nil {
 		// A zombie has left its mount namespace: opening mountinfo gives EINVAL.
@@ -164,7 +163,6 @@ func (fsys FS) Inspect(pid int, opt Options) (*Process, error) {
 	} else if table, err = parseMountinfo(raw); err != nil {
 		p.fail("rootfs", fmt.Errorf("%s: %w", mountsFile, err))
 	} else {
-		mounts = table.mounts
 		p.Rootfs, err = newRootfs(table, mountsFile, opt.HostRootDevice)
 		p.fail("rootfs", err)
 		// Only a mount namespace known not to be the host's has binds to
@@ -186,21 +184,9 @@ func (fsys FS) Inspect(pid int, opt Options) (*Process, error) {
 
 	if !opt.Brief {
 		var errs []error
-		p.Runtime, errs = fsys.detectRuntime(pid, cg, mounts, mountsFile, ns, opt.HostRootDevice)
+		p.Runtime, errs = fsys.detectRuntime(pid, cg, table, mountsFile, ns, opt.HostRootDevice)
 		for _, e := range errs {
 			p.fail("runtime", e)
-		}
-		if rt := p.Runtime; rt != nil {
-			// detectRuntime quotes a mount by mountLine; evidence is the
-			// kernel's own line.
-			if e, ok := rt.Sources["name"]; ok && e.File == mountsFile {
-				for _, m := range mounts {
-					if mountLine(m) == e.Raw {
-						rt.Sources.add("name", mountsFile, table.line(m))
-						break
-					}
-				}
-			}
 		}
 		fsys.nameRuntime(p.Runtime, pid)
 		if rt := p.Runtime; rt != nil && rt.Name == RuntimeNsinspect && rt.ContainerID != "" {

@@ -10,8 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-
-	"github.com/moby/sys/mountinfo"
 )
 
 // Runtime names.
@@ -284,7 +282,8 @@ var mountPatterns = []cgroupPattern{
 // reader's), and marker files only when its / is not the host's own
 // filesystem: a host built from a container image keeps /.dockerenv in its
 // / (systemd's virt.c checks it last for the same reason).
-func (fsys FS) detectRuntime(pid int, cg *Cgroup, mounts []*mountinfo.Info, mountsFile string, namespaces []Namespace, hostRootDevice string) (*Runtime, []error) {
+func (fsys FS) detectRuntime(pid int, cg *Cgroup, table mountTable, mountsFile string, namespaces []Namespace, hostRootDevice string) (*Runtime, []error) {
+	mounts := table.mounts
 	if cg != nil {
 		// The unified line is the most specific on v2 and hybrid hosts; on
 		// v1 every controller carries the same path for containers.
@@ -321,7 +320,7 @@ func (fsys FS) detectRuntime(pid int, cg *Cgroup, mounts []*mountinfo.Info, moun
 			}
 			if sm := pat.re().FindStringSubmatch(m.Root); sm != nil {
 				rt := pat.build(sm)
-				rt.Sources.add("name", mountsFile, mountLine(m))
+				rt.Sources.add("name", mountsFile, table.line(m)) // the kernel's own line
 				return &rt, nil
 			}
 		}

@@ -337,7 +337,7 @@ func TestDetectRuntimeHostileMarkers(t *testing.T) {
 			ns := []Namespace{{Type: NSPID, Inode: 4026532999, File: proc + "/42/ns/pid"}}
 			var rt *Runtime
 			var errs []error
-			promptly(t, func() { rt, errs = fsys.detectRuntime(42, nil, nil, "", ns, "") })
+			promptly(t, func() { rt, errs = fsys.detectRuntime(42, nil, mountTable{}, "", ns, "") })
 			got := Runtime{Name: rt.Name, ContainerName: rt.ContainerName, ContainerID: rt.ContainerID}
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("runtime %+v, want %+v (evidence %v)", got, tt.want, rt.Sources)
