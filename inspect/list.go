@@ -27,6 +27,21 @@ type Proc struct {
 	cgroupRaw  string // /proc/<pid>/cgroup as read, to notice a move
 }
 
+// kernelThread reports whether p is kthreadd (pid 2) or one of its
+// children, the kernel's own threads: never in a container.
+func (p Proc) kernelThread() bool { return p.PID == 2 || p.PPid == 2 }
+
+// userProcs leaves out the kernel threads, in place.
+func userProcs(all []Proc) []Proc {
+	procs := all[:0]
+	for _, p := range all {
+		if !p.kernelThread() {
+			procs = append(procs, p)
+		}
+	}
+	return procs
+}
+
 // Scan reads every process of the proc root. A process that exits while
 // being read is skipped: the list is a snapshot of what could be read.
 // Kernel threads (children of kthreadd, pid 2) are left out.
@@ -69,12 +84,19 @@ type Scanner struct {
 	lastOpt  ListOptions
 	moved    bool         // a known process changed cgroup in the last scan
 	member   map[int]bool // pids in a container at the last grouping
+	keys     keyMemo
 	scans    int
 }
 
 // recentStart is how young a process outside the containers must be for
-// the Scanner to re-read its cgroup every scan.
-const recentStart = time.Minute
+// the Scanner to re-read its cgroup every scan. Runtimes move a process
+// into its container's cgroup within milliseconds of its start (runc init,
+// a shim's task, a launcher's init, systemd-run --scope); ten seconds
+// covers a loaded or emulated machine. An older process moved later
+// (cgclassify) shows from the next full scan, every fifth. A minute here
+// kept the 200 supervisors of freshly started containers rechecked every
+// second, a fifth of streaming's cost at 200 containers.
+const recentStart = 10 * time.Second
 
 // NewScanner returns a Scanner over fsys.
 func (fsys FS) NewScanner() *Scanner {
@@ -89,7 +111,7 @@ func (fsys FS) NewScanner() *Scanner {
 func (s *Scanner) Scan() ([]Proc, error) {
 	// The processes that join a container are young ones outside every
 	// container (a launcher's init, a runc child, a shim's task): those
-	// started in the last minute are checked every scan. The rest (long
+	// started in the last recentStart are checked every scan. The rest (long
 	// running host processes, the members themselves) every fifth scan:
 	// re-reading every cgroup file every second cost 0.6 % of a core at
 	// 200 containers on this hybrid VM (scripts/bench/stats.sh).
@@ -101,8 +123,13 @@ func (s *Scanner) Scan() ([]Proc, error) {
 			youngFrom = uint64(up * userHZ / time.Second)
 		}
 	}
+	// Kernel threads are remembered too, though never listed: read
+	// afresh every scan they were 56 of this host's ~470 pids and most of
+	// a steady scan's reads. Their pids are re-read on the full scans, as
+	// pid_max can be 32768 and a kworker's pid comes back as a user
+	// process.
 	procs, moved, err := s.fsys.scanKnown(s.known, func(p Proc) bool {
-		return all || !s.member[p.PID] && p.StartTicks >= youngFrom
+		return all || !p.kernelThread() && !s.member[p.PID] && p.StartTicks >= youngFrom
 	})
 	if err != nil {
 		return nil, err
@@ -112,7 +139,7 @@ func (s *Scanner) Scan() ([]Proc, error) {
 	for _, p := range procs {
 		s.known[p.PID] = p
 	}
-	return procs, nil
+	return userProcs(procs), nil
 }
 
 // Containers groups the processes of the last scan, naming each container
@@ -131,7 +158,7 @@ func (s *Scanner) Containers(procs []Proc, opt ListOptions) []Container {
 		s.lastPids = append(s.lastPids, p.PID)
 	}
 	s.lastOpt = opt
-	s.lastCs = s.fsys.containers(procs, opt, s.names, s.state)
+	s.lastCs = s.fsys.containers(procs, opt, s.names, s.state, s.keys.next(len(procs)))
 	s.names.keepOnly(s.lastCs)
 	s.member = map[int]bool{}
 	for _, c := range s.lastCs {
@@ -144,11 +171,12 @@ func (s *Scanner) Containers(procs []Proc, opt ListOptions) []Container {
 
 func (fsys FS) scan(known map[int]Proc) ([]Proc, error) {
 	procs, _, err := fsys.scanKnown(known, func(Proc) bool { return false })
-	return procs, err
+	return userProcs(procs), err
 }
 
-// scanKnown lists the processes, reusing what it read of a known pid
-// unless its cgroup file changed (moved reports that one did).
+// scanKnown lists the processes, kernel threads included, reusing what it
+// read of a known pid unless recheck asks and its cgroup file changed
+// (moved reports that one did); a kernel thread rechecked is read afresh.
 func (fsys FS) scanKnown(known map[int]Proc, recheck func(Proc) bool) ([]Proc, bool, error) {
 	d, err := os.Open(fsys.procRoot)
 	if err != nil {
@@ -175,6 +203,10 @@ func (fsys FS) scanKnown(known map[int]Proc, recheck func(Proc) bool) ([]Proc, b
 		if p, seen := known[pid]; seen {
 			if !recheck(p) {
 				out[i], ok[i] = p, true
+				continue
+			}
+			if p.kernelThread() {
+				fresh = append(fresh, i)
 				continue
 			}
 			if buf == nil {
@@ -214,7 +246,7 @@ func (fsys FS) scanKnown(known map[int]Proc, recheck func(Proc) bool) ([]Proc, b
 	wg.Wait()
 	procs := out[:0]
 	for i := range out {
-		if ok[i] && out[i].PID != 2 && out[i].PPid != 2 {
+		if ok[i] {
 			procs = append(procs, out[i])
 		}
 	}
@@ -231,6 +263,9 @@ func (fsys FS) readProc(pid int) (Proc, bool) {
 		return Proc{}, false
 	}
 	p := Proc{PID: pid, PPid: st.PPid, StartTicks: st.StartTicks, Comm: st.Comm, State: st.State}
+	if p.kernelThread() {
+		return p, true
+	}
 	if b, err := readFile(fsys.pid(pid, "cgroup")); err == nil {
 		p.cgroupRaw = string(b)
 		p.Cgroup, _ = parseCgroupFile(bytes.NewReader(b))
@@ -322,10 +357,32 @@ type cgroupMatch struct {
 // Containers groups scanned processes into containers, sorted by runtime
 // and name.
 func (fsys FS) Containers(procs []Proc, opt ListOptions) []Container {
-	return fsys.containers(procs, opt, nil, nil)
+	return fsys.containers(procs, opt, nil, nil, nil)
 }
 
-func (fsys FS) containers(procs []Proc, opt ListOptions, names *nameCache, state *stateCache) []Container {
+// keyResult is what containerKey said of one /proc/<pid>/cgroup content.
+type keyResult struct {
+	rt          Runtime
+	key, cgroup string
+	monitor, ok bool
+}
+
+// keyMemo keeps containerKey's answers across a Scanner's groupings, by
+// the raw cgroup file: on a host whose processes come and go the grouping
+// is redone every second, and matching every line of every process was
+// its largest cost (6 % of streaming at 200 containers).
+type keyMemo map[string]keyResult
+
+// next returns the memo for a grouping of n processes, emptied when it
+// holds many more contents than there are processes (gone ones).
+func (m *keyMemo) next(n int) keyMemo {
+	if *m == nil || len(*m) > 2*n+256 {
+		*m = keyMemo{}
+	}
+	return *m
+}
+
+func (fsys FS) containers(procs []Proc, opt ListOptions, names *nameCache, state *stateCache, keys keyMemo) []Container {
 	groups := map[string]*Container{}
 	var order []string
 	member := map[int]string{}
@@ -336,7 +393,14 @@ func (fsys FS) containers(procs []Proc, opt ListOptions, names *nameCache, state
 	ix := newTaskIndex(fsys.knownTasks(procs, d, state), procs)
 	state.prune(procs)
 	for _, p := range procs {
-		rt, key, path, monitor, ok := containerKey(p.Cgroup, memo)
+		kr, seen := keys[p.cgroupRaw]
+		if !seen || p.cgroupRaw == "" {
+			kr.rt, kr.key, kr.cgroup, kr.monitor, kr.ok = containerKey(p.Cgroup, memo)
+			if keys != nil && p.cgroupRaw != "" {
+				keys[p.cgroupRaw] = kr
+			}
+		}
+		rt, key, path, monitor, ok := kr.rt, kr.key, kr.cgroup, kr.monitor, kr.ok
 		// A runtime's own state names containers whose cgroup path does
 		// not (free-form ids), and says which runtime made one that a
 		// pattern knows only by the shape of its path.

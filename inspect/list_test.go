@@ -691,6 +691,62 @@ func TestScannerSeesMovedProcess(t *testing.T) {
 	}
 }
 
+// The Scanner remembers kernel threads without listing them, and reads a
+// kernel thread's pid afresh on a full scan: with pid_max at 32768 a
+// kworker's pid comes back as a user process, here one in a container.
+func TestScannerKernelThreadPidReused(t *testing.T) {
+	proc := filepath.Join(t.TempDir(), "proc")
+	if out, err := exec.Command("cp", "-a", filepath.Join("..", "testdata", "node-v2", "proc"), proc).CombinedOutput(); err != nil {
+		t.Fatalf("copying the fixture: %v %s", err, out)
+	}
+	_, cg := nodeRoots(t, "node-v2")
+	s := NewFS(proc, cg).NewScanner()
+	id := strings.Repeat("c3", 32)
+	scan := func() (pids, members []int) {
+		procs, err := s.Scan()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range procs {
+			pids = append(pids, p.PID)
+		}
+		for _, c := range s.Containers(procs, ListOptions{}) {
+			if c.ID == id {
+				members = c.Pids
+			}
+		}
+		return pids, members
+	}
+	for i := range 3 {
+		if pids, _ := scan(); slices.Contains(pids, 15) || slices.Contains(pids, 2) {
+			t.Fatalf("scan %d listed a kernel thread: %v", i+1, pids)
+		}
+	}
+	if s.known[15].PID != 15 {
+		t.Fatalf("kernel thread 15 not remembered between scans")
+	}
+	// kworker 15 exits; a shell in container c3c3… gets its pid.
+	stat := "15 (sh) S 1 15 15 0 -1 4194560 500 0 0 0 100 50 0 0 20 0 1 0 8600200 12345678 1234 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n"
+	for name, content := range map[string]string{"stat": stat, "cgroup": "0::/system.slice/docker-" + id + ".scope\n"} {
+		if err := os.WriteFile(filepath.Join(proc, "15", name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var members []int
+	for range 5 { // scans 4 to 8: the fifth is a full one
+		var pids []int
+		if pids, members = scan(); slices.Contains(members, 15) {
+			if !slices.Contains(pids, 15) {
+				t.Errorf("pid 15 is a member but not listed: %v", pids)
+			}
+			break
+		}
+	}
+	if !slices.Equal(members, []int{15}) {
+		t.Errorf("5 scans after kernel thread 15's pid came back in container %s: members %v, want [15]", id[:12], members)
+	}
+}
+
 // A name not yet written when first looked up (the short id was the
 // answer) is asked again after nameRetry, not cached for good; a found one
 // is never asked again.

@@ -91,6 +91,15 @@ func openCounter(path string) *counterFile {
 	return &counterFile{fd: fd, path: path}
 }
 
+// shortReadComplete is the size under which a read that did not fill the
+// buffer is known to be the whole file. A seq_file read stops short only
+// at the end or when its kernel buffer (a page, at least 4096 bytes) has
+// no room for the next record; the counters are either one record
+// (cgroup files, memory.stat) or records of a line (/proc/<pid>/net/dev),
+// so a short read under 2048 bytes is the end. Skipping the read that
+// would return 0 halves the system calls of a sample.
+const shortReadComplete = 2048
+
 // read rereads the whole file into buf (grown if needed).
 func (c *counterFile) read(buf *[]byte) ([]byte, error) {
 	n := 0
@@ -109,6 +118,9 @@ func (c *counterFile) read(buf *[]byte) ([]byte, error) {
 			return (*buf)[:n], nil
 		}
 		n += m
+		if n < shortReadComplete && n < len(*buf) {
+			return (*buf)[:n], nil
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -434,4 +435,29 @@ func FuzzParseSystemCPU(f *testing.F) {
 			t.Fatalf("parseSystemCPU = %d, want %d (mod 2^64)", got, want.Uint64())
 		}
 	})
+}
+
+// A counter is read whole whatever its size: one read under
+// shortReadComplete, more (growing the buffer) above it.
+func TestCounterFileReadsWhole(t *testing.T) {
+	dir := t.TempDir()
+	for _, size := range []int{0, 1, 2047, 2048, 4096, 16 << 10, 70000} {
+		want := strings.Repeat("x", size)
+		path := filepath.Join(dir, strconv.Itoa(size))
+		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		c := openCounter(path)
+		if c == nil {
+			t.Fatalf("opening %s", path)
+		}
+		buf := make([]byte, 16<<10)
+		for round := range 2 { // reread from offset 0
+			got, err := c.read(&buf)
+			if err != nil || string(got) != want {
+				t.Errorf("size %d, read %d: got %d bytes, %v", size, round+1, len(got), err)
+			}
+		}
+		syscall.Close(c.fd)
+	}
 }
