@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/net/bpf"
@@ -54,20 +55,23 @@ type archInfo struct {
 	highest uint32
 }
 
-var archs = func() map[specs.Arch]archInfo {
+// archs is built on first use, not at package init: the five tables cost
+// 0.3 ms of every command's start-up, and only run and exec compile a
+// profile (GODEBUG=inittrace=1).
+var archs = sync.OnceValue(func() map[specs.Arch]archInfo {
 	m := map[specs.Arch]archInfo{
-		specs.ArchX86_64:  {audit: 0xc000003e, table: sysnumX86_64},
-		specs.ArchX32:     {audit: 0xc000003e, table: sysnumX32, x32: true, base: x32Bit},
-		specs.ArchX86:     {audit: 0x40000003, table: sysnumX86},
-		specs.ArchAARCH64: {audit: 0xc00000b7, table: sysnumAARCH64},
-		specs.ArchARM:     {audit: 0x40000028, table: sysnumARM},
+		specs.ArchX86_64:  {audit: 0xc000003e, table: sysnumX86_64()},
+		specs.ArchX32:     {audit: 0xc000003e, table: sysnumX32(), x32: true, base: x32Bit},
+		specs.ArchX86:     {audit: 0x40000003, table: sysnumX86()},
+		specs.ArchAARCH64: {audit: 0xc00000b7, table: sysnumAARCH64()},
+		specs.ArchARM:     {audit: 0x40000028, table: sysnumARM()},
 	}
 	for a, info := range m {
 		info.highest = maxNr(info.table)
 		m[a] = info
 	}
 	return m
-}()
+})
 
 // nativeArchs maps GOARCH to the architecture a profile without any
 // applies to.
@@ -146,7 +150,7 @@ func Compile(p *specs.LinuxSeccomp, goarch string) (Program, error) {
 	}
 	var audits []uint32
 	for _, a := range list {
-		info, ok := archs[a]
+		info, ok := archs()[a]
 		if !ok {
 			return nil, fmt.Errorf("architecture %s: nsinspect has no system call table for it", a)
 		}
@@ -169,7 +173,7 @@ func Compile(p *specs.LinuxSeccomp, goarch string) (Program, error) {
 		a.load(offNr)
 		var plain, x32 specs.Arch
 		for _, name := range list {
-			if info := archs[name]; info.audit == audit {
+			if info := archs()[name]; info.audit == audit {
 				if info.x32 {
 					x32 = name
 				} else {
@@ -177,19 +181,19 @@ func Compile(p *specs.LinuxSeccomp, goarch string) (Program, error) {
 				}
 			}
 		}
-		if audit == archs[specs.ArchX86_64].audit && plain != "" && x32 != "" {
+		if audit == archs()[specs.ArchX86_64].audit && plain != "" && x32 != "" {
 			if err := a.x86Section(p.Syscalls, def, defErrno); err != nil {
 				return nil, err
 			}
 			continue
 		}
-		if audit == archs[specs.ArchX86_64].audit {
+		if audit == archs()[specs.ArchX86_64].audit {
 			// x86-64 and x32 share the audit architecture.
 			lx32 := a.newLabel()
 			a.jumpIf(bpf.JumpBitsSet, x32Bit, next, skip1)
 			a.jumpTo(lx32)
 			if plain != "" {
-				if err := a.section(archs[plain], p.Syscalls, def, defErrno); err != nil {
+				if err := a.section(archs()[plain], p.Syscalls, def, defErrno); err != nil {
 					return nil, fmt.Errorf("%s: %w", plain, err)
 				}
 			} else {
@@ -197,7 +201,7 @@ func Compile(p *specs.LinuxSeccomp, goarch string) (Program, error) {
 			}
 			a.mark(lx32)
 			if x32 != "" {
-				if err := a.section(archs[x32], p.Syscalls, def, defErrno); err != nil {
+				if err := a.section(archs()[x32], p.Syscalls, def, defErrno); err != nil {
 					return nil, fmt.Errorf("%s: %w", x32, err)
 				}
 			} else {
@@ -205,7 +209,7 @@ func Compile(p *specs.LinuxSeccomp, goarch string) (Program, error) {
 			}
 			continue
 		}
-		if err := a.section(archs[plain], p.Syscalls, def, defErrno); err != nil {
+		if err := a.section(archs()[plain], p.Syscalls, def, defErrno); err != nil {
 			return nil, fmt.Errorf("%s: %w", plain, err)
 		}
 	}
@@ -243,7 +247,7 @@ func (a *asm) section(info archInfo, calls []specs.LinuxSyscall, def verdict, de
 // any other x32 number is the x86-64 call of the same number, so it
 // drops the bit and takes the x86-64 rules. The number is in A.
 func (a *asm) x86Section(calls []specs.LinuxSyscall, def verdict, defErrno uint) error {
-	x64, x32 := archs[specs.ArchX86_64], archs[specs.ArchX32]
+	x64, x32 := archs()[specs.ArchX86_64], archs()[specs.ArchX32]
 	rules64, err := byNumber(x64, calls, defErrno)
 	if err != nil {
 		return err
@@ -261,7 +265,7 @@ func (a *asm) x86Section(calls []specs.LinuxSyscall, def verdict, defErrno uint)
 	a.ret(retErrno | enosys)
 	a.jumpIf(bpf.JumpGreaterOrEqual, x32Own, next, skip1)
 	a.jumpTo(lown)
-	a.runs(toRuns(x32Missing), def.ret)
+	a.runs(toRuns(x32Missing()), def.ret)
 	a.and(^uint32(x32Bit))
 	a.jumpTo(lrules)
 	a.mark(l64)
@@ -279,20 +283,20 @@ func (a *asm) x86Section(calls []specs.LinuxSyscall, def verdict, defErrno uint)
 // x86-64 numbers, with the x32 bit, whose calls are 64-bit only.
 const x32Own = x32Bit | 512
 
-var x32Missing = func() []uint32 {
+var x32Missing = sync.OnceValue(func() []uint32 {
 	has := map[uint32]bool{}
-	for _, nr := range sysnumX32 {
+	for _, nr := range archs()[specs.ArchX32].table {
 		has[nr] = true
 	}
 	var out []uint32
-	for _, nr := range sysnumX86_64 {
+	for _, nr := range archs()[specs.ArchX86_64].table {
 		if !has[nr|x32Bit] {
 			out = append(out, nr|x32Bit)
 		}
 	}
 	slices.Sort(out)
 	return out
-}()
+})
 
 // byNumber collects every rule of the profile under the numbers of its
 // names on one architecture.
@@ -506,13 +510,13 @@ func ProgramFrom(b []byte) (Program, error) {
 // Number is the system call number of name on architecture arch, from the
 // same tables the compiler uses.
 func Number(arch specs.Arch, name string) (uint32, bool) {
-	nr, ok := archs[arch].table[name]
+	nr, ok := archs()[arch].table[name]
 	return nr, ok
 }
 
 // Highest is the highest system call number the table of arch knows:
 // anything above it gets ENOSYS.
-func Highest(arch specs.Arch) uint32 { return archs[arch].highest }
+func Highest(arch specs.Arch) uint32 { return archs()[arch].highest }
 
 func maxNr(table map[string]uint32) uint32 {
 	var m uint32

@@ -93,17 +93,17 @@ func TestDefaultProfileVerdicts(t *testing.T) {
 		afInet        = 2
 	)
 	x64 := func(name string, args ...uint64) call {
-		c := call{arch: auditX86_64, nr: sysnumX86_64[name]}
+		c := call{arch: auditX86_64, nr: archs()[specs.ArchX86_64].table[name]}
 		copy(c.args[:], args)
 		return c
 	}
 	x32 := func(name string, args ...uint64) call {
-		c := call{arch: auditX86_64, nr: sysnumX32[name]}
+		c := call{arch: auditX86_64, nr: archs()[specs.ArchX32].table[name]}
 		copy(c.args[:], args)
 		return c
 	}
 	i386 := func(name string, args ...uint64) call {
-		c := call{arch: auditI386, nr: sysnumX86[name]}
+		c := call{arch: auditI386, nr: archs()[specs.ArchX86].table[name]}
 		copy(c.args[:], args)
 		return c
 	}
@@ -165,10 +165,10 @@ func TestDefaultProfileWithSysAdmin(t *testing.T) {
 		c    call
 		want uint32
 	}{
-		{"clone3", call{arch: auditX86_64, nr: sysnumX86_64["clone3"]}, retAllow},
-		{"clone(CLONE_NEWUSER)", call{arch: auditX86_64, nr: sysnumX86_64["clone"], args: [6]uint64{0x10000000}}, retAllow},
-		{"mount", call{arch: auditX86_64, nr: sysnumX86_64["mount"]}, retAllow},
-		{"keyctl", call{arch: auditX86_64, nr: sysnumX86_64["keyctl"]}, retErrno | eperm},
+		{"clone3", call{arch: auditX86_64, nr: sysnumX86_64()["clone3"]}, retAllow},
+		{"clone(CLONE_NEWUSER)", call{arch: auditX86_64, nr: sysnumX86_64()["clone"], args: [6]uint64{0x10000000}}, retAllow},
+		{"mount", call{arch: auditX86_64, nr: sysnumX86_64()["mount"]}, retAllow},
+		{"keyctl", call{arch: auditX86_64, nr: sysnumX86_64()["keyctl"]}, retErrno | eperm},
 	} {
 		if got := run(t, prog, tc.c); got != tc.want {
 			t.Errorf("%s: %#x, want %#x", tc.what, got, tc.want)
@@ -194,7 +194,7 @@ func TestCompileKnownPrograms(t *testing.T) {
 				bpf.Jump{Skip: 1},
 				bpf.RetConstant{Val: retKillProcess},
 				bpf.LoadAbsolute{Off: 0, Size: 4},
-				bpf.JumpIf{Cond: bpf.JumpGreaterThan, Val: maxNr(sysnumX86), SkipFalse: 1},
+				bpf.JumpIf{Cond: bpf.JumpGreaterThan, Val: maxNr(sysnumX86()), SkipFalse: 1},
 				bpf.RetConstant{Val: retErrno | enosys},
 				bpf.JumpIf{Cond: bpf.JumpEqual, Val: 3, SkipTrue: 1},
 				bpf.Jump{Skip: 1},
@@ -213,7 +213,7 @@ func TestCompileKnownPrograms(t *testing.T) {
 				bpf.Jump{Skip: 1},
 				bpf.RetConstant{Val: retKillProcess},
 				bpf.LoadAbsolute{Off: 0, Size: 4},
-				bpf.JumpIf{Cond: bpf.JumpGreaterThan, Val: maxNr(sysnumX86), SkipFalse: 1},
+				bpf.JumpIf{Cond: bpf.JumpGreaterThan, Val: maxNr(sysnumX86()), SkipFalse: 1},
 				bpf.RetConstant{Val: retErrno | enosys},
 				bpf.JumpIf{Cond: bpf.JumpEqual, Val: 136, SkipTrue: 1},
 				bpf.Jump{Skip: 6},
@@ -273,7 +273,7 @@ func expected(p *specs.LinuxSeccomp, c call) uint32 {
 	var info archInfo
 	found := false
 	for _, a := range list {
-		i := archs[a]
+		i := archs()[a]
 		if i.audit == c.arch && i.x32 == (c.arch == auditX86_64 && c.nr&x32Bit != 0) {
 			info, found = i, true
 		}
@@ -354,7 +354,7 @@ func TestDefaultProfileAgreesEverywhere(t *testing.T) {
 			}
 		}
 		for _, a := range p.Architectures {
-			info := archs[a]
+			info := archs()[a]
 			for name, nr := range info.table {
 				for _, args := range argsList {
 					if !conditional[name] && args != ([6]uint64{}) {
@@ -398,8 +398,8 @@ func FuzzCompile(f *testing.F) {
 	f.Add(uint64(42), uint8(40))
 	f.Fuzz(func(t *testing.T, seed uint64, n uint8) {
 		r := rand.New(rand.NewPCG(seed, uint64(n)))
-		names := make([]string, 0, len(sysnumX86_64))
-		for name := range sysnumX86_64 {
+		names := make([]string, 0, len(sysnumX86_64()))
+		for name := range sysnumX86_64() {
 			names = append(names, name)
 		}
 		slices.Sort(names)
@@ -442,9 +442,9 @@ func FuzzCompile(f *testing.F) {
 			case 1:
 				c.nr = x32Bit | uint32(r.IntN(600))
 			default:
-				c.nr = sysnumX86_64[names[r.IntN(len(names))]]
+				c.nr = sysnumX86_64()[names[r.IntN(len(names))]]
 				if c.arch == auditI386 {
-					c.nr = sysnumX86[names[r.IntN(len(names))]]
+					c.nr = sysnumX86()[names[r.IntN(len(names))]]
 				}
 			}
 			for j := range c.args {

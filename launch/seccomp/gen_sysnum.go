@@ -102,11 +102,14 @@ func main() {
 		sort.Slice(names, func(i, j int) bool {
 			return t.m[names[i]] < t.m[names[j]] || t.m[names[i]] == t.m[names[j]] && names[i] < names[j]
 		})
-		fmt.Fprintf(&b, "var %s = map[string]uint32{\n", t.name)
+		// A function, not a variable: a map literal of ~400 entries is
+		// built by package init code, paid by every nsinspect command;
+		// archs builds each table once, when a profile is compiled.
+		fmt.Fprintf(&b, "func %s() map[string]uint32 {\n\treturn map[string]uint32{\n", t.name)
 		for _, n := range names {
 			fmt.Fprintf(&b, "\t%q: %d,\n", n, t.m[n])
 		}
-		b.WriteString("}\n\n")
+		b.WriteString("}\n}\n\n")
 	}
 	src, err := format.Source(b.Bytes())
 	if err != nil {
