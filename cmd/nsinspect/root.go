@@ -127,7 +127,8 @@ host, as a table, as JSON, or explained in plain words with evidence.`,
 	root.PersistentFlags().StringVar(&g.cgroupRoot, "cgroup-root", cgroupDefault, "cgroupfs root to read (env HOST_SYS, plus /fs/cgroup)")
 
 	root.AddCommand(newPIDCmd(s, g), newRunCmd(s, g), newPsCmd(s, g), newExecCmd(s, g),
-		newStopCmd(s, g), newKillCmd(s, g), newRmCmd(s, g), newLogsCmd(s, g), newGCCmd(s), newStatsCmd(s, g))
+		newStopCmd(s, g), newKillCmd(s, g), newRmCmd(s, g), newLogsCmd(s, g), newGCCmd(s), newStatsCmd(s, g),
+		newInspectCmd(s, g))
 	return root
 }
 
