@@ -129,6 +129,7 @@ host, as a table, as JSON, or explained in plain words with evidence.`,
 	root.AddCommand(newPIDCmd(s, g), newRunCmd(s, g), newPsCmd(s, g), newExecCmd(s, g),
 		newStopCmd(s, g), newKillCmd(s, g), newRmCmd(s, g), newLogsCmd(s, g), newGCCmd(s), newStatsCmd(s, g),
 		newInspectCmd(s, g))
+	addCompletion(root, g)
 	return root
 }
 
