@@ -82,7 +82,10 @@ func newStopCmd(s streams, g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "stop [-t SECONDS] NAME...",
 		Short: "Stop containers: SIGTERM, then SIGKILL after the timeout (default 10 s)",
-		Args:  cobra.MinimumNArgs(1),
+		Example: `  nsinspect stop web
+  nsinspect stop -t 30 web db
+  nsinspect stop --time 0 web`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if timeout < 0 {
 				return usagef("invalid --time %d: want 0 or more seconds", timeout)
@@ -161,7 +164,11 @@ func newKillCmd(s streams, g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "kill [-s SIGNAL] NAME...",
 		Short: "Send a signal (default SIGKILL) to containers' PID 1",
-		Args:  cobra.MinimumNArgs(1),
+		Example: `  nsinspect kill web
+  nsinspect kill -s HUP web
+  nsinspect kill --signal SIGTERM web db
+  nsinspect kill -s 10 web`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			sig, err := parseSignal(sigName)
 			if err != nil {
@@ -198,7 +205,10 @@ func newRmCmd(s streams, g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "rm [-f] NAME...",
 		Short: "Remove stopped containers (-f: stop them first with SIGKILL)",
-		Args:  cobra.MinimumNArgs(1),
+		Example: `  nsinspect rm web
+  nsinspect rm -f web db
+  nsinspect rm $(nsinspect ps -q -f runtime=nsinspect -f status=exited)`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := needRoot("rm"); err != nil {
 				return err
@@ -301,7 +311,8 @@ func newGCCmd(s streams) *cobra.Command {
 		Long: `Remove what launchers killed with SIGKILL left behind. Like docker container
 prune, it prints "Deleted Containers:" and each removed id, then the count
 (also when it is 0).`,
-		Args: cobra.NoArgs,
+		Example: `  nsinspect gc`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := needRoot("gc"); err != nil {
 				return err

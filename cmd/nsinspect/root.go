@@ -103,6 +103,12 @@ func newRootCmd(s streams) *cobra.Command {
 cgroup limits and live usage, capabilities, seccomp, LSM and user-namespace
 settings, PID-1 signal behaviour and root filesystem, side by side with the
 host, as a table, as JSON, or explained in plain words with evidence.`,
+		Example: `  nsinspect pid self
+  nsinspect pid web --explain
+  nsinspect ps --all
+  nsinspect stats --no-stream
+  nsinspect run -d --name web --memory 256m -- sleep 1000
+  nsinspect help run`,
 		Version:       version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
