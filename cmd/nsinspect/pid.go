@@ -81,16 +81,16 @@ cannot be read) or with another process (--vs).`,
 }
 
 // pidInspection is what pid shows of arg (a PID, "self" or a container),
-// compared with the host or with vs. brief reads the reference only as
-// JSON and templates show it. The Inspection is nil when arg names
-// nothing (the error then says what); when the process left mid-read, it
-// holds what was read and the error wraps inspect.ErrExited.
+// compared with the host or with vs; inspect prints the same. brief is for
+// JSON and templates, which show only the comparison of the reference (its
+// pid and namespaces), not a second column of facts: the target is then
+// read on its own even when it is the reference. Yet the reference is read
+// in full for them too: report judges .capabilities.privileged against the
+// host's bounding set, and a brief read leaves the reference's
+// capabilities out. The Inspection is nil when arg names nothing (the
+// error then says what); when the process left mid-read, it holds what
+// was read and the error wraps inspect.ErrExited.
 func pidInspection(fsys inspect.FS, arg, vs string, brief bool, notes io.Writer) (*report.Inspection, int, error) {
-	// JSON and templates show only the comparison of the reference (its
-	// pid and namespaces), not a second column of facts. Yet the
-	// reference is read in full for them too: report judges
-	// .capabilities.privileged against the host's bounding set, and a
-	// brief read leaves the reference's capabilities out.
 	pid, err := parsePID(fsys, arg, notes)
 	if err != nil {
 		return nil, 0, err
