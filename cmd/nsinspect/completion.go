@@ -54,8 +54,11 @@ func addCompletion(root *cobra.Command, g *globals) {
 			// After the name comes the container's command: nothing of the
 			// host's to offer.
 			c.ValidArgsFunction = firstArg(completeContainers(g, runningOwnContainers))
-		case "stop", "kill":
+		case "stop":
 			c.ValidArgsFunction = completeContainers(g, runningOwnContainers)
+		case "kill":
+			c.ValidArgsFunction = completeContainers(g, runningOwnContainers)
+			c.RegisterFlagCompletionFunc("signal", completeSignals)
 		case "rm":
 			c.ValidArgsFunction = completeContainers(g, ownContainers)
 		case "logs":
@@ -64,9 +67,6 @@ func addCompletion(root *cobra.Command, g *globals) {
 			c.RegisterFlagCompletionFunc("network", completeValues("none", "host"))
 		case "gc":
 			c.ValidArgsFunction = cobra.NoFileCompletions
-		}
-		if c.Name() == "kill" {
-			c.RegisterFlagCompletionFunc("signal", completeSignals)
 		}
 	}
 	dirs := func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
