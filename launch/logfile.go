@@ -252,12 +252,13 @@ func (s *logStream) record(line []byte) error {
 }
 
 // logReader turns the lines of one log file back into the container's
-// streams. A file from before the records (raw output) prints as it is: a
-// file is records when its first line is one.
+// streams, handing each line to a logPrinter. A file from before the
+// records (raw output) prints as it is: a file is records when its first
+// line is one.
 type logReader struct {
-	out, err io.Writer
-	format   int // logUnknown until the first line is read
-	held     []byte
+	p      *logPrinter
+	format int // logUnknown until the first line is read
+	held   []byte
 }
 
 const (
@@ -266,7 +267,7 @@ const (
 	logRaw
 )
 
-func newLogReader(out, err io.Writer) *logReader { return &logReader{out: out, err: err} }
+func newLogReader(p *logPrinter) *logReader { return &logReader{p: p} }
 
 // Write takes the next bytes of the file and prints every line they end.
 func (r *logReader) Write(p []byte) (int, error) {
@@ -309,18 +310,116 @@ func (r *logReader) line(b []byte) error {
 		}
 	}
 	if !ok {
-		_, err := r.out.Write(b)
-		return err
-	}
-	w := r.out
-	if rec.Stream == StreamStderr {
-		w = r.err
+		// b is part of held, which the next Write overwrites.
+		return r.p.print(logEntry{data: bytes.Clone(b)})
 	}
 	data := rec.Raw
 	if data == nil {
 		data = []byte(rec.Log)
 	}
-	_, err := w.Write(data)
+	at, _ := time.Parse(time.RFC3339Nano, rec.Time) // decodeRecord checked it
+	return r.p.print(logEntry{stderr: rec.Stream == StreamStderr, data: data, at: at})
+}
+
+// LogsOptions choose what of a log WriteLogs prints, as docker logs' flags
+// do.
+type LogsOptions struct {
+	// Follow keeps printing what arrives until the container and its
+	// supervisor are gone (-f).
+	Follow bool
+	// Tail is how many of the last lines already in the log to print
+	// (--tail N), or -1 for all of them. A line longer than a record
+	// holds (16 KiB) counts once per record, as in Docker.
+	Tail int
+	// Since leaves out the lines written before it (--since); the zero
+	// time leaves out nothing. A line of a log from before the records
+	// has no time, and is left out by any Since.
+	Since time.Time
+	// Timestamps puts the time each line was written before it (-t), in
+	// UTC with nanoseconds of fixed width, as docker logs -t.
+	Timestamps bool
+}
+
+// timestampFormat is RFC 3339 with all nine digits of the fraction kept, so
+// that the timestamps of docker logs -t line up: Docker's RFC3339NanoFixed.
+const timestampFormat = "2006-01-02T15:04:05.000000000Z07:00"
+
+// logEntry is one line of the log (or one record's piece of a long line),
+// back in its stream; at is the zero time for a line of a raw log.
+type logEntry struct {
+	stderr bool
+	data   []byte
+	at     time.Time
+}
+
+// logPrinter prints the entries of a log as LogsOptions choose. For
+// --tail it first holds the last Tail entries of what the log already
+// has, and prints them when the end is reached (flushTail).
+type logPrinter struct {
+	out, err io.Writer
+	opt      LogsOptions
+	tail     []logEntry // a ring of the last entries, while tailing
+	next     int        // where the ring's next entry goes
+	tailing  bool
+	midLine  [2]bool // the last piece printed on stdout, stderr ended no line
+}
+
+func newLogPrinter(out, errw io.Writer, opt LogsOptions) *logPrinter {
+	p := &logPrinter{out: out, err: errw, opt: opt, tailing: opt.Tail >= 0}
+	if p.tailing {
+		p.tail = make([]logEntry, 0, min(opt.Tail, 4096))
+	}
+	return p
+}
+
+func (p *logPrinter) print(e logEntry) error {
+	if !p.opt.Since.IsZero() && (e.at.IsZero() || e.at.Before(p.opt.Since)) {
+		return nil
+	}
+	if !p.tailing {
+		return p.write(e)
+	}
+	switch {
+	case p.opt.Tail == 0:
+	case len(p.tail) < p.opt.Tail:
+		p.tail = append(p.tail, e)
+	default:
+		p.tail[p.next] = e
+		p.next = (p.next + 1) % p.opt.Tail
+	}
+	return nil
+}
+
+// flushTail prints the entries the ring holds, oldest first; from then on
+// entries are printed as they come.
+func (p *logPrinter) flushTail() error {
+	if !p.tailing {
+		return nil
+	}
+	p.tailing = false
+	for i := range p.tail {
+		if err := p.write(p.tail[(p.next+i)%len(p.tail)]); err != nil {
+			return err
+		}
+	}
+	p.tail = nil
+	return nil
+}
+
+func (p *logPrinter) write(e logEntry) error {
+	w, s := p.out, 0
+	if e.stderr {
+		w, s = p.err, 1
+	}
+	// The time goes before a line, not before each piece of one cut into
+	// several records.
+	if p.opt.Timestamps && !e.at.IsZero() && !p.midLine[s] {
+		if _, err := io.WriteString(w, e.at.UTC().Format(timestampFormat)+" "); err != nil {
+			return err
+		}
+	}
+	p.midLine[s] = len(e.data) > 0 && e.data[len(e.data)-1] != '\n'
+	_, err := w.Write(e.data)
 	return err
 }
 
@@ -357,9 +456,16 @@ var ErrNoLog = errors.New("no log: only detached containers keep one")
 // arrives, following rotation, until the container and its supervisor
 // are gone.
 func CopyLogs(st *State, out, errw io.Writer, follow bool) error {
+	return WriteLogs(st, out, errw, LogsOptions{Follow: follow, Tail: -1})
+}
+
+// WriteLogs writes a detached container's log as CopyLogs does, with the
+// lines opt chooses.
+func WriteLogs(st *State, out, errw io.Writer, opt LogsOptions) error {
+	p := newLogPrinter(out, errw, opt)
 	files := st.logFiles()
-	for _, p := range files[:len(files)-1] {
-		if err := copyFile(newLogReader(out, errw), p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	for _, path := range files[:len(files)-1] {
+		if err := copyFile(newLogReader(p), path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
 	}
@@ -371,13 +477,21 @@ func CopyLogs(st *State, out, errw io.Writer, follow bool) error {
 		return err
 	}
 	defer func() { f.Close() }()
-	r := newLogReader(out, errw)
+	r := newLogReader(p)
 	for {
 		if _, err := io.Copy(r, f); err != nil {
 			return err
 		}
-		if !follow {
-			return r.end()
+		if !opt.Follow {
+			if err := r.end(); err != nil {
+				return err
+			}
+			return p.flushTail()
+		}
+		// What the log held when it was first read to its end is what
+		// --tail chooses from; a line still being written is not in it.
+		if err := p.flushTail(); err != nil {
+			return err
 		}
 		if !st.Alive() && !st.SupervisorAlive() {
 			if _, err := io.Copy(r, f); err != nil { // what was written at the very end
@@ -393,7 +507,7 @@ func CopyLogs(st *State, out, errw io.Writer, follow bool) error {
 					io.Copy(r, f) // written between our last read and the rename
 					r.end()
 					f.Close()
-					f, r = nf, newLogReader(out, errw)
+					f, r = nf, newLogReader(p)
 					continue
 				}
 			}

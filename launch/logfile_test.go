@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -203,11 +204,128 @@ func FuzzLogReader(f *testing.F) {
 	f.Add([]byte(`{"log":"","stream":"stderr","time":"x","raw":"//8="}` + "\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var o, e bytes.Buffer
-		r := newLogReader(&o, &e)
+		r := newLogReader(newLogPrinter(&o, &e, LogsOptions{Tail: -1}))
 		r.Write(b)
 		r.end()
 		if r.format == logRaw && (!bytes.Equal(o.Bytes(), b) || e.Len() != 0) {
 			t.Errorf("raw file %q printed as %q / %q", b, o.Bytes(), e.Bytes())
 		}
 	})
+}
+
+// writeTimedLog writes records to a fresh log of st, one a second from
+// 03:04:00: "oN\n" on stdout for even N, "eN\n" on stderr for odd N.
+func writeTimedLog(t *testing.T, st *State, n int, opt LogOptions) {
+	t.Helper()
+	l, err := openLog(st.LogFile(), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	out, errs := l.stream(StreamStdout), l.stream(StreamStderr)
+	for i := range n {
+		at := time.Date(2026, 1, 2, 3, 4, i, 5000, time.UTC)
+		s, prefix := out, "o"
+		if i%2 == 1 {
+			s, prefix = errs, "e"
+		}
+		s.now = func() time.Time { return at }
+		s.Write([]byte(prefix + strconv.Itoa(i) + "\n"))
+	}
+}
+
+// --tail counts the lines of both streams together, across rotated files;
+// --since leaves out what was written before it; -t puts each line's time
+// before it, in UTC with nine digits, as docker logs -t.
+func TestWriteLogsTailSinceTimestamps(t *testing.T) {
+	since := func(s int) time.Time { return time.Date(2026, 1, 2, 3, 4, s, 0, time.UTC) }
+	for _, tc := range []struct {
+		name     string
+		opt      LogsOptions
+		out, err string
+	}{
+		{"all", LogsOptions{Tail: -1}, "o0\no2\no4\no6\no8\n", "e1\ne3\ne5\ne7\ne9\n"},
+		{"tail 3", LogsOptions{Tail: 3}, "o8\n", "e7\ne9\n"},
+		{"tail 1", LogsOptions{Tail: 1}, "", "e9\n"},
+		{"tail 0", LogsOptions{Tail: 0}, "", ""},
+		{"tail more than there are", LogsOptions{Tail: 50}, "o0\no2\no4\no6\no8\n", "e1\ne3\ne5\ne7\ne9\n"},
+		{"since", LogsOptions{Tail: -1, Since: since(6)}, "o6\no8\n", "e7\ne9\n"},
+		{"since a time between lines", LogsOptions{Tail: -1, Since: since(5).Add(time.Millisecond)}, "o6\no8\n", "e7\ne9\n"},
+		{"since after the last", LogsOptions{Tail: -1, Since: since(10)}, "", ""},
+		{"since and tail", LogsOptions{Tail: 3, Since: since(8)}, "o8\n", "e9\n"},
+		{"timestamps", LogsOptions{Tail: 2, Timestamps: true}, "2026-01-02T03:04:08.000005000Z o8\n", "2026-01-02T03:04:09.000005000Z e9\n"},
+		{"follow of a stopped container", LogsOptions{Tail: 2, Follow: true}, "o8\n", "e9\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := logState(t)
+			// Small files: the ten records are spread over rotated ones.
+			writeTimedLog(t, st, 10, LogOptions{MaxSize: 200, MaxFiles: 10})
+			if files := st.logFiles(); len(files) < 3 {
+				t.Fatalf("log files %v: want the records in at least 3", files)
+			}
+			var o, e bytes.Buffer
+			if err := WriteLogs(st, &o, &e, tc.opt); err != nil {
+				t.Fatal(err)
+			}
+			if o.String() != tc.out || e.String() != tc.err {
+				t.Errorf("stdout %q, stderr %q; want %q, %q", o.String(), e.String(), tc.out, tc.err)
+			}
+		})
+	}
+}
+
+// A line cut into records gets one timestamp, and --tail counts its
+// records. A raw log's lines have no time: -t prints them as they are,
+// --since leaves them out, --tail counts them.
+func TestWriteLogsLongLinesAndRawLogs(t *testing.T) {
+	st := logState(t)
+	l, err := openLog(st.LogFile(), LogOptions{MaxSize: 1 << 10, MaxFiles: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := l.stream(StreamStdout)
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	out.now = func() time.Time { return at }
+	long := strings.Repeat("x", 300) + "\n" // three records of at most 115 bytes (maxLine)
+	out.Write([]byte("short\n" + long))
+	l.Close()
+	if n := len(readRecords(t, st.LogFile())); n != 4 {
+		t.Fatalf("%d records, want 4", n)
+	}
+	var o, e bytes.Buffer
+	if err := WriteLogs(st, &o, &e, LogsOptions{Tail: -1, Timestamps: true}); err != nil {
+		t.Fatal(err)
+	}
+	ts := "2026-01-02T03:04:05.000000000Z "
+	if want := ts + "short\n" + ts + long; o.String() != want {
+		t.Errorf("-t printed %q, want %q", o.String(), want)
+	}
+	o.Reset()
+	if err := WriteLogs(st, &o, &e, LogsOptions{Tail: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if want := long[115:]; o.String() != want {
+		t.Errorf("--tail 2 printed %q, want the last two records %q", o.String(), want)
+	}
+
+	raw := logState(t)
+	if err := os.WriteFile(raw.LogFile(), []byte("one\ntwo\nthree"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		opt  LogsOptions
+		want string
+	}{
+		{LogsOptions{Tail: -1, Timestamps: true}, "one\ntwo\nthree"},
+		{LogsOptions{Tail: 2}, "two\nthree"},
+		{LogsOptions{Tail: -1, Since: at}, ""},
+	} {
+		o.Reset()
+		if err := WriteLogs(raw, &o, &e, tc.opt); err != nil {
+			t.Fatal(err)
+		}
+		if o.String() != tc.want || e.Len() != 0 {
+			t.Errorf("raw log with %+v: stdout %q, stderr %q; want %q", tc.opt, o.String(), e.String(), tc.want)
+		}
+	}
 }

@@ -82,7 +82,10 @@ func newStopCmd(s streams, g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "stop [-t SECONDS] NAME...",
 		Short: "Stop containers: SIGTERM, then SIGKILL after the timeout (default 10 s)",
-		Args:  cobra.MinimumNArgs(1),
+		Example: `  nsinspect stop web
+  nsinspect stop -t 30 web db
+  nsinspect stop --time 0 web`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if timeout < 0 {
 				return usagef("invalid --time %d: want 0 or more seconds", timeout)
@@ -161,7 +164,11 @@ func newKillCmd(s streams, g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "kill [-s SIGNAL] NAME...",
 		Short: "Send a signal (default SIGKILL) to containers' PID 1",
-		Args:  cobra.MinimumNArgs(1),
+		Example: `  nsinspect kill web
+  nsinspect kill -s HUP web
+  nsinspect kill --signal SIGTERM web db
+  nsinspect kill -s 10 web`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			sig, err := parseSignal(sigName)
 			if err != nil {
@@ -198,7 +205,10 @@ func newRmCmd(s streams, g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "rm [-f] NAME...",
 		Short: "Remove stopped containers (-f: stop them first with SIGKILL)",
-		Args:  cobra.MinimumNArgs(1),
+		Example: `  nsinspect rm web
+  nsinspect rm -f web db
+  nsinspect rm $(nsinspect ps -q -f runtime=nsinspect -f status=exited)`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := needRoot("rm"); err != nil {
 				return err
@@ -221,14 +231,28 @@ func newRmCmd(s streams, g *globals) *cobra.Command {
 }
 
 func newLogsCmd(s streams, g *globals) *cobra.Command {
-	var follow, raw bool
+	var follow, raw, timestamps bool
+	var tail, since string
 	cmd := &cobra.Command{
-		Use:   "logs [-f] NAME",
+		Use:   "logs [-f] [--tail N] [--since TIME] [-t] NAME",
 		Short: "Print the output of a detached container",
 		Long: `Print what a detached container wrote: its stdout to stdout and its stderr
-to stderr, oldest first, with control characters escaped (--raw: as written).`,
+to stderr, oldest first, with control characters escaped (--raw: as written).
+As with docker logs, --tail N prints only the last N lines (of both streams
+together), --since only what was written after a time (a duration such as
+10m or 1h30m before now, or an RFC 3339 time such as 2026-01-02T15:04:05Z),
+and -t puts the time each line was written before it.`,
+		Example: `  nsinspect logs web
+  nsinspect logs -f web
+  nsinspect logs --tail 20 -t web
+  nsinspect logs --since 10m web
+  nsinspect logs --since 2026-01-02T15:04:05Z --raw web`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opt, err := logsOptions(follow, tail, since, timestamps, time.Now())
+			if err != nil {
+				return err
+			}
 			st, err := findContainer(g.fs(), "logs", args[0])
 			if err != nil {
 				return err
@@ -242,7 +266,7 @@ to stderr, oldest first, with control characters escaped (--raw: as written).`,
 				defer ee.Flush()
 				out, errw = eo, ee
 			}
-			err = launch.CopyLogs(st, out, errw, follow)
+			err = launch.WriteLogs(st, out, errw, opt)
 			if errors.Is(err, launch.ErrNoLog) {
 				return usageError{err}
 			}
@@ -251,7 +275,33 @@ to stderr, oldest first, with control characters escaped (--raw: as written).`,
 	}
 	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing until the container exits")
 	cmd.Flags().BoolVar(&raw, "raw", false, "print the log as written, control characters included")
+	cmd.Flags().StringVarP(&tail, "tail", "n", "all", "number of lines to show from the end of the log, or all")
+	cmd.Flags().StringVar(&since, "since", "", "show lines written since a `TIME`: a duration before now (10m) or RFC 3339 (2026-01-02T15:04:05Z)")
+	cmd.Flags().BoolVarP(&timestamps, "timestamps", "t", false, "show the time each line was written")
 	return cmd
+}
+
+// logsOptions reads the flags of logs as docker logs takes them: --tail is
+// a count or "all", --since a duration before now or an RFC 3339 time.
+func logsOptions(follow bool, tail, since string, timestamps bool, now time.Time) (launch.LogsOptions, error) {
+	opt := launch.LogsOptions{Follow: follow, Tail: -1, Timestamps: timestamps}
+	if tail != "all" {
+		n, err := strconv.Atoi(tail)
+		if err != nil || n < 0 {
+			return opt, usagef("invalid --tail %q: want a number of lines, or all", tail)
+		}
+		opt.Tail = n
+	}
+	if since != "" {
+		if d, err := time.ParseDuration(since); err == nil && d >= 0 {
+			opt.Since = now.Add(-d)
+		} else if at, err := time.Parse(time.RFC3339Nano, since); err == nil {
+			opt.Since = at
+		} else {
+			return opt, usagef("invalid --since %q: want a duration such as 10m or an RFC 3339 time such as 2026-01-02T15:04:05Z", since)
+		}
+	}
+	return opt, nil
 }
 
 func newGCCmd(s streams) *cobra.Command {
@@ -261,7 +311,8 @@ func newGCCmd(s streams) *cobra.Command {
 		Long: `Remove what launchers killed with SIGKILL left behind. Like docker container
 prune, it prints "Deleted Containers:" and each removed id, then the count
 (also when it is 0).`,
-		Args: cobra.NoArgs,
+		Example: `  nsinspect gc`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := needRoot("gc"); err != nil {
 				return err
@@ -292,14 +343,21 @@ func writeGC(w io.Writer, removed []string) {
 func newExecCmd(s streams, g *globals) *cobra.Command {
 	var env []string
 	var workdir, user string
-	var interactive, tty bool
+	var interactive, tty, detach bool
 	cmd := &cobra.Command{
 		Use:   "exec [flags] NAME -- COMMAND [ARG...]",
 		Short: "Run a command in a running container",
 		Long: `Run a command inside a running container: in all of its namespaces and
-cgroups, with its capabilities, no_new_privs and user.`,
+cgroups, with its capabilities, no_new_privs, seccomp filter and user.
+-d (as docker exec -d) starts it in the background and returns at once,
+printing nothing; its stdin is empty and its output is discarded, and it
+ends with the container at the latest. The exit status is the command's
+own (0 with -d once it runs), 126 or 127 when it cannot be run, 125 when
+nsinspect itself failed.`,
 		Example: `  nsinspect exec web -- ps aux
-  nsinspect exec -it web -- sh`,
+  nsinspect exec -it web -- sh
+  nsinspect exec -e DEBUG=1 -w /tmp -u 1000:1000 web -- env
+  nsinspect exec -d web -- sh -c 'while sleep 60; do date >> /tmp/ticks; done'`,
 		// Docker's run contract: every failure of nsinspect itself is 125.
 		Args: launchArgs(cobra.MinimumNArgs(2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -327,6 +385,15 @@ cgroups, with its capabilities, no_new_privs and user.`,
 					return exitError{code: exitLaunch, err: err}
 				}
 				opt.User = true
+			}
+			if detach {
+				if tty || interactive {
+					return exitError{code: exitLaunch, err: errors.New("-d: a detached command gets no terminal and no stdin; leave out -t and -i")}
+				}
+				if err := launch.ExecDetached(st, opt); err != nil {
+					return launchErr(err)
+				}
+				return nil
 			}
 			if tty && !launch.IsTerminal(os.Stdin) {
 				return exitError{code: exitLaunch, err: errors.New("-t: the input device is not a terminal")}
@@ -361,6 +428,7 @@ cgroups, with its capabilities, no_new_privs and user.`,
 	fl.StringVarP(&user, "user", "u", "", "uid[:gid]")
 	fl.BoolVarP(&interactive, "interactive", "i", false, "pass stdin")
 	fl.BoolVarP(&tty, "tty", "t", false, "allocate a terminal")
+	fl.BoolVarP(&detach, "detach", "d", false, "run the command in the background and return at once")
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return exitError{code: exitLaunch, err: err} })
 	return cmd
 }

@@ -37,50 +37,10 @@ cannot be read) or with another process (--vs).`,
 			if err != nil {
 				return err
 			}
-			fsys := g.fs()
-			// JSON and templates show only the comparison of the reference
-			// (its pid and namespaces), not a second column of facts. Yet
-			// the reference is read in full for them too: report judges
-			// .capabilities.privileged against the host's bounding set,
-			// and a brief read leaves the reference's capabilities out.
-			brief := form != "table"
-			pid, err := parsePID(fsys, args[0], s.err)
-			if err != nil {
-				return err
+			in, pid, inspectErr := pidInspection(g.fs(), args[0], vs, form != "table", s.err)
+			if in == nil {
+				return inspectErr
 			}
-			var ref *inspect.Reference
-			if vs != "" {
-				vpid, err := parsePID(fsys, vs, s.err)
-				if err != nil {
-					return fmt.Errorf("--vs: %w", err)
-				}
-				ref = inspect.ChooseProcessReference(vpid)
-			} else if ref, err = fsys.ChooseHostReference(); err != nil {
-				return err
-			}
-
-			// Sequential on purpose: goroutines here would start threads,
-			// and on this kind of VM their page faults cost more than the
-			// overlap of a few dozen small reads gains.
-			if err := fsys.ReadReference(ref, false); err != nil {
-				return lookupError(err)
-			}
-			target := ref.Process
-			var inspectErr error
-			if pid != ref.PID || brief {
-				// The reference's / tells a bind mount of the host's disk
-				// inside the target (-v /:/host) from an ordinary volume.
-				opt := inspect.Options{}
-				if ref.Process.Rootfs != nil {
-					opt.HostRootDevice = ref.Process.Rootfs.Device
-				}
-				target, inspectErr = fsys.Inspect(pid, opt)
-				if target == nil {
-					return lookupError(inspectErr)
-				}
-			}
-			host, hostErr := fsys.Host()
-			in := report.Compare(target, ref, host, hostErr)
 			switch form {
 			case "json":
 				err = report.WriteJSON(s.out, in)
@@ -118,6 +78,56 @@ cannot be read) or with another process (--vs).`,
 		return usageError{err}
 	})
 	return cmd
+}
+
+// pidInspection is what pid shows of arg (a PID, "self" or a container),
+// compared with the host or with vs; inspect prints the same. brief is for
+// JSON and templates, which show only the comparison of the reference (its
+// pid and namespaces), not a second column of facts: the target is then
+// read on its own even when it is the reference. Yet the reference is read
+// in full for them too: report judges .capabilities.privileged against the
+// host's bounding set, and a brief read leaves the reference's
+// capabilities out. The Inspection is nil when arg names nothing (the
+// error then says what); when the process left mid-read, it holds what
+// was read and the error wraps inspect.ErrExited.
+func pidInspection(fsys inspect.FS, arg, vs string, brief bool, notes io.Writer) (*report.Inspection, int, error) {
+	pid, err := parsePID(fsys, arg, notes)
+	if err != nil {
+		return nil, 0, err
+	}
+	var ref *inspect.Reference
+	if vs != "" {
+		vpid, err := parsePID(fsys, vs, notes)
+		if err != nil {
+			return nil, 0, fmt.Errorf("--vs: %w", err)
+		}
+		ref = inspect.ChooseProcessReference(vpid)
+	} else if ref, err = fsys.ChooseHostReference(); err != nil {
+		return nil, 0, err
+	}
+
+	// Sequential on purpose: goroutines here would start threads, and on
+	// this kind of VM their page faults cost more than the overlap of a
+	// few dozen small reads gains.
+	if err := fsys.ReadReference(ref, false); err != nil {
+		return nil, 0, lookupError(err)
+	}
+	target := ref.Process
+	var inspectErr error
+	if pid != ref.PID || brief {
+		// The reference's / tells a bind mount of the host's disk inside
+		// the target (-v /:/host) from an ordinary volume.
+		opt := inspect.Options{}
+		if ref.Process.Rootfs != nil {
+			opt.HostRootDevice = ref.Process.Rootfs.Device
+		}
+		target, inspectErr = fsys.Inspect(pid, opt)
+		if target == nil {
+			return nil, 0, lookupError(inspectErr)
+		}
+	}
+	host, hostErr := fsys.Host()
+	return report.Compare(target, ref, host, hostErr), pid, inspectErr
 }
 
 // parsePID accepts a positive number, "self", or a container's name or id

@@ -15,6 +15,8 @@ import (
 func newPsCmd(s streams, g *globals) *cobra.Command {
 	var out outputFlags
 	var all, quiet bool
+	var filters []string
+	var last int
 	cmd := &cobra.Command{
 		Use:   "ps [NAME...]",
 		Short: "List every container on the host, whatever started it",
@@ -22,9 +24,21 @@ func newPsCmd(s streams, g *globals) *cobra.Command {
 from daemons: processes are grouped by the cgroup path patterns of Docker,
 containerd, CRI-O, Kubernetes, Podman, LXC, systemd-nspawn and nsinspect.
 --all adds stopped nsinspect containers and groups of processes with their
-own pid or mount namespace that no runtime claims ("namespaces").`,
+own pid or mount namespace that no runtime claims ("namespaces").
+
+--filter KEY=VALUE keeps the containers that match, as docker ps's does: a
+key given twice matches either value, different keys must all match. Keys:
+id (a prefix of the id), name (a substring of the name), runtime (as the
+RUNTIME column shows it: docker, podman, kubernetes, nsinspect, ...),
+status (running, exited, dead), pod (a Kubernetes pod's uid or a prefix of
+it, or its name) and namespace (a Kubernetes namespace). A status filter,
+like -n, also looks at what --all lists.`,
 		Example: `  nsinspect ps
   nsinspect ps --all
+  nsinspect ps --filter runtime=docker --filter runtime=podman
+  nsinspect ps -f name=web -f status=running
+  nsinspect ps -f namespace=kube-system -o wide
+  nsinspect ps -n 3
   nsinspect ps --json | jq '.[] | select(.memory.limitBytes == null)'
   nsinspect ps --format '{{.ID}} {{.Runtime}} {{.Pid}}'
   nsinspect ps -q`,
@@ -33,10 +47,20 @@ own pid or mount namespace that no runtime claims ("namespaces").`,
 			if err != nil {
 				return err
 			}
-			rows, err := listContainers(g.fs(), all, args)
+			filter, err := inspect.ParseFilter(filters)
+			if err != nil {
+				return usageError{err}
+			}
+			if cmd.Flags().Changed("last") && last < 1 {
+				return usagef("invalid --last %d: want 1 or more", last)
+			}
+			// As in docker ps: -n and a status filter look at stopped
+			// containers too.
+			rows, err := listContainers(g.fs(), all || last > 0 || filter.Has("status"), args, filter)
 			if err != nil {
 				return err
 			}
+			rows = inspect.Newest(rows, last, func(r report.ContainerRow) time.Time { return r.Started })
 			switch {
 			case quiet:
 				return report.WriteIDs(s.out, rows)
@@ -59,6 +83,8 @@ own pid or mount namespace that no runtime claims ("namespaces").`,
 	cmd.Flags().Lookup("format").Usage = "'table', 'json' or a Go template over a row of ps --json, e.g. '{{.Memory.LimitBytes}}'"
 	cmd.Flags().BoolVarP(&all, "all", "a", false, "also stopped nsinspect containers and unclaimed namespace groups")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only the short ids")
+	cmd.Flags().StringArrayVarP(&filters, "filter", "f", nil, "keep containers matching `KEY=VALUE` (id, name, runtime, status, pod, namespace); repeatable")
+	cmd.Flags().IntVarP(&last, "last", "n", -1, "show the `N` most recently started containers (includes stopped ones, as --all)")
 	return cmd
 }
 
@@ -92,17 +118,17 @@ func discover(fsys inspect.FS, namespaces bool) ([]inspect.Container, []inspect.
 }
 
 // listContainers is ps: the running containers refs name (all without
-// refs) described, and with all the stopped nsinspect containers. Only the
-// named ones are described: that reads each one's cgroup, namespaces and
-// command line.
-func listContainers(fsys inspect.FS, all bool, refs []string) ([]report.ContainerRow, error) {
+// refs) and filter keeps, described, and with all the stopped nsinspect
+// containers. Only those are described: that reads each one's cgroup,
+// namespaces and command line.
+func listContainers(fsys inspect.FS, all bool, refs []string, filter inspect.Filter) ([]report.ContainerRow, error) {
 	cs, host, err := discover(fsys, all)
 	if err != nil {
 		return nil, err
 	}
 	var facts []inspect.ContainerFacts
 	for _, c := range cs {
-		if named(refs, c.Name, c.ID) {
+		if named(refs, c.Name, c.ID) && filter.Match(c, "running") {
 			facts = append(facts, fsys.Describe(c))
 		}
 	}
@@ -110,7 +136,8 @@ func listContainers(fsys inspect.FS, all bool, refs []string) ([]report.Containe
 	if all && fsys.Live() {
 		if states, err := launch.List(); err == nil {
 			for _, r := range report.StoppedRows(states) {
-				if named(refs, r.Name, r.ID) {
+				c := inspect.Container{ID: r.ID, Name: r.Name, Runtime: inspect.Runtime{Name: r.Runtime}}
+				if named(refs, r.Name, r.ID) && filter.Match(c, r.Status) {
 					rows = append(rows, r)
 				}
 			}

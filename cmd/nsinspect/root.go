@@ -103,6 +103,12 @@ func newRootCmd(s streams) *cobra.Command {
 cgroup limits and live usage, capabilities, seccomp, LSM and user-namespace
 settings, PID-1 signal behaviour and root filesystem, side by side with the
 host, as a table, as JSON, or explained in plain words with evidence.`,
+		Example: `  nsinspect pid self
+  nsinspect pid web --explain
+  nsinspect ps --all
+  nsinspect stats --no-stream
+  nsinspect run -d --name web --memory 256m -- sleep 1000
+  nsinspect help run`,
 		Version:       version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -127,7 +133,9 @@ host, as a table, as JSON, or explained in plain words with evidence.`,
 	root.PersistentFlags().StringVar(&g.cgroupRoot, "cgroup-root", cgroupDefault, "cgroupfs root to read (env HOST_SYS, plus /fs/cgroup)")
 
 	root.AddCommand(newPIDCmd(s, g), newRunCmd(s, g), newPsCmd(s, g), newExecCmd(s, g),
-		newStopCmd(s, g), newKillCmd(s, g), newRmCmd(s, g), newLogsCmd(s, g), newGCCmd(s), newStatsCmd(s, g))
+		newStopCmd(s, g), newKillCmd(s, g), newRmCmd(s, g), newLogsCmd(s, g), newGCCmd(s), newStatsCmd(s, g),
+		newInspectCmd(s, g))
+	addCompletion(root, g)
 	return root
 }
 
