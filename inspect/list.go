@@ -238,25 +238,6 @@ func (fsys FS) readProc(pid int) (Proc, bool) {
 	return p, true
 }
 
-// Container is a group of processes one runtime started as one container,
-// or, for runtime "namespaces", processes sharing a pid and mount
-// namespace of their own that no runtime claims.
-type Container struct {
-	ID      string  `json:"id"`
-	Name    string  `json:"name"`
-	Runtime Runtime `json:"runtime"`
-	// Pid is the container's init as the host sees it: the member whose
-	// parent is not a member (the oldest, if several).
-	Pid        int    `json:"pid"`
-	Pids       []int  `json:"pids"`
-	StartTicks uint64 `json:"-"`
-	Cgroup     string `json:"cgroupPath"`
-}
-
-// RuntimeNamespaces names a group of processes with their own namespaces
-// that no runtime claims (unshare, bwrap, ip netns exec, sandboxes).
-const RuntimeNamespaces = "namespaces"
-
 // ListOptions tune Containers.
 type ListOptions struct {
 	// Namespaces also groups processes with their own pid or mount
@@ -602,16 +583,6 @@ func (fsys FS) StartTime(ticks uint64) time.Time {
 		return time.Time{}
 	}
 	return time.Unix(btime, 0).Add(time.Duration(ticks) * time.Second / userHZ).UTC()
-}
-
-// ContainerFacts are what a listing shows of one container: its init's
-// namespaces, command and start, and its cgroup limits.
-type ContainerFacts struct {
-	Container
-	Namespaces []Namespace
-	Cmdline    []string
-	Started    time.Time
-	Limits     *Cgroup
 }
 
 // Describe reads the facts a listing shows of c. Parts that cannot be read

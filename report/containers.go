@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nsinspect/nsinspect/inspect"
+	"github.com/nsinspect/nsinspect/inspect/facts"
 	"github.com/nsinspect/nsinspect/launch"
 )
 
@@ -60,13 +60,13 @@ type RowPod struct {
 }
 
 // psNamespaces are the types ps reports, in its order.
-var psNamespaces = []inspect.NamespaceType{inspect.NSPID, inspect.NSNet, inspect.NSMount, inspect.NSUTS, inspect.NSIPC, inspect.NSCgroup, inspect.NSUser}
+var psNamespaces = []facts.NamespaceType{facts.NSPID, facts.NSNet, facts.NSMount, facts.NSUTS, facts.NSIPC, facts.NSCgroup, facts.NSUser}
 
 // ContainerRows turns described containers into rows, comparing each
 // init's namespaces with the host's.
-func ContainerRows(facts []inspect.ContainerFacts, host []inspect.Namespace, now time.Time) []ContainerRow {
-	rows := make([]ContainerRow, 0, len(facts))
-	for _, f := range facts {
+func ContainerRows(described []facts.ContainerFacts, host []facts.Namespace, now time.Time) []ContainerRow {
+	rows := make([]ContainerRow, 0, len(described))
+	for _, f := range described {
 		r := ContainerRow{
 			ID: f.ID, Name: f.Name, Runtime: f.Runtime.Name, Pid: f.Pid, Status: "running",
 			Processes: len(f.Pids), Started: f.Started, Command: f.Cmdline, CgroupPath: f.Cgroup,
@@ -75,8 +75,8 @@ func ContainerRows(facts []inspect.ContainerFacts, host []inspect.Namespace, now
 			r.UptimeSeconds = now.Sub(f.Started).Seconds()
 		}
 		for _, t := range psNamespaces {
-			n, ok := inspect.FindNamespace(f.Namespaces, t)
-			h, hok := inspect.FindNamespace(host, t)
+			n, ok := facts.FindNamespace(f.Namespaces, t)
+			h, hok := facts.FindNamespace(host, t)
 			if !ok || !hok || n.Inode == 0 || h.Inode == 0 {
 				continue
 			}
@@ -109,7 +109,7 @@ func StoppedRows(states []*launch.State) []ContainerRow {
 			continue
 		}
 		rows = append(rows, ContainerRow{
-			ID: st.ID, Name: st.Name, Runtime: inspect.RuntimeNsinspect, Pid: st.Pid, Status: st.Status,
+			ID: st.ID, Name: st.Name, Runtime: facts.RuntimeNsinspect, Pid: st.Pid, Status: st.Status,
 			ExitCode: st.ExitCode, Started: st.Started, Command: st.Spec.Args,
 			Memory: RowMemory{LimitBytes: nonNegative(st.Spec.Resources.MemoryBytes)},
 		})

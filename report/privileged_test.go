@@ -6,25 +6,25 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nsinspect/nsinspect/inspect"
+	"github.com/nsinspect/nsinspect/inspect/facts"
 )
 
 // Privileged is every capability the host can grant: the host reference's
 // bounding set, which on this VM lacks CAP_SYS_RESOURCE.
 func TestPrivileged(t *testing.T) {
 	hostBounding := allCaps &^ caps(t, "CAP_SYS_RESOURCE")
-	docker := caps(t, inspect.DockerDefaultCapabilities...)
+	docker := caps(t, facts.DockerDefaultCapabilities...)
 	for _, tc := range []struct {
 		name       string
 		eff        uint64
-		setup      func(p *inspect.Process, ref *inspect.Reference)
+		setup      func(p *facts.Process, ref *facts.Reference)
 		privileged bool
 		reason     string
 		severity   Severity // of the privileged finding
 	}{
 		{
 			name: "all the host's bounding set allows, seccomp off, /proc/sys writable", eff: hostBounding,
-			setup: func(p *inspect.Process, _ *inspect.Reference) {
+			setup: func(p *facts.Process, _ *facts.Reference) {
 				p.Security.Seccomp = "disabled"
 				p.Rootfs.ProcSysWritable = true
 			},
@@ -33,7 +33,7 @@ func TestPrivileged(t *testing.T) {
 		},
 		{
 			name: "all the kernel knows, on a host whose bounding set has them all", eff: allCaps,
-			setup: func(_ *inspect.Process, ref *inspect.Reference) {
+			setup: func(_ *facts.Process, ref *facts.Reference) {
 				ref.Process.Capabilities = capabilities(allCaps, allCaps)
 			},
 			privileged: true, reason: "holds all 41 capabilities the host's bounding set allows", severity: Critical,
@@ -42,12 +42,12 @@ func TestPrivileged(t *testing.T) {
 		{name: "all but one the host allows", eff: hostBounding &^ caps(t, "CAP_SYS_TIME"), severity: Info},
 		{
 			name: "all the host allows, in a user namespace", eff: hostBounding,
-			setup:  func(p *inspect.Process, _ *inspect.Reference) { p.Security.UserNamespaced = true },
+			setup:  func(p *facts.Process, _ *facts.Reference) { p.Security.UserNamespaced = true },
 			reason: "its capabilities are held inside a user namespace and do not extend to the host", severity: Info,
 		},
 		{
 			name: "CAP_SYS_ADMIN with every device allowed", eff: docker | caps(t, "CAP_SYS_ADMIN"),
-			setup: func(p *inspect.Process, _ *inspect.Reference) {
+			setup: func(p *facts.Process, _ *facts.Reference) {
 				all := true
 				p.Cgroup.Devices.AllowAll = &all
 			},
@@ -55,19 +55,19 @@ func TestPrivileged(t *testing.T) {
 		},
 		{
 			name: "CAP_SYS_ADMIN with the host's /dev", eff: docker | caps(t, "CAP_SYS_ADMIN"),
-			setup:      func(p *inspect.Process, _ *inspect.Reference) { p.Rootfs.HostDevices = true },
+			setup:      func(p *facts.Process, _ *facts.Reference) { p.Rootfs.HostDevices = true },
 			privileged: true, reason: "CAP_SYS_ADMIN with the host's /dev (devtmpfs)", severity: Critical,
 		},
 		{
 			// --vs names another process: not the host, so the measure is
 			// every capability the kernel knows
 			name: "compared with --vs", eff: hostBounding,
-			setup:    func(_ *inspect.Process, ref *inspect.Reference) { ref.Kind = inspect.ReferenceProcess },
+			setup:    func(_ *facts.Process, ref *facts.Reference) { ref.Kind = facts.ReferenceProcess },
 			severity: Info,
 		},
 		{
 			name: "nsinspect itself in a container", eff: hostBounding,
-			setup: func(_ *inspect.Process, ref *inspect.Reference) {
+			setup: func(_ *facts.Process, ref *facts.Reference) {
 				ref.Partial = "nsinspect runs inside pid namespace 4026532999"
 			},
 			severity: Info,
@@ -76,8 +76,8 @@ func TestPrivileged(t *testing.T) {
 			// nsinspect in a Docker-default container sharing the host's pid
 			// namespace compares with itself: its bounding set is no host's
 			name: "a reference without CAP_SYS_ADMIN in its bounding set", eff: docker,
-			setup: func(_ *inspect.Process, ref *inspect.Reference) {
-				ref.Kind = inspect.ReferenceSelf
+			setup: func(_ *facts.Process, ref *facts.Reference) {
+				ref.Kind = facts.ReferenceSelf
 				ref.Process.Capabilities = capabilities(docker, docker)
 			},
 			severity: Info,
@@ -106,10 +106,10 @@ func TestPrivileged(t *testing.T) {
 func TestPrivilegedCitesHostBoundingSet(t *testing.T) {
 	hostBounding := allCaps &^ caps(t, "CAP_SYS_RESOURCE")
 	ref := hostReference(hostBounding)
-	ref.Process.Capabilities.Sources["bounding"] = inspect.Evidence{File: "/proc/1/status", Raw: "CapBnd:\t000001fffeffffff"}
+	ref.Process.Capabilities.Sources["bounding"] = facts.Evidence{File: "/proc/1/status", Raw: "CapBnd:\t000001fffeffffff"}
 	in := Compare(dockerContainer(capabilities(hostBounding, hostBounding)), ref, nil, nil)
 	f := finding(t, in, "privileged")
-	if want := (inspect.Evidence{File: "/proc/1/status", Raw: "CapBnd:\t000001fffeffffff"}); !slices.Contains(f.Evidence, want) {
+	if want := (facts.Evidence{File: "/proc/1/status", Raw: "CapBnd:\t000001fffeffffff"}); !slices.Contains(f.Evidence, want) {
 		t.Errorf("evidence %v lacks the host's %v", f.Evidence, want)
 	}
 	if want := "The container is privileged: holds all 40 capabilities the host's bounding set allows"; !strings.HasPrefix(f.Summary, want) {
