@@ -1,8 +1,8 @@
 package inspect
 
-import "github.com/nsinspect/nsinspect/inspect/facts"
-
-// newCapabilities builds the five sets from a parsed status.
+// newCapabilities builds the five sets from a parsed status. How they
+// compare with Docker's default and whether they make the process
+// privileged is report's to say: that needs the host's side too.
 func newCapabilities(st *Status, last int, file string) *Capabilities {
 	c := &Capabilities{
 		Inheritable: CapSet{Bits: st.CapInh, Last: last},
@@ -22,12 +22,6 @@ func newCapabilities(st *Status, last int, file string) *Capabilities {
 	}
 	if c.Ambient != nil {
 		c.Sources.Add("ambient", file, "CapAmb:\t"+c.Ambient.Hex())
-	}
-	def := facts.NewCapSet(last, facts.DockerDefaultCapabilities...)
-	c.AddedVsDocker = CapSet{Bits: c.Effective.Bits &^ def.Bits, Last: last}.Names()
-	c.DroppedVsDocker = CapSet{Bits: def.Bits &^ c.Effective.Bits, Last: last}.Names()
-	if c.Effective.Full() {
-		c.Privileged, c.PrivilegedReason = true, "every capability the kernel knows is effective"
 	}
 	return c
 }

@@ -14,44 +14,26 @@ func TestNewCapabilities(t *testing.T) {
 		name              string
 		eff               uint64
 		amb               *uint64
-		added, dropped    []string
-		privileged        bool
 		ambientPresent    bool
 		effectiveEvidence string
 	}{
-		{name: "Docker default", eff: 0xa80425fb, amb: u64(0),
-			added: []string{}, dropped: []string{}, ambientPresent: true,
+		{name: "Docker default", eff: 0xa80425fb, amb: u64(0), ambientPresent: true,
 			effectiveEvidence: "CapEff:\t00000000a80425fb"},
-		{name: "--cap-add NET_ADMIN --cap-drop NET_RAW", eff: 0xa80415fb,
-			added: []string{"CAP_NET_ADMIN"}, dropped: []string{"CAP_NET_RAW"},
+		{name: "--cap-add NET_ADMIN --cap-drop NET_RAW, before Linux 4.3 (no CapAmb)", eff: 0xa80415fb,
 			effectiveEvidence: "CapEff:\t00000000a80415fb"},
-		{name: "--privileged", eff: 0x000001ffffffffff, amb: u64(0),
-			added: []string{
-				"CAP_DAC_READ_SEARCH", "CAP_LINUX_IMMUTABLE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN",
-				"CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_PTRACE",
-				"CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE", "CAP_SYS_RESOURCE",
-				"CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_LEASE", "CAP_AUDIT_CONTROL", "CAP_MAC_OVERRIDE",
-				"CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ",
-				"CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
-			},
-			dropped: []string{}, privileged: true, ambientPresent: true,
+		{name: "--privileged", eff: 0x000001ffffffffff, amb: u64(0), ambientPresent: true,
 			effectiveEvidence: "CapEff:\t000001ffffffffff"},
-		{name: "uid 1000: nothing effective", eff: 0, amb: u64(0),
-			added: []string{}, dropped: capshDocker, ambientPresent: true,
+		{name: "uid 1000: nothing effective", eff: 0, amb: u64(0), ambientPresent: true,
 			effectiveEvidence: "CapEff:\t0000000000000000"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			st := &Status{Name: "x", CapEff: tt.eff, CapPrm: tt.eff, CapBnd: 0x000001ffffffffff, CapAmb: tt.amb}
 			c := newCapabilities(st, 40, "/proc/42/status")
-			if !reflect.DeepEqual(c.AddedVsDocker, tt.added) {
-				t.Errorf("AddedVsDocker = %q, want %q", c.AddedVsDocker, tt.added)
-			}
-			if !reflect.DeepEqual(c.DroppedVsDocker, tt.dropped) {
-				t.Errorf("DroppedVsDocker = %q, want %q", c.DroppedVsDocker, tt.dropped)
-			}
-			if c.Privileged != tt.privileged || (c.PrivilegedReason != "") != tt.privileged {
-				t.Errorf("Privileged = %v %q, want %v", c.Privileged, c.PrivilegedReason, tt.privileged)
+			// inspect never judges: the comparison with Docker's
+			// default and the privileged verdict are report's.
+			if c.AddedVsDocker != nil || c.DroppedVsDocker != nil || c.Privileged || c.PrivilegedReason != "" {
+				t.Errorf("verdicts filled by inspect: added %q dropped %q privileged %v %q", c.AddedVsDocker, c.DroppedVsDocker, c.Privileged, c.PrivilegedReason)
 			}
 			if (c.Ambient != nil) != tt.ambientPresent {
 				t.Errorf("Ambient = %v, want present %v", c.Ambient, tt.ambientPresent)
@@ -77,7 +59,7 @@ func TestNewCapabilities(t *testing.T) {
 	if got := c.Bounding.Names(); !reflect.DeepEqual(got, capshDocker) {
 		t.Errorf("Bounding = %q, want Docker's default", got)
 	}
-	if c.Effective.Count() != 0 || c.Privileged {
-		t.Errorf("Effective %s Privileged %v", c.Effective.Hex(), c.Privileged)
+	if c.Effective.Count() != 0 {
+		t.Errorf("Effective %s, want none", c.Effective.Hex())
 	}
 }

@@ -164,32 +164,18 @@ func (fsys FS) Inspect(pid int, opt Options) (*Process, error) {
 		}
 	}
 
-	// Capabilities held in a user namespace of its own reach only what that
-	// namespace owns, not the host: full sets there are not "privileged".
-	if c := p.Capabilities; c != nil && p.Security != nil && p.Security.UserNamespaced {
-		if c.Privileged {
-			c.Privileged = false
-			c.PrivilegedReason = "its capabilities are held inside a user namespace and do not extend to the host"
-		}
-	} else if c != nil && !c.Privileged && c.Effective.Has("CAP_SYS_ADMIN") {
-		switch {
-		case cg != nil && cg.Devices.AllowAll != nil && *cg.Devices.AllowAll:
-			p.Capabilities.Privileged = true
-			p.Capabilities.PrivilegedReason = "CAP_SYS_ADMIN with every device allowed (devices.list: a *:* rwm)"
-		case p.Rootfs != nil && p.Rootfs.HostDevices:
-			p.Capabilities.Privileged = true
-			p.Capabilities.PrivilegedReason = "CAP_SYS_ADMIN with the host's /dev (devtmpfs)"
-		case p.Rootfs != nil:
-			// On cgroup v2 the device policy is an eBPF program, which
-			// no file shows; docker run --privileged also copies the
-			// host's device nodes into the container's /dev. A host
-			// disk or /dev/mem there, with CAP_SYS_ADMIN, is the host.
-			// (Looked for only here: a host process has the devtmpfs.)
-			if p.Rootfs.HostDiskDevice = fsys.hostDeviceNode(pid); p.Rootfs.HostDiskDevice != "" {
-				p.Capabilities.Privileged = true
-				p.Capabilities.PrivilegedReason = "CAP_SYS_ADMIN with the host's " + p.Rootfs.HostDiskDevice + " in its /dev"
-			}
-		}
+	// On cgroup v2 the device policy is an eBPF program, which no file
+	// shows; docker run --privileged also copies the host's device nodes
+	// into the container's /dev. A host disk or /dev/mem there, with
+	// CAP_SYS_ADMIN, is the host: report decides so (privileged.go). /dev
+	// is walked only where such a node can change that verdict: for
+	// CAP_SYS_ADMIN outside a user namespace of its own, not with every
+	// capability already, and not with every device already allowed or
+	// the host's devtmpfs mounted (which a host process has).
+	if c := p.Capabilities; c != nil && p.Rootfs != nil && c.Effective.Has("CAP_SYS_ADMIN") && !c.Effective.Full() &&
+		(p.Security == nil || !p.Security.UserNamespaced) &&
+		(cg == nil || cg.Devices.AllowAll == nil || !*cg.Devices.AllowAll) && !p.Rootfs.HostDevices {
+		p.Rootfs.HostDiskDevice = fsys.hostDeviceNode(pid)
 	}
 
 	// Same start time before and after: the pid still names the process we

@@ -64,8 +64,10 @@ type Namespace struct {
 // Compare builds the Inspection of target against ref. host may be nil when
 // it could not be read; hostErr then says why.
 //
-// Compare also decides .capabilities.privileged, of the target and of the
-// reference: it needs the host's bounding set, which only the pair knows.
+// Compare also fills the capability verdicts inspect leaves empty, of the
+// target and of the reference: .capabilities.addedVsDocker and
+// droppedVsDocker, and .capabilities.privileged, which needs the host's
+// bounding set that only the pair knows.
 func Compare(target *facts.Process, ref *facts.Reference, host *facts.Host, hostErr error) *Inspection {
 	last := 0 // cap_last_cap, from whichever side was read
 	for _, p := range []*facts.Process{ref.Process, target} {

@@ -36,7 +36,8 @@ func caps(t *testing.T, names ...string) uint64 {
 const allCaps = uint64(1)<<(testLastCap+1) - 1
 
 // capabilities is what inspect makes of a status with these CapEff and
-// CapBnd (permitted as effective, as for root after execve).
+// CapBnd (permitted as effective, as for root after execve): the sets and
+// their evidence, with the verdicts left to Compare.
 func capabilities(eff, bnd uint64) *facts.Capabilities {
 	set := func(b uint64) facts.CapSet { return facts.CapSet{Bits: b, Last: testLastCap} }
 	c := &facts.Capabilities{
@@ -46,20 +47,6 @@ func capabilities(eff, bnd uint64) *facts.Capabilities {
 			"permitted": {File: "/proc/4242/status", Raw: "CapPrm:\t" + set(eff).Hex()},
 			"bounding":  {File: "/proc/4242/status", Raw: "CapBnd:\t" + set(bnd).Hex()},
 		},
-	}
-	var def uint64
-	for _, n := range facts.DockerDefaultCapabilities {
-		for bit := 0; bit <= testLastCap; bit++ {
-			if set(1 << bit).Names()[0] == n {
-				def |= 1 << bit
-			}
-		}
-	}
-	c.AddedVsDocker = set(eff &^ def).Names()
-	c.DroppedVsDocker = set(def &^ eff).Names()
-	// inspect's own first guess, which Compare replaces
-	if set(eff).Full() {
-		c.Privileged, c.PrivilegedReason = true, "every capability the kernel knows is effective"
 	}
 	return c
 }

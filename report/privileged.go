@@ -70,14 +70,25 @@ func privileged(p *facts.Process, grant facts.CapSet, fromHost bool) (bool, stri
 	return true, reason
 }
 
-// judged returns p with its privileged verdict decided against grant,
-// leaving p itself as inspect read it.
+// vsDocker compares an effective set with Docker's default: what it holds
+// beyond it, and what it lacks of it, in bit order.
+func vsDocker(eff facts.CapSet) (added, dropped []string) {
+	def := facts.NewCapSet(eff.Last, facts.DockerDefaultCapabilities...)
+	added = facts.CapSet{Bits: eff.Bits &^ def.Bits, Last: eff.Last}.Names()
+	dropped = facts.CapSet{Bits: def.Bits &^ eff.Bits, Last: eff.Last}.Names()
+	return added, dropped
+}
+
+// judged returns p with its capability verdicts filled in — the
+// comparison with Docker's default, and privileged decided against
+// grant — leaving p itself as inspect read it.
 func judged(p *facts.Process, grant facts.CapSet, fromHost bool) *facts.Process {
 	if p == nil || p.Capabilities == nil {
 		return p
 	}
 	cp, c := *p, *p.Capabilities
 	cp.Capabilities = &c
+	c.AddedVsDocker, c.DroppedVsDocker = vsDocker(c.Effective)
 	c.Privileged, c.PrivilegedReason = privileged(&cp, grant, fromHost)
 	return &cp
 }

@@ -124,9 +124,11 @@ func TestComparePrivilegedKeepsFacts(t *testing.T) {
 	p := dockerContainer(capabilities(hostBounding, hostBounding))
 	ref := hostReference(hostBounding)
 	in := Compare(p, ref, nil, nil)
-	// inspect's own first guess, from the process alone, is left as it was
-	if p.Capabilities.Privileged || ref.Process.Capabilities.PrivilegedReason != "every capability the kernel knows is effective" {
-		t.Error("Compare changed the facts it was given")
+	// inspect leaves the verdicts empty, and so they stay in its facts
+	for _, c := range []*facts.Capabilities{p.Capabilities, ref.Process.Capabilities} {
+		if c.Privileged || c.PrivilegedReason != "" || c.AddedVsDocker != nil || c.DroppedVsDocker != nil {
+			t.Errorf("Compare changed the facts it was given: %+v", c)
+		}
 	}
 	if !in.Target().Capabilities.Privileged || in.Target().Capabilities != in.Capabilities {
 		t.Error("Target() does not carry the judged capabilities")
@@ -141,12 +143,51 @@ func TestComparePrivilegedKeepsFacts(t *testing.T) {
 	}
 	var doc struct {
 		Capabilities struct {
-			Privileged       *bool  `json:"privileged"`
-			PrivilegedReason string `json:"privilegedReason"`
+			Privileged       *bool     `json:"privileged"`
+			PrivilegedReason string    `json:"privilegedReason"`
+			AddedVsDocker    *[]string `json:"addedVsDocker"`
+			DroppedVsDocker  *[]string `json:"droppedVsDocker"`
 		} `json:"capabilities"`
 	}
 	if err := json.Unmarshal(b, &doc); err != nil || doc.Capabilities.Privileged == nil || !*doc.Capabilities.Privileged ||
 		!strings.HasPrefix(doc.Capabilities.PrivilegedReason, "holds all 40") {
 		t.Errorf("JSON .capabilities: %+v, %v", doc.Capabilities, err)
+	}
+	if a, d := doc.Capabilities.AddedVsDocker, doc.Capabilities.DroppedVsDocker; a == nil || len(*a) != 40-14 || d == nil || len(*d) != 0 {
+		t.Errorf("JSON .capabilities: addedVsDocker %v droppedVsDocker %v, want 26 names and []", a, d)
+	}
+}
+
+// The comparison with Docker's default 14 is report's too: what the
+// effective set holds beyond them and lacks of them, in bit order.
+func TestVsDocker(t *testing.T) {
+	capshDocker := []string{"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_NET_RAW", "CAP_SYS_CHROOT", "CAP_MKNOD", "CAP_AUDIT_WRITE", "CAP_SETFCAP"}
+	tests := []struct {
+		name           string
+		eff            uint64
+		added, dropped []string
+	}{
+		{"Docker default", 0xa80425fb, []string{}, []string{}},
+		{"--cap-add NET_ADMIN --cap-drop NET_RAW", 0xa80415fb, []string{"CAP_NET_ADMIN"}, []string{"CAP_NET_RAW"}},
+		{"--privileged", 0x000001ffffffffff, []string{
+			"CAP_DAC_READ_SEARCH", "CAP_LINUX_IMMUTABLE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN",
+			"CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_PTRACE",
+			"CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE", "CAP_SYS_RESOURCE",
+			"CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_LEASE", "CAP_AUDIT_CONTROL", "CAP_MAC_OVERRIDE",
+			"CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ",
+			"CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
+		}, []string{}},
+		{"uid 1000: nothing effective", 0, []string{}, capshDocker},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := Compare(dockerContainer(capabilities(tt.eff, allCaps)), hostReference(allCaps), nil, nil)
+			if got := in.Capabilities.AddedVsDocker; !slices.Equal(got, tt.added) || got == nil {
+				t.Errorf("AddedVsDocker = %q, want %q", got, tt.added)
+			}
+			if got := in.Capabilities.DroppedVsDocker; !slices.Equal(got, tt.dropped) || got == nil {
+				t.Errorf("DroppedVsDocker = %q, want %q", got, tt.dropped)
+			}
+		})
 	}
 }

@@ -106,14 +106,17 @@ type Capabilities struct {
 	Bounding    CapSet  `json:"bounding"`
 	Ambient     *CapSet `json:"ambient"` // nil before Linux 4.3
 	LastCap     int     `json:"lastCap"`
+	// The fields below are verdicts, not facts: package inspect leaves
+	// them empty and report fills them (report.Compare) before anything
+	// is rendered, where the JSON document has always carried them.
+	//
 	// Compared with Docker's default set of 14: what the effective set has
 	// beyond it, and what it lacks of it.
 	AddedVsDocker   []string `json:"addedVsDocker"`
 	DroppedVsDocker []string `json:"droppedVsDocker"`
-	// Privileged is inspect's first guess from this process alone: every
-	// capability the kernel knows is effective, or CAP_SYS_ADMIN together
-	// with unrestricted host devices. report.Compare replaces it with the
-	// verdict against the host's bounding set, which the JSON carries.
+	// Privileged: the effective set holds every capability the host can
+	// grant, or CAP_SYS_ADMIN with the host's devices; PrivilegedReason
+	// says which, or why a set that large is not privileged.
 	Privileged       bool    `json:"privileged"`
 	PrivilegedReason string  `json:"privilegedReason,omitempty"`
 	Sources          Sources `json:"evidence,omitempty"`
