@@ -555,27 +555,6 @@ func (fsys FS) containerName(c *Container) (string, bool) {
 	return short, false
 }
 
-// nsinspectState is what nsinspect's own state (root's, under
-// /run/nsinspect) says of one of its containers: its name and seccomp
-// profile.
-type nsinspectState struct {
-	Name string
-	Spec struct {
-		Seccomp struct {
-			Profile string
-		}
-		Privileged bool
-	}
-}
-
-func (fsys FS) nsinspectState(id string) nsinspectState {
-	var st nsinspectState
-	if b, err := os.ReadFile(fsys.hostPath("/run/nsinspect/" + id + "/state.json")); err == nil {
-		json.Unmarshal(b, &st)
-	}
-	return st
-}
-
 // StartTime turns a start in ticks after boot into wall time.
 func (fsys FS) StartTime(ticks uint64) time.Time {
 	btime, err := fsys.bootTime()

@@ -308,7 +308,9 @@ func (c *Container) Start(stdio Stdio) (err error) {
 	// still starting (found on the emulated guests of scripts/vm, where
 	// starting takes seconds). exec waits for "running".
 	c.State.Pid = c.proc.Pid
-	c.State.StartTicks, _, _ = startTicks(c.proc.Pid)
+	if p, err := procfs.Stat(c.proc.Pid); err == nil {
+		c.State.StartTicks = p.StartTicks
+	}
 	if err := c.State.Save(); err != nil {
 		return initReport(err)
 	}

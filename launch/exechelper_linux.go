@@ -37,7 +37,7 @@ func execHelper(cfg *initConfig) error {
 	if err != nil {
 		return setupErr("container %s stopped: %w", cfg.Spec.Name, err)
 	}
-	if ticks, state, err := startTicks(t.Pid); err != nil || ticks != t.StartTicks || state == "Z" {
+	if !procfs.ProcessIs(t.Pid, t.StartTicks) {
 		return setupErr("container %s stopped", cfg.Spec.Name)
 	}
 	// setns into a user namespace is impossible from a multi-threaded

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/nsinspect/nsinspect/inspect/facts"
-	"github.com/nsinspect/nsinspect/launch"
 )
 
 // ContainerRow is one container of nsinspect ps: the record the table is
@@ -101,11 +100,12 @@ func ContainerRows(described []facts.ContainerFacts, host []facts.Namespace, now
 	return rows
 }
 
-// StoppedRows are the nsinspect containers that are not running (ps --all).
-func StoppedRows(states []*launch.State) []ContainerRow {
+// StoppedRows are the nsinspect containers that are not running (ps --all),
+// from the launcher's state as inspect read it.
+func StoppedRows(states []*facts.LaunchedContainer) []ContainerRow {
 	var rows []ContainerRow
 	for _, st := range states {
-		if st.Status == launch.StatusRunning || st.Status == launch.StatusCreated {
+		if st.Status == facts.ContainerRunning || st.Status == facts.ContainerCreated {
 			continue
 		}
 		rows = append(rows, ContainerRow{

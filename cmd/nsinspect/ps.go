@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nsinspect/nsinspect/inspect"
-	"github.com/nsinspect/nsinspect/launch"
 	"github.com/nsinspect/nsinspect/report"
 )
 
@@ -108,7 +107,7 @@ func listContainers(fsys inspect.FS, all bool, refs []string) ([]report.Containe
 	}
 	rows := report.ContainerRows(facts, host, time.Now())
 	if all && fsys.Live() {
-		if states, err := launch.List(); err == nil {
+		if states, err := fsys.LaunchedContainers(); err == nil {
 			for _, r := range report.StoppedRows(states) {
 				if named(refs, r.Name, r.ID) {
 					rows = append(rows, r)
