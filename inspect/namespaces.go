@@ -9,9 +9,50 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
-var namespaceOrder = []NamespaceType{NSCgroup, NSIPC, NSMount, NSNet, NSPID, NSPIDForChildren, NSTime, NSTimeForChildren, NSUser, NSUTS}
+// namespaceKind is one entry of /proc/<pid>/ns: its name there, the type
+// its link names ("pid:[4026531836]" for pid_for_children too, the
+// namespace the next child will have), and the CLONE_NEW* flag with
+// which clone(2), unshare(2) and setns(2) make or join one.
+type namespaceKind struct {
+	t    NamespaceType
+	link string
+	flag uintptr
+}
+
+// namespaceKinds are the namespace types in the order the report lists
+// them: the one table of them, which the launcher's clone and setns
+// flags come from too (CloneFlags).
+var namespaceKinds = []namespaceKind{
+	{NSCgroup, "cgroup", unix.CLONE_NEWCGROUP},
+	{NSIPC, "ipc", unix.CLONE_NEWIPC},
+	{NSMount, "mnt", unix.CLONE_NEWNS},
+	{NSNet, "net", unix.CLONE_NEWNET},
+	{NSPID, "pid", unix.CLONE_NEWPID},
+	{NSPIDForChildren, "pid", unix.CLONE_NEWPID},
+	{NSTime, "time", unix.CLONE_NEWTIME},
+	{NSTimeForChildren, "time", unix.CLONE_NEWTIME},
+	{NSUser, "user", unix.CLONE_NEWUSER},
+	{NSUTS, "uts", unix.CLONE_NEWUTS},
+}
+
+// CloneFlags is the CLONE_NEW* flags of the namespace types, or'ed: what
+// clone(2) needs to give a process its own namespaces of those types, and
+// setns(2) to join a process's.
+func CloneFlags(types ...NamespaceType) uintptr {
+	var f uintptr
+	for _, t := range types {
+		for _, k := range namespaceKinds {
+			if k.t == t {
+				f |= k.flag
+			}
+		}
+	}
+	return f
+}
 
 // parseNamespaceLink understands the target of a /proc/<pid>/ns link,
 // "net:[4026531993]", and returns its type and inode.
@@ -87,6 +128,11 @@ func (fsys FS) Namespaces(pid int) ([]Namespace, error) {
 // linkType is the type a namespace link names: pid_for_children is a pid
 // namespace.
 func linkType(t NamespaceType) string {
+	for _, k := range namespaceKinds {
+		if k.t == t {
+			return k.link
+		}
+	}
 	return strings.TrimSuffix(string(t), "_for_children")
 }
 
@@ -103,10 +149,10 @@ func namespaceError(err error) string {
 }
 
 func nsRank(t NamespaceType) int {
-	for i, o := range namespaceOrder {
-		if o == t {
+	for i, k := range namespaceKinds {
+		if k.t == t {
 			return i
 		}
 	}
-	return len(namespaceOrder)
+	return len(namespaceKinds)
 }
