@@ -332,28 +332,28 @@ func (r *cgroupReader) memory(m *MemoryCgroup) {
 	var statFile string
 	inactiveKey, cacheKey, anonKey := "inactive_file", "file", "anon"
 	if r.v2 {
-		r.limit(src, "limitBytes", dir, "memory.max", root, &m.LimitBytes)
-		r.limit(src, "highBytes", dir, "memory.high", root, &m.HighBytes)
-		r.limit(src, "swapLimitBytes", dir, "memory.swap.max", root, &m.SwapLimitBytes)
-		r.number(src, "usageBytes", dir, "memory.current", &m.UsageBytes)
-		r.number(src, "maxUsageBytes", dir, "memory.peak", &m.MaxUsageBytes)
-		ev, evFile := r.keyed(dir, "memory.events")
+		r.limit(src, "limitBytes", dir, memoryV2Max, root, &m.LimitBytes)
+		r.limit(src, "highBytes", dir, memoryV2High, root, &m.HighBytes)
+		r.limit(src, "swapLimitBytes", dir, memoryV2SwapMax, root, &m.SwapLimitBytes)
+		r.number(src, "usageBytes", dir, memoryV2Current, &m.UsageBytes)
+		r.number(src, "maxUsageBytes", dir, memoryV2Peak, &m.MaxUsageBytes)
+		ev, evFile := r.keyed(dir, memoryV2Events)
 		r.pick(src, "oomKills", evFile, ev, "oom_kill", &m.OOMKills)
 		r.pick(src, "limitHits", evFile, ev, "max", &m.LimitHits)
-		stat, statFile = r.keyed(dir, "memory.stat")
-		m.EffectiveLimitBytes = r.walkMin(src, "limitBytes", "effectiveLimitBytes", dir, r.mountDirs[""], "memory.max", m.LimitBytes)
+		stat, statFile = r.keyed(dir, memoryStatFile)
+		m.EffectiveLimitBytes = r.walkMin(src, "limitBytes", "effectiveLimitBytes", dir, r.mountDirs[""], memoryV2Max, m.LimitBytes)
 	} else {
-		r.limit(src, "limitBytes", dir, "memory.limit_in_bytes", root, &m.LimitBytes)
-		r.limit(src, "softLimitBytes", dir, "memory.soft_limit_in_bytes", root, &m.SoftLimitBytes)
-		r.number(src, "usageBytes", dir, "memory.usage_in_bytes", &m.UsageBytes)
-		r.number(src, "maxUsageBytes", dir, "memory.max_usage_in_bytes", &m.MaxUsageBytes)
-		r.number(src, "limitHits", dir, "memory.failcnt", &m.LimitHits)
-		oc, ocFile := r.keyed(dir, "memory.oom_control")
+		r.limit(src, "limitBytes", dir, memoryV1Limit, root, &m.LimitBytes)
+		r.limit(src, "softLimitBytes", dir, memoryV1SoftLimit, root, &m.SoftLimitBytes)
+		r.number(src, "usageBytes", dir, memoryV1Usage, &m.UsageBytes)
+		r.number(src, "maxUsageBytes", dir, memoryV1MaxUsage, &m.MaxUsageBytes)
+		r.number(src, "limitHits", dir, memoryV1Failcnt, &m.LimitHits)
+		oc, ocFile := r.keyed(dir, memoryV1OOMControl)
 		r.pick(src, "oomKills", ocFile, oc, "oom_kill", &m.OOMKills)
 		// memsw is memory plus swap; the swap share is what lies above the
 		// memory limit. Without swap accounting the file does not exist.
 		var memsw *uint64
-		if s, p, ok := r.read(dir, "memory.memsw.limit_in_bytes"); ok {
+		if s, p, ok := r.read(dir, memoryV1MemswLimit); ok {
 			if v, err := parseLimit(s); err == nil {
 				memsw = v
 				if memsw != nil && m.LimitBytes != nil && *memsw >= *m.LimitBytes {
@@ -362,7 +362,7 @@ func (r *cgroupReader) memory(m *MemoryCgroup) {
 				src.Add("swapLimitBytes", p, s)
 			}
 		}
-		stat, statFile = r.keyed(dir, "memory.stat")
+		stat, statFile = r.keyed(dir, memoryStatFile)
 		// total_* include the descendants, as usage_in_bytes does.
 		inactiveKey, cacheKey, anonKey = "total_inactive_file", "total_cache", "total_rss"
 		if v, ok := stat["hierarchical_memory_limit"]; ok {
@@ -393,9 +393,9 @@ func (r *cgroupReader) memory(m *MemoryCgroup) {
 func (r *cgroupReader) limits(cg *Cgroup) {
 	if dir, ok := r.dir("memory"); ok {
 		cg.Memory.Dir = dir
-		name := "memory.limit_in_bytes"
+		name := memoryV1Limit
 		if r.v2 {
-			name = "memory.max"
+			name = memoryV2Max
 		}
 		r.limit(&cg.Memory.Sources, "limitBytes", dir, name, r.isRoot("memory"), &cg.Memory.LimitBytes)
 	}
@@ -403,17 +403,17 @@ func (r *cgroupReader) limits(cg *Cgroup) {
 		c := &cg.CPU
 		c.Dir = dir
 		if r.v2 {
-			if s, p, ok := r.read(dir, "cpu.max"); ok {
+			if s, p, ok := r.read(dir, cpuV2Max); ok {
 				if q, period, err := parseCPUMax(s); err == nil {
 					c.QuotaMicros, c.PeriodMicros = q, &period
 					c.Sources.Add("quotaMicros", p, s)
 				}
 			} else if r.isRoot("cpu") {
-				c.Sources.Add("quotaMicros", dir, "root cgroup: no cpu.max")
+				c.Sources.Add("quotaMicros", dir, "root cgroup: no "+cpuV2Max)
 			}
 		} else {
-			r.limit(&c.Sources, "quotaMicros", dir, "cpu.cfs_quota_us", r.isRoot("cpu"), &c.QuotaMicros)
-			r.number(&c.Sources, "periodMicros", dir, "cpu.cfs_period_us", &c.PeriodMicros)
+			r.limit(&c.Sources, "quotaMicros", dir, cpuV1Quota, r.isRoot("cpu"), &c.QuotaMicros)
+			r.number(&c.Sources, "periodMicros", dir, cpuV1Period, &c.PeriodMicros)
 		}
 		if c.QuotaMicros != nil && c.PeriodMicros != nil && *c.PeriodMicros > 0 {
 			c.CPUs = ptr(float64(*c.QuotaMicros) / float64(*c.PeriodMicros))
@@ -421,8 +421,8 @@ func (r *cgroupReader) limits(cg *Cgroup) {
 	}
 	if dir, ok := r.dir("pids"); ok {
 		cg.Pids.Dir = dir
-		r.limit(&cg.Pids.Sources, "max", dir, "pids.max", r.isRoot("pids"), &cg.Pids.Max)
-		r.number(&cg.Pids.Sources, "current", dir, "pids.current", &cg.Pids.Current)
+		r.limit(&cg.Pids.Sources, "max", dir, pidsMax, r.isRoot("pids"), &cg.Pids.Max)
+		r.number(&cg.Pids.Sources, "current", dir, pidsCurrent, &cg.Pids.Current)
 	}
 }
 
@@ -467,7 +467,7 @@ func (r *cgroupReader) cpu(c *CPUCgroup) {
 	}
 	src := &c.Sources
 	if r.v2 {
-		if s, p, ok := r.read(dir, "cpu.max"); ok {
+		if s, p, ok := r.read(dir, cpuV2Max); ok {
 			q, period, err := parseCPUMax(s)
 			if err != nil {
 				r.errs = append(r.errs, fmt.Errorf("%s: %w", p, err))
@@ -477,19 +477,19 @@ func (r *cgroupReader) cpu(c *CPUCgroup) {
 				src.Add("periodMicros", p, s)
 			}
 		} else if root {
-			src.Add("quotaMicros", dir, "root cgroup: no cpu.max")
+			src.Add("quotaMicros", dir, "root cgroup: no "+cpuV2Max)
 		}
-		r.number(src, "weight", dir, "cpu.weight", &c.Weight)
-		st, stFile := r.keyed(dir, "cpu.stat")
+		r.number(src, "weight", dir, cpuV2Weight, &c.Weight)
+		st, stFile := r.keyed(dir, cpuStatFile)
 		r.pick(src, "usageMicros", stFile, st, "usage_usec", &c.UsageMicros)
 		r.pick(src, "periods", stFile, st, "nr_periods", &c.Periods)
 		r.pick(src, "throttledPeriods", stFile, st, "nr_throttled", &c.ThrottledPeriods)
 		r.pick(src, "throttledTimeMicros", stFile, st, "throttled_usec", &c.ThrottledTimeMicros)
 	} else {
-		r.limit(src, "quotaMicros", dir, "cpu.cfs_quota_us", root, &c.QuotaMicros)
-		r.number(src, "periodMicros", dir, "cpu.cfs_period_us", &c.PeriodMicros)
-		r.number(src, "shares", dir, "cpu.shares", &c.Shares)
-		st, stFile := r.keyed(dir, "cpu.stat")
+		r.limit(src, "quotaMicros", dir, cpuV1Quota, root, &c.QuotaMicros)
+		r.number(src, "periodMicros", dir, cpuV1Period, &c.PeriodMicros)
+		r.number(src, "shares", dir, cpuV1Shares, &c.Shares)
+		st, stFile := r.keyed(dir, cpuStatFile)
 		r.pick(src, "periods", stFile, st, "nr_periods", &c.Periods)
 		r.pick(src, "throttledPeriods", stFile, st, "nr_throttled", &c.ThrottledPeriods)
 		if v, ok := st["throttled_time"]; ok { // nanoseconds on v1
@@ -497,7 +497,7 @@ func (r *cgroupReader) cpu(c *CPUCgroup) {
 			src.Add("throttledTimeMicros", stFile, fmt.Sprintf("throttled_time %d (ns)", v))
 		}
 		if acct, ok := r.dir("cpuacct"); ok {
-			if s, p, ok := r.read(acct, "cpuacct.usage"); ok {
+			if s, p, ok := r.read(acct, cpuacctV1); ok {
 				if v, err := parseUint(s); err == nil {
 					c.UsageMicros = ptr(v / 1000)
 					src.Add("usageMicros", p, s+" (ns)")
@@ -509,12 +509,12 @@ func (r *cgroupReader) cpu(c *CPUCgroup) {
 		c.CPUs = ptr(float64(*c.QuotaMicros) / float64(*c.PeriodMicros))
 	}
 	// cpuset: v1 has its own hierarchy; v2 exposes the effective sets.
-	cpusetDir, cpusFile, memsFile := dir, "cpuset.cpus.effective", "cpuset.mems.effective"
+	cpusetDir, cpusFile, memsFile := dir, cpusetV2CPUs, cpusetV2Mems
 	if !r.v2 {
 		if cpusetDir, ok = r.dir("cpuset"); !ok {
 			return
 		}
-		cpusFile, memsFile = "cpuset.cpus", "cpuset.mems"
+		cpusFile, memsFile = cpusetV1CPUs, cpusetV1Mems
 	}
 	if s, p, ok := r.read(cpusetDir, cpusFile); ok {
 		c.CpusetCPUs = ptr(s)
@@ -536,32 +536,32 @@ func (r *cgroupReader) pids(p *PidsCgroup) {
 	}
 	p.Dir = dir
 	src := &p.Sources
-	r.limit(src, "max", dir, "pids.max", r.isRoot("pids"), &p.Max)
+	r.limit(src, "max", dir, pidsMax, r.isRoot("pids"), &p.Max)
 	top := r.mountDirs["pids"]
 	if r.v2 {
 		top = r.mountDirs[""]
 	}
-	p.EffectiveMax = r.walkMin(src, "max", "effectiveMax", dir, top, "pids.max", p.Max)
-	r.number(src, "current", dir, "pids.current", &p.Current)
-	ev, evFile := r.keyed(dir, "pids.events")
+	p.EffectiveMax = r.walkMin(src, "max", "effectiveMax", dir, top, pidsMax, p.Max)
+	r.number(src, "current", dir, pidsCurrent, &p.Current)
+	ev, evFile := r.keyed(dir, pidsEvents)
 	r.pick(src, "limitHits", evFile, ev, "max", &p.LimitHits)
 }
 
 func (r *cgroupReader) io(o *IOCgroup) {
-	dir, name := "", "io.stat"
+	dir, name := "", ioV2Stat
 	var ok bool
 	if r.v2 {
 		dir, ok = r.dir("io")
 	} else {
 		dir, ok = r.dir("blkio")
-		name = "blkio.throttle.io_service_bytes_recursive"
+		name = blkioV1Bytes
 	}
 	if !ok {
 		return
 	}
 	s, p, ok := r.read(dir, name)
 	if !ok && !r.v2 {
-		s, p, ok = r.read(dir, "blkio.throttle.io_service_bytes")
+		s, p, ok = r.read(dir, blkioV1Own)
 	}
 	if !ok {
 		return
@@ -584,7 +584,7 @@ func (r *cgroupReader) devices(d *DevicesCgroup) {
 	if !ok {
 		return
 	}
-	s, p, ok := r.read(dir, "devices.list")
+	s, p, ok := r.read(dir, devicesV1List)
 	if !ok {
 		return
 	}
@@ -607,7 +607,7 @@ func (r *cgroupReader) pressure(p *Pressure) {
 	for _, f := range []struct {
 		name string
 		dst  **PSI
-	}{{"cpu.pressure", &p.CPU}, {"memory.pressure", &p.Memory}, {"io.pressure", &p.IO}} {
+	}{{pressureCPU, &p.CPU}, {pressureMemory, &p.Memory}, {pressureIO, &p.IO}} {
 		s, path, ok := r.read(dir, f.name)
 		if !ok {
 			continue
@@ -620,4 +620,21 @@ func (r *cgroupReader) pressure(p *Pressure) {
 		*f.dst = v
 		p.Sources.Add(strings.TrimSuffix(f.name, ".pressure"), path, firstLine(s))
 	}
+}
+
+// OOMKills reads how many processes the kernel's OOM killer has killed in
+// the memory cgroup dir (of a container nsinspect launched): oom_kill of
+// memory.events on v2, of memory.oom_control on v1 (Linux 4.13+); none
+// when the file lacks the key.
+func OOMKills(dir string, v2 bool) (uint64, error) {
+	name := memoryV1OOMControl
+	if v2 {
+		name = memoryV2Events
+	}
+	b, err := readFile(dir + "/" + name)
+	if err != nil {
+		return 0, err
+	}
+	n, _ := keyValue(b, "oom_kill")
+	return n, nil
 }

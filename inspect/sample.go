@@ -113,23 +113,23 @@ func (s *Sampler) open(c *Container) (*counterFiles, error) {
 	if r.v2 {
 		// usage_usec and the throttling counters share cpu.stat.
 		g.inactiveKey = "inactive_file"
-		g.cpuStat = at("cpu", "cpu.stat")
-		g.memUsage, g.memStat = at("memory", "memory.current"), at("memory", "memory.stat")
-		g.oom = ext("memory", "memory.events")
-		g.io = at("io", "io.stat")
+		g.cpuStat = at("cpu", cpuStatFile)
+		g.memUsage, g.memStat = at("memory", memoryV2Current), at("memory", memoryStatFile)
+		g.oom = ext("memory", memoryV2Events)
+		g.io = at("io", ioV2Stat)
 	} else {
-		g.cpu, g.cpuStat = at("cpuacct", "cpuacct.usage"), ext("cpu", "cpu.stat")
-		g.memUsage, g.memStat = at("memory", "memory.usage_in_bytes"), at("memory", "memory.stat")
-		g.oom, g.failcnt = ext("memory", "memory.oom_control"), ext("memory", "memory.failcnt")
-		if g.io = at("blkio", "blkio.throttle.io_service_bytes_recursive"); g.io == nil {
-			g.io = at("blkio", "blkio.throttle.io_service_bytes")
+		g.cpu, g.cpuStat = at("cpuacct", cpuacctV1), ext("cpu", cpuStatFile)
+		g.memUsage, g.memStat = at("memory", memoryV1Usage), at("memory", memoryStatFile)
+		g.oom, g.failcnt = ext("memory", memoryV1OOMControl), ext("memory", memoryV1Failcnt)
+		if g.io = at("blkio", blkioV1Bytes); g.io == nil {
+			g.io = at("blkio", blkioV1Own)
 		}
 	}
-	g.pids = at("pids", "pids.current")
+	g.pids = at("pids", pidsCurrent)
 	// PSI of a group at the host's root cgroup is the host's: not the
 	// container's pressure, so it is left out.
 	if dir, ok := r.dirs[""]; ok && s.Extended && !(r.roots[""] && r.hostRoot) {
-		g.psiCPU, g.psiMem, g.psiIO = openCounter(dir+"/cpu.pressure"), openCounter(dir+"/memory.pressure"), openCounter(dir+"/io.pressure")
+		g.psiCPU, g.psiMem, g.psiIO = openCounter(dir+"/"+pressureCPU), openCounter(dir+"/"+pressureMemory), openCounter(dir+"/"+pressureIO)
 	}
 	// Only a network namespace known to be the container's own has its
 	// own counters. One that cannot be compared with the host's (another
