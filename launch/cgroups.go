@@ -46,13 +46,11 @@ func dockerDevices(privileged bool) []specs.LinuxDeviceCgroup {
 	all := func(t string) specs.LinuxDeviceCgroup {
 		return specs.LinuxDeviceCgroup{Allow: true, Type: t, Access: "m"}
 	}
-	return []specs.LinuxDeviceCgroup{
-		{Allow: false, Access: "rwm"},
-		all("c"), all("b"),
-		c(1, 3), c(1, 5), c(1, 7), c(1, 8), c(1, 9), // null zero full random urandom
-		c(5, 0), c(5, 1), c(5, 2), // tty console ptmx
-		c(136, -1), // the container's ptys
+	list := []specs.LinuxDeviceCgroup{{Allow: false, Access: "rwm"}, all("c"), all("b")}
+	for _, d := range containerDevices {
+		list = append(list, c(d.major, d.minor))
 	}
+	return list
 }
 
 // v2Devices spells a device list the way cgroup2's eBPF filter builder

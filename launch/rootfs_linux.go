@@ -562,11 +562,11 @@ func setupDev(root int, spec *Spec, hostDev int) error {
 			return setupErr("mounting /dev: %w", err)
 		}
 		old := unix.Umask(0)
-		for _, d := range []struct {
-			name         string
-			major, minor uint32
-		}{{"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}} {
-			if err := unix.Mknodat(dev, d.name, unix.S_IFCHR|0o666, int(unix.Mkdev(d.major, d.minor))); err != nil {
+		for _, d := range containerDevices {
+			if !d.node {
+				continue
+			}
+			if err := unix.Mknodat(dev, d.name, unix.S_IFCHR|0o666, int(unix.Mkdev(uint32(d.major), uint32(d.minor)))); err != nil {
 				unix.Umask(old)
 				return setupErr("creating /dev/%s: %w", d.name, err)
 			}
