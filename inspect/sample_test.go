@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nsinspect/nsinspect/inspect/fixture"
 )
 
 // /proc/net/dev captured on the machine these tests were written on
@@ -316,7 +318,7 @@ func TestSamplerHost(t *testing.T) {
 func TestSamplerRereadsAndNoticesGone(t *testing.T) {
 	proc, _ := nodeRoots(t, "node-v2")
 	cg := filepath.Join(t.TempDir(), "cgroup")
-	copyUnescaped(t, filepath.Join("..", "testdata", "node-v2", "sys", "fs", "cgroup"), cg)
+	fixture.CopyUnescaped(t, filepath.Join("..", "testdata", "node-v2", "sys", "fs", "cgroup"), cg)
 	fsys := NewFS(proc, cg)
 	c := containerNamed(t, fsys, "web")
 	s := fsys.NewSampler()
