@@ -33,7 +33,7 @@ type State facts.LauncherState[Spec]
 
 // Paths are the cgroup directories of a container, for cleanup after a
 // crash: every v1 controller's directory and the v2 (or hybrid unified) one.
-type Paths = facts.CgroupPaths
+type Paths = facts.LauncherCgroups
 
 // procfs is the host's /proc, read through inspect's parsers: start times
 // that tell a running init or launcher from a reused pid.

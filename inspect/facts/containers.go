@@ -68,18 +68,18 @@ type LauncherState[S any] struct {
 	UserNS uint64 `json:"userNS,omitempty"`
 	// Supervisor is the nsinspect process that waits for the container
 	// (the foreground launcher, or the background one of run -d).
-	Supervisor           int         `json:"supervisor"`
-	SupervisorStartTicks uint64      `json:"supervisorStartTicks"`
-	ExitCode             *int        `json:"exitCode,omitempty"`
-	ExitMessage          string      `json:"exitMessage,omitempty"`
-	Cgroups              CgroupPaths `json:"cgroups"`
-	Spec                 S           `json:"spec"`
+	Supervisor           int             `json:"supervisor"`
+	SupervisorStartTicks uint64          `json:"supervisorStartTicks"`
+	ExitCode             *int            `json:"exitCode,omitempty"`
+	ExitMessage          string          `json:"exitMessage,omitempty"`
+	Cgroups              LauncherCgroups `json:"cgroups"`
+	Spec                 S               `json:"spec"`
 }
 
-// CgroupPaths are the cgroup directories of a launched container, for
+// LauncherCgroups are the cgroup directories of a launched container, for
 // cleanup after a crash: every v1 controller's directory and the v2 (or
 // hybrid unified) one.
-type CgroupPaths struct {
+type LauncherCgroups struct {
 	Mode    string            `json:"mode"`
 	V1      map[string]string `json:"v1,omitempty"`
 	Unified string            `json:"unified,omitempty"`
