@@ -13,124 +13,6 @@ import (
 	"github.com/moby/sys/mountinfo"
 )
 
-// CgroupMode is how the host mounts cgroups, in containerd/cgroups' terms
-// Legacy, Hybrid and Unified.
-type CgroupMode string
-
-// The cgroup modes.
-const (
-	CgroupV1     CgroupMode = "v1"     // only v1 hierarchies
-	CgroupHybrid CgroupMode = "hybrid" // v1 controllers plus a v2 tree without them
-	CgroupV2     CgroupMode = "v2"     // one unified tree at the cgroup root
-	CgroupNone   CgroupMode = "none"   // no cgroup filesystem is mounted
-)
-
-// CgroupPath is one hierarchy a process belongs to.
-type CgroupPath struct {
-	Hierarchy   int      `json:"hierarchy"`
-	Controllers []string `json:"controllers"`
-	Path        string   `json:"path"`          // as /proc/<pid>/cgroup shows it
-	Dir         string   `json:"dir,omitempty"` // the directory holding its files
-	Error       string   `json:"error,omitempty"`
-}
-
-// Cgroup is what the cgroups of one process allow and use. A nil pointer
-// value in the limits means "no limit" when its evidence is present, and
-// "unknown" when it is not.
-type Cgroup struct {
-	Mode CgroupMode `json:"mode"`
-	// NsDelegate is, on a v2 host, whether its cgroup2 is mounted with
-	// nsdelegate: a cgroup namespace's root is then a delegation
-	// boundary, and a process cannot write the limits of its own cgroup
-	// even through a cgroupfs it mounts in a user namespace of its own.
-	NsDelegate *bool         `json:"nsdelegate,omitempty"`
-	File       string        `json:"file"`
-	Paths      []CgroupPath  `json:"paths"`
-	Memory     MemoryCgroup  `json:"memory"`
-	CPU        CPUCgroup     `json:"cpu"`
-	Pids       PidsCgroup    `json:"pids"`
-	IO         IOCgroup      `json:"io"`
-	Devices    DevicesCgroup `json:"devices"`
-	Pressure   Pressure      `json:"pressure"`
-}
-
-// MemoryCgroup holds memory limits and usage in bytes.
-type MemoryCgroup struct {
-	Dir string `json:"dir,omitempty"`
-	// HostWide is true when the process sits in the hierarchy's root
-	// cgroup: its usage figures are then the whole host's.
-	HostWide            bool    `json:"hostWide"`
-	LimitBytes          *uint64 `json:"limitBytes"`          // v1 memory.limit_in_bytes, v2 memory.max
-	EffectiveLimitBytes *uint64 `json:"effectiveLimitBytes"` // the smallest limit on the way to the root
-	SoftLimitBytes      *uint64 `json:"softLimitBytes"`      // v1 memory.soft_limit_in_bytes
-	HighBytes           *uint64 `json:"highBytes"`           // v2 memory.high
-	SwapLimitBytes      *uint64 `json:"swapLimitBytes"`      // swap allowed on top of memory
-	UsageBytes          *uint64 `json:"usageBytes"`
-	WorkingSetBytes     *uint64 `json:"workingSetBytes"` // usage minus inactive file, as docker stats
-	CacheBytes          *uint64 `json:"cacheBytes"`
-	AnonBytes           *uint64 `json:"anonBytes"`
-	InactiveFileBytes   *uint64 `json:"inactiveFileBytes"`
-	MaxUsageBytes       *uint64 `json:"maxUsageBytes"` // v1 max_usage_in_bytes, v2 memory.peak
-	OOMKills            *uint64 `json:"oomKills"`
-	LimitHits           *uint64 `json:"limitHits"` // v1 failcnt, v2 memory.events max
-	Sources             Sources `json:"evidence,omitempty"`
-}
-
-// CPUCgroup holds CPU bandwidth, weight, placement and usage.
-type CPUCgroup struct {
-	Dir string `json:"dir,omitempty"`
-	// UsageHostWide is true when CPU usage is read at the root cgroup
-	// (v1 cpuacct or v2): it is then the whole host's.
-	UsageHostWide       bool     `json:"usageHostWide"`
-	QuotaMicros         *uint64  `json:"quotaMicros"` // nil: no quota
-	PeriodMicros        *uint64  `json:"periodMicros"`
-	CPUs                *float64 `json:"cpus"`   // quota / period
-	Shares              *uint64  `json:"shares"` // v1 cpu.shares
-	Weight              *uint64  `json:"weight"` // v2 cpu.weight
-	CpusetCPUs          *string  `json:"cpusetCpus"`
-	CpusetMems          *string  `json:"cpusetMems"`
-	CpusetCount         *int     `json:"cpusetCount"`
-	UsageMicros         *uint64  `json:"usageMicros"`
-	Periods             *uint64  `json:"periods"`
-	ThrottledPeriods    *uint64  `json:"throttledPeriods"`
-	ThrottledTimeMicros *uint64  `json:"throttledTimeMicros"`
-	Sources             Sources  `json:"evidence,omitempty"`
-}
-
-// PidsCgroup holds the task limit and count.
-type PidsCgroup struct {
-	Dir string  `json:"dir,omitempty"`
-	Max *uint64 `json:"max"`
-	// EffectiveMax is the smallest pids.max on the way to the root: forks
-	// fail at whichever ancestor runs out first.
-	EffectiveMax *uint64 `json:"effectiveMax"`
-	Current      *uint64 `json:"current"`
-	LimitHits    *uint64 `json:"limitHits"` // pids.events max: forks refused
-	Sources      Sources `json:"evidence,omitempty"`
-}
-
-// IOCgroup holds bytes moved to and from block devices.
-type IOCgroup struct {
-	ReadBytes  *uint64 `json:"readBytes"`
-	WriteBytes *uint64 `json:"writeBytes"`
-	Sources    Sources `json:"evidence,omitempty"`
-}
-
-// DevicesCgroup is the v1 device allow list; v2 uses eBPF and cannot be read.
-type DevicesCgroup struct {
-	AllowAll *bool   `json:"allowAll"` // "a *:* rwm": every host device
-	Sources  Sources `json:"evidence,omitempty"`
-}
-
-// Pressure holds PSI stall figures of the cgroup (or of the host at its root).
-type Pressure struct {
-	HostWide bool    `json:"hostWide"` // read at the root cgroup: system-wide stalls
-	CPU      *PSI    `json:"cpu"`
-	Memory   *PSI    `json:"memory"`
-	IO       *PSI    `json:"io"`
-	Sources  Sources `json:"evidence,omitempty"`
-}
-
 // cgroupMount is one cgroup filesystem in the reader's mount table.
 type cgroupMount struct {
 	root    string // root of the mount inside the hierarchy, relative to the reader's cgroup ns
@@ -197,8 +79,8 @@ func (fsys FS) cachedMounts() ([]cgroupMount, CgroupMode, bool, error) {
 	mounts, mode, err := fsys.cgroupMounts()
 	hostCNS := false
 	if link, lerr := os.Readlink(fsys.self("ns", "cgroup")); lerr == nil {
-		if _, ino, perr := parseNamespaceLink(link); perr == nil && ino == initialInode[NSCgroup] {
-			hostCNS = true
+		if _, ino, perr := parseNamespaceLink(link); perr == nil {
+			hostCNS, _ = Namespace{Type: NSCgroup, Inode: ino}.Initial()
 		}
 	}
 	if c != nil && err == nil {
@@ -387,7 +269,7 @@ func (r *cgroupReader) limit(src *Sources, field, dir, name string, root bool, d
 	s, p, ok := r.read(dir, name)
 	if !ok {
 		if root {
-			src.add(field, dir, "root cgroup: no "+name)
+			src.Add(field, dir, "root cgroup: no "+name)
 		}
 		return
 	}
@@ -397,7 +279,7 @@ func (r *cgroupReader) limit(src *Sources, field, dir, name string, root bool, d
 		return
 	}
 	*dst = v
-	src.add(field, p, s)
+	src.Add(field, p, s)
 }
 
 func (r *cgroupReader) number(src *Sources, field, dir, name string, dst **uint64) {
@@ -411,7 +293,7 @@ func (r *cgroupReader) number(src *Sources, field, dir, name string, dst **uint6
 		return
 	}
 	*dst = &v
-	src.add(field, p, s)
+	src.Add(field, p, s)
 }
 
 // keyed reads a flat keyed file; nil when absent.
@@ -431,7 +313,7 @@ func (r *cgroupReader) keyed(dir, name string) (map[string]uint64, string) {
 func (r *cgroupReader) pick(src *Sources, field, file string, kv map[string]uint64, key string, dst **uint64) {
 	if v, ok := kv[key]; ok {
 		*dst = &v
-		src.add(field, file, fmt.Sprintf("%s %d", key, v))
+		src.Add(field, file, fmt.Sprintf("%s %d", key, v))
 	}
 }
 
@@ -450,44 +332,44 @@ func (r *cgroupReader) memory(m *MemoryCgroup) {
 	var statFile string
 	inactiveKey, cacheKey, anonKey := "inactive_file", "file", "anon"
 	if r.v2 {
-		r.limit(src, "limitBytes", dir, "memory.max", root, &m.LimitBytes)
-		r.limit(src, "highBytes", dir, "memory.high", root, &m.HighBytes)
-		r.limit(src, "swapLimitBytes", dir, "memory.swap.max", root, &m.SwapLimitBytes)
-		r.number(src, "usageBytes", dir, "memory.current", &m.UsageBytes)
-		r.number(src, "maxUsageBytes", dir, "memory.peak", &m.MaxUsageBytes)
-		ev, evFile := r.keyed(dir, "memory.events")
+		r.limit(src, "limitBytes", dir, memoryV2Max, root, &m.LimitBytes)
+		r.limit(src, "highBytes", dir, memoryV2High, root, &m.HighBytes)
+		r.limit(src, "swapLimitBytes", dir, memoryV2SwapMax, root, &m.SwapLimitBytes)
+		r.number(src, "usageBytes", dir, memoryV2Current, &m.UsageBytes)
+		r.number(src, "maxUsageBytes", dir, memoryV2Peak, &m.MaxUsageBytes)
+		ev, evFile := r.keyed(dir, memoryV2Events)
 		r.pick(src, "oomKills", evFile, ev, "oom_kill", &m.OOMKills)
 		r.pick(src, "limitHits", evFile, ev, "max", &m.LimitHits)
-		stat, statFile = r.keyed(dir, "memory.stat")
-		m.EffectiveLimitBytes = r.walkMin(src, "limitBytes", "effectiveLimitBytes", dir, r.mountDirs[""], "memory.max", m.LimitBytes)
+		stat, statFile = r.keyed(dir, memoryStatFile)
+		m.EffectiveLimitBytes = r.walkMin(src, "limitBytes", "effectiveLimitBytes", dir, r.mountDirs[""], memoryV2Max, m.LimitBytes)
 	} else {
-		r.limit(src, "limitBytes", dir, "memory.limit_in_bytes", root, &m.LimitBytes)
-		r.limit(src, "softLimitBytes", dir, "memory.soft_limit_in_bytes", root, &m.SoftLimitBytes)
-		r.number(src, "usageBytes", dir, "memory.usage_in_bytes", &m.UsageBytes)
-		r.number(src, "maxUsageBytes", dir, "memory.max_usage_in_bytes", &m.MaxUsageBytes)
-		r.number(src, "limitHits", dir, "memory.failcnt", &m.LimitHits)
-		oc, ocFile := r.keyed(dir, "memory.oom_control")
+		r.limit(src, "limitBytes", dir, memoryV1Limit, root, &m.LimitBytes)
+		r.limit(src, "softLimitBytes", dir, memoryV1SoftLimit, root, &m.SoftLimitBytes)
+		r.number(src, "usageBytes", dir, memoryV1Usage, &m.UsageBytes)
+		r.number(src, "maxUsageBytes", dir, memoryV1MaxUsage, &m.MaxUsageBytes)
+		r.number(src, "limitHits", dir, memoryV1Failcnt, &m.LimitHits)
+		oc, ocFile := r.keyed(dir, memoryV1OOMControl)
 		r.pick(src, "oomKills", ocFile, oc, "oom_kill", &m.OOMKills)
 		// memsw is memory plus swap; the swap share is what lies above the
 		// memory limit. Without swap accounting the file does not exist.
 		var memsw *uint64
-		if s, p, ok := r.read(dir, "memory.memsw.limit_in_bytes"); ok {
+		if s, p, ok := r.read(dir, memoryV1MemswLimit); ok {
 			if v, err := parseLimit(s); err == nil {
 				memsw = v
 				if memsw != nil && m.LimitBytes != nil && *memsw >= *m.LimitBytes {
 					m.SwapLimitBytes = ptr(*memsw - *m.LimitBytes)
 				}
-				src.add("swapLimitBytes", p, s)
+				src.Add("swapLimitBytes", p, s)
 			}
 		}
-		stat, statFile = r.keyed(dir, "memory.stat")
+		stat, statFile = r.keyed(dir, memoryStatFile)
 		// total_* include the descendants, as usage_in_bytes does.
 		inactiveKey, cacheKey, anonKey = "total_inactive_file", "total_cache", "total_rss"
 		if v, ok := stat["hierarchical_memory_limit"]; ok {
 			if v < v1Unlimited {
 				m.EffectiveLimitBytes = ptr(v)
 			}
-			src.add("effectiveLimitBytes", statFile, fmt.Sprintf("hierarchical_memory_limit %d", v))
+			src.Add("effectiveLimitBytes", statFile, fmt.Sprintf("hierarchical_memory_limit %d", v))
 		}
 	}
 	r.pick(src, "cacheBytes", statFile, stat, cacheKey, &m.CacheBytes)
@@ -503,7 +385,7 @@ func (r *cgroupReader) memory(m *MemoryCgroup) {
 		if m.InactiveFileBytes != nil {
 			raw += fmt.Sprintf(" - %s %d (%s)", inactiveKey, *m.InactiveFileBytes, statFile)
 		}
-		src.add("workingSetBytes", (*src)["usageBytes"].File, raw)
+		src.Add("workingSetBytes", (*src)["usageBytes"].File, raw)
 	}
 }
 
@@ -511,9 +393,9 @@ func (r *cgroupReader) memory(m *MemoryCgroup) {
 func (r *cgroupReader) limits(cg *Cgroup) {
 	if dir, ok := r.dir("memory"); ok {
 		cg.Memory.Dir = dir
-		name := "memory.limit_in_bytes"
+		name := memoryV1Limit
 		if r.v2 {
-			name = "memory.max"
+			name = memoryV2Max
 		}
 		r.limit(&cg.Memory.Sources, "limitBytes", dir, name, r.isRoot("memory"), &cg.Memory.LimitBytes)
 	}
@@ -521,17 +403,17 @@ func (r *cgroupReader) limits(cg *Cgroup) {
 		c := &cg.CPU
 		c.Dir = dir
 		if r.v2 {
-			if s, p, ok := r.read(dir, "cpu.max"); ok {
+			if s, p, ok := r.read(dir, cpuV2Max); ok {
 				if q, period, err := parseCPUMax(s); err == nil {
 					c.QuotaMicros, c.PeriodMicros = q, &period
-					c.Sources.add("quotaMicros", p, s)
+					c.Sources.Add("quotaMicros", p, s)
 				}
 			} else if r.isRoot("cpu") {
-				c.Sources.add("quotaMicros", dir, "root cgroup: no cpu.max")
+				c.Sources.Add("quotaMicros", dir, "root cgroup: no "+cpuV2Max)
 			}
 		} else {
-			r.limit(&c.Sources, "quotaMicros", dir, "cpu.cfs_quota_us", r.isRoot("cpu"), &c.QuotaMicros)
-			r.number(&c.Sources, "periodMicros", dir, "cpu.cfs_period_us", &c.PeriodMicros)
+			r.limit(&c.Sources, "quotaMicros", dir, cpuV1Quota, r.isRoot("cpu"), &c.QuotaMicros)
+			r.number(&c.Sources, "periodMicros", dir, cpuV1Period, &c.PeriodMicros)
 		}
 		if c.QuotaMicros != nil && c.PeriodMicros != nil && *c.PeriodMicros > 0 {
 			c.CPUs = ptr(float64(*c.QuotaMicros) / float64(*c.PeriodMicros))
@@ -539,8 +421,8 @@ func (r *cgroupReader) limits(cg *Cgroup) {
 	}
 	if dir, ok := r.dir("pids"); ok {
 		cg.Pids.Dir = dir
-		r.limit(&cg.Pids.Sources, "max", dir, "pids.max", r.isRoot("pids"), &cg.Pids.Max)
-		r.number(&cg.Pids.Sources, "current", dir, "pids.current", &cg.Pids.Current)
+		r.limit(&cg.Pids.Sources, "max", dir, pidsMax, r.isRoot("pids"), &cg.Pids.Max)
+		r.number(&cg.Pids.Sources, "current", dir, pidsCurrent, &cg.Pids.Current)
 	}
 }
 
@@ -567,7 +449,7 @@ func (r *cgroupReader) walkMin(src *Sources, ownField, field, dir, top, file str
 		}
 	}
 	if bestFile != "" {
-		src.add(field, bestFile, bestRaw)
+		src.Add(field, bestFile, bestRaw)
 	}
 	return best
 }
@@ -585,40 +467,40 @@ func (r *cgroupReader) cpu(c *CPUCgroup) {
 	}
 	src := &c.Sources
 	if r.v2 {
-		if s, p, ok := r.read(dir, "cpu.max"); ok {
+		if s, p, ok := r.read(dir, cpuV2Max); ok {
 			q, period, err := parseCPUMax(s)
 			if err != nil {
 				r.errs = append(r.errs, fmt.Errorf("%s: %w", p, err))
 			} else {
 				c.QuotaMicros, c.PeriodMicros = q, &period
-				src.add("quotaMicros", p, s)
-				src.add("periodMicros", p, s)
+				src.Add("quotaMicros", p, s)
+				src.Add("periodMicros", p, s)
 			}
 		} else if root {
-			src.add("quotaMicros", dir, "root cgroup: no cpu.max")
+			src.Add("quotaMicros", dir, "root cgroup: no "+cpuV2Max)
 		}
-		r.number(src, "weight", dir, "cpu.weight", &c.Weight)
-		st, stFile := r.keyed(dir, "cpu.stat")
+		r.number(src, "weight", dir, cpuV2Weight, &c.Weight)
+		st, stFile := r.keyed(dir, cpuStatFile)
 		r.pick(src, "usageMicros", stFile, st, "usage_usec", &c.UsageMicros)
 		r.pick(src, "periods", stFile, st, "nr_periods", &c.Periods)
 		r.pick(src, "throttledPeriods", stFile, st, "nr_throttled", &c.ThrottledPeriods)
 		r.pick(src, "throttledTimeMicros", stFile, st, "throttled_usec", &c.ThrottledTimeMicros)
 	} else {
-		r.limit(src, "quotaMicros", dir, "cpu.cfs_quota_us", root, &c.QuotaMicros)
-		r.number(src, "periodMicros", dir, "cpu.cfs_period_us", &c.PeriodMicros)
-		r.number(src, "shares", dir, "cpu.shares", &c.Shares)
-		st, stFile := r.keyed(dir, "cpu.stat")
+		r.limit(src, "quotaMicros", dir, cpuV1Quota, root, &c.QuotaMicros)
+		r.number(src, "periodMicros", dir, cpuV1Period, &c.PeriodMicros)
+		r.number(src, "shares", dir, cpuV1Shares, &c.Shares)
+		st, stFile := r.keyed(dir, cpuStatFile)
 		r.pick(src, "periods", stFile, st, "nr_periods", &c.Periods)
 		r.pick(src, "throttledPeriods", stFile, st, "nr_throttled", &c.ThrottledPeriods)
 		if v, ok := st["throttled_time"]; ok { // nanoseconds on v1
 			c.ThrottledTimeMicros = ptr(v / 1000)
-			src.add("throttledTimeMicros", stFile, fmt.Sprintf("throttled_time %d (ns)", v))
+			src.Add("throttledTimeMicros", stFile, fmt.Sprintf("throttled_time %d (ns)", v))
 		}
 		if acct, ok := r.dir("cpuacct"); ok {
-			if s, p, ok := r.read(acct, "cpuacct.usage"); ok {
+			if s, p, ok := r.read(acct, cpuacctV1); ok {
 				if v, err := parseUint(s); err == nil {
 					c.UsageMicros = ptr(v / 1000)
-					src.add("usageMicros", p, s+" (ns)")
+					src.Add("usageMicros", p, s+" (ns)")
 				}
 			}
 		}
@@ -627,23 +509,23 @@ func (r *cgroupReader) cpu(c *CPUCgroup) {
 		c.CPUs = ptr(float64(*c.QuotaMicros) / float64(*c.PeriodMicros))
 	}
 	// cpuset: v1 has its own hierarchy; v2 exposes the effective sets.
-	cpusetDir, cpusFile, memsFile := dir, "cpuset.cpus.effective", "cpuset.mems.effective"
+	cpusetDir, cpusFile, memsFile := dir, cpusetV2CPUs, cpusetV2Mems
 	if !r.v2 {
 		if cpusetDir, ok = r.dir("cpuset"); !ok {
 			return
 		}
-		cpusFile, memsFile = "cpuset.cpus", "cpuset.mems"
+		cpusFile, memsFile = cpusetV1CPUs, cpusetV1Mems
 	}
 	if s, p, ok := r.read(cpusetDir, cpusFile); ok {
 		c.CpusetCPUs = ptr(s)
-		src.add("cpusetCpus", p, s)
+		src.Add("cpusetCpus", p, s)
 		if n, err := countCPUList(s); err == nil {
 			c.CpusetCount = &n
 		}
 	}
 	if s, p, ok := r.read(cpusetDir, memsFile); ok {
 		c.CpusetMems = ptr(s)
-		src.add("cpusetMems", p, s)
+		src.Add("cpusetMems", p, s)
 	}
 }
 
@@ -654,32 +536,32 @@ func (r *cgroupReader) pids(p *PidsCgroup) {
 	}
 	p.Dir = dir
 	src := &p.Sources
-	r.limit(src, "max", dir, "pids.max", r.isRoot("pids"), &p.Max)
+	r.limit(src, "max", dir, pidsMax, r.isRoot("pids"), &p.Max)
 	top := r.mountDirs["pids"]
 	if r.v2 {
 		top = r.mountDirs[""]
 	}
-	p.EffectiveMax = r.walkMin(src, "max", "effectiveMax", dir, top, "pids.max", p.Max)
-	r.number(src, "current", dir, "pids.current", &p.Current)
-	ev, evFile := r.keyed(dir, "pids.events")
+	p.EffectiveMax = r.walkMin(src, "max", "effectiveMax", dir, top, pidsMax, p.Max)
+	r.number(src, "current", dir, pidsCurrent, &p.Current)
+	ev, evFile := r.keyed(dir, pidsEvents)
 	r.pick(src, "limitHits", evFile, ev, "max", &p.LimitHits)
 }
 
 func (r *cgroupReader) io(o *IOCgroup) {
-	dir, name := "", "io.stat"
+	dir, name := "", ioV2Stat
 	var ok bool
 	if r.v2 {
 		dir, ok = r.dir("io")
 	} else {
 		dir, ok = r.dir("blkio")
-		name = "blkio.throttle.io_service_bytes_recursive"
+		name = blkioV1Bytes
 	}
 	if !ok {
 		return
 	}
 	s, p, ok := r.read(dir, name)
 	if !ok && !r.v2 {
-		s, p, ok = r.read(dir, "blkio.throttle.io_service_bytes")
+		s, p, ok = r.read(dir, blkioV1Own)
 	}
 	if !ok {
 		return
@@ -690,8 +572,8 @@ func (r *cgroupReader) io(o *IOCgroup) {
 		return
 	}
 	o.ReadBytes, o.WriteBytes = &rd, &wr
-	o.Sources.add("readBytes", p, fmt.Sprintf("sum of reads %d", rd))
-	o.Sources.add("writeBytes", p, fmt.Sprintf("sum of writes %d", wr))
+	o.Sources.Add("readBytes", p, fmt.Sprintf("sum of reads %d", rd))
+	o.Sources.Add("writeBytes", p, fmt.Sprintf("sum of writes %d", wr))
 }
 
 func (r *cgroupReader) devices(d *DevicesCgroup) {
@@ -702,7 +584,7 @@ func (r *cgroupReader) devices(d *DevicesCgroup) {
 	if !ok {
 		return
 	}
-	s, p, ok := r.read(dir, "devices.list")
+	s, p, ok := r.read(dir, devicesV1List)
 	if !ok {
 		return
 	}
@@ -713,7 +595,7 @@ func (r *cgroupReader) devices(d *DevicesCgroup) {
 		}
 	}
 	d.AllowAll = &all
-	d.Sources.add("allowAll", p, firstLine(s))
+	d.Sources.Add("allowAll", p, firstLine(s))
 }
 
 func (r *cgroupReader) pressure(p *Pressure) {
@@ -725,7 +607,7 @@ func (r *cgroupReader) pressure(p *Pressure) {
 	for _, f := range []struct {
 		name string
 		dst  **PSI
-	}{{"cpu.pressure", &p.CPU}, {"memory.pressure", &p.Memory}, {"io.pressure", &p.IO}} {
+	}{{pressureCPU, &p.CPU}, {pressureMemory, &p.Memory}, {pressureIO, &p.IO}} {
 		s, path, ok := r.read(dir, f.name)
 		if !ok {
 			continue
@@ -736,6 +618,23 @@ func (r *cgroupReader) pressure(p *Pressure) {
 			continue
 		}
 		*f.dst = v
-		p.Sources.add(strings.TrimSuffix(f.name, ".pressure"), path, firstLine(s))
+		p.Sources.Add(strings.TrimSuffix(f.name, ".pressure"), path, firstLine(s))
 	}
+}
+
+// OOMKills reads how many processes the kernel's OOM killer has killed in
+// the memory cgroup dir (of a container nsinspect launched): oom_kill of
+// memory.events on v2, of memory.oom_control on v1 (Linux 4.13+); none
+// when the file lacks the key.
+func OOMKills(dir string, v2 bool) (uint64, error) {
+	name := memoryV1OOMControl
+	if v2 {
+		name = memoryV2Events
+	}
+	b, err := readFile(dir + "/" + name)
+	if err != nil {
+		return 0, err
+	}
+	n, _ := keyValue(b, "oom_kill")
+	return n, nil
 }

@@ -149,21 +149,6 @@ func parseCPUMax(s string) (quota *uint64, period uint64, err error) {
 	return &q, period, nil
 }
 
-// PSILine is one line of a pressure file; averages are percentages of wall
-// time, total is cumulative stall time.
-type PSILine struct {
-	Avg10       float64 `json:"avg10"`
-	Avg60       float64 `json:"avg60"`
-	Avg300      float64 `json:"avg300"`
-	TotalMicros uint64  `json:"totalMicros"`
-}
-
-// PSI is a pressure stall file (cpu.pressure, /proc/pressure/memory).
-type PSI struct {
-	Some *PSILine `json:"some"`
-	Full *PSILine `json:"full"` // absent for cpu before Linux 5.13
-}
-
 // parsePSI understands pressure files:
 //
 //	some avg10=0.00 avg60=0.00 avg300=0.00 total=0

@@ -348,7 +348,7 @@ func (fsys FS) knownTasks(procs []Proc, d daemonArgs, c *stateCache) []knownTask
 			}
 			seen[pid] = true
 			r := rt(id)
-			r.Sources.add("name", file, "init pid "+strconv.Itoa(pid))
+			r.Sources.Add("name", file, "init pid "+strconv.Itoa(pid))
 			out = append(out, knownTask{rt: r, pid: pid})
 		}
 	}

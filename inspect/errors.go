@@ -26,14 +26,6 @@ var (
 	ErrTimedOut   = errors.New("timed out")
 )
 
-// SectionError records why one section of a report could not be read.
-type SectionError struct {
-	Section string `json:"section"`
-	Err     string `json:"error"`
-}
-
-func (e SectionError) Error() string { return e.Section + ": " + e.Err }
-
 // classify maps the errno of a failed /proc read onto the sentinels above.
 // ENOENT and ESRCH mean the process is gone (ESRCH when it was reaped while a
 // file was open); EACCES and EPERM mean we may not look.

@@ -4,16 +4,6 @@ import (
 	"fmt"
 )
 
-// Kernel is the kernel a process runs on — always the host's, since
-// containers share it — and the names of its UTS namespace.
-type Kernel struct {
-	Release    string  `json:"release"`
-	Version    string  `json:"version"`
-	Hostname   *string `json:"hostname"`
-	Domainname *string `json:"domainname"`
-	Sources    Sources `json:"evidence,omitempty"`
-}
-
 // Kernel reads the release and version from the proc root. The kernel is
 // global, so these are the same whichever process asks.
 func (fsys FS) Kernel() (*Kernel, error) {
@@ -28,7 +18,7 @@ func (fsys FS) Kernel() (*Kernel, error) {
 			return k, fmt.Errorf("reading %s: %w", p, err)
 		}
 		*f.dst = v
-		k.Sources.add(f.field, p, v)
+		k.Sources.Add(f.field, p, v)
 	}
 	return k, nil
 }
@@ -48,7 +38,7 @@ func (fsys FS) names(k *Kernel, pid int, utsKnown, sameUTS bool) error {
 				return fmt.Errorf("reading %s: %w", p, classify(err))
 			}
 			*f.dst = &v
-			k.Sources.add(f.field, p, v)
+			k.Sources.Add(f.field, p, v)
 		}
 		return nil
 	}
@@ -64,7 +54,7 @@ func (fsys FS) names(k *Kernel, pid int, utsKnown, sameUTS bool) error {
 		return fmt.Errorf("entering %s: %w", nsFile, classify(err))
 	}
 	k.Hostname, k.Domainname = &host, &domain
-	k.Sources.add("hostname", nsFile, "uname nodename after setns: "+host)
-	k.Sources.add("domainname", nsFile, "uname domainname after setns: "+domain)
+	k.Sources.Add("hostname", nsFile, "uname nodename after setns: "+host)
+	k.Sources.Add("domainname", nsFile, "uname domainname after setns: "+domain)
 	return nil
 }

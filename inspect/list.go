@@ -273,25 +273,6 @@ func (fsys FS) readProc(pid int) (Proc, bool) {
 	return p, true
 }
 
-// Container is a group of processes one runtime started as one container,
-// or, for runtime "namespaces", processes sharing a pid and mount
-// namespace of their own that no runtime claims.
-type Container struct {
-	ID      string  `json:"id"`
-	Name    string  `json:"name"`
-	Runtime Runtime `json:"runtime"`
-	// Pid is the container's init as the host sees it: the member whose
-	// parent is not a member (the oldest, if several).
-	Pid        int    `json:"pid"`
-	Pids       []int  `json:"pids"`
-	StartTicks uint64 `json:"-"`
-	Cgroup     string `json:"cgroupPath"`
-}
-
-// RuntimeNamespaces names a group of processes with their own namespaces
-// that no runtime claims (unshare, bwrap, ip netns exec, sandboxes).
-const RuntimeNamespaces = "namespaces"
-
 // ListOptions tune Containers.
 type ListOptions struct {
 	// Namespaces also groups processes with their own pid or mount
@@ -638,27 +619,6 @@ func (fsys FS) containerName(c *Container) (string, bool) {
 	return short, false
 }
 
-// nsinspectState is what nsinspect's own state (root's, under
-// /run/nsinspect) says of one of its containers: its name and seccomp
-// profile.
-type nsinspectState struct {
-	Name string
-	Spec struct {
-		Seccomp struct {
-			Profile string
-		}
-		Privileged bool
-	}
-}
-
-func (fsys FS) nsinspectState(id string) nsinspectState {
-	var st nsinspectState
-	if b, err := os.ReadFile(fsys.hostPath("/run/nsinspect/" + id + "/state.json")); err == nil {
-		json.Unmarshal(b, &st)
-	}
-	return st
-}
-
 // StartTime turns a start in ticks after boot into wall time.
 func (fsys FS) StartTime(ticks uint64) time.Time {
 	btime, err := fsys.bootTime()
@@ -666,16 +626,6 @@ func (fsys FS) StartTime(ticks uint64) time.Time {
 		return time.Time{}
 	}
 	return time.Unix(btime, 0).Add(time.Duration(ticks) * time.Second / userHZ).UTC()
-}
-
-// ContainerFacts are what a listing shows of one container: its init's
-// namespaces, command and start, and its cgroup limits.
-type ContainerFacts struct {
-	Container
-	Namespaces []Namespace
-	Cmdline    []string
-	Started    time.Time
-	Limits     *Cgroup
 }
 
 // Describe reads the facts a listing shows of c. Parts that cannot be read

@@ -2,7 +2,6 @@ package inspect
 
 import (
 	"fmt"
-	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -15,99 +14,13 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/nsinspect/nsinspect/inspect/fixture"
 )
 
-// nodeRoots returns the proc root of a whole-host fixture (testdata/node-*)
-// and a cgroup root for it. A Go module zip cannot hold a backslash in a
-// file name, so the cgroup directory systemd names
-// machine-build\x2d01.scope is stored as machine-build%5Cx2d01.scope; the
-// returned root is a tree of symbolic links into the fixture that gives it
-// back its real name, as /proc/<pid>/cgroup spells it. It is read-only:
-// writing through it changes the fixture (copyUnescaped makes a copy).
+// nodeRoots lays out testdata/<name> (fixture.Node).
 func nodeRoots(t testing.TB, name string) (procRoot, cgroupRoot string) {
-	t.Helper()
-	root, err := filepath.Abs(filepath.Join("..", "testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cgroupRoot = filepath.Join(t.TempDir(), "cgroup")
-	if err := linkUnescaped(filepath.Join(root, "sys", "fs", "cgroup"), cgroupRoot); err != nil {
-		t.Fatalf("linking the cgroup tree of %s: %v", name, err)
-	}
-	return filepath.Join(root, "proc"), cgroupRoot
-}
-
-// linkUnescaped makes dst a directory whose entries link to those of src,
-// except where a name below holds "%5C": such directories are made for
-// real, down to the escaped entry, which is linked under its unescaped name.
-func linkUnescaped(src, dst string) error {
-	if err := os.MkdirAll(dst, 0o755); err != nil {
-		return err
-	}
-	entries, err := os.ReadDir(src)
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		from, to := filepath.Join(src, e.Name()), filepath.Join(dst, strings.ReplaceAll(e.Name(), "%5C", `\`))
-		if e.IsDir() && hasEscaped(from) {
-			if err := linkUnescaped(from, to); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := os.Symlink(from, to); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// hasEscaped reports whether a name under dir holds "%5C".
-func hasEscaped(dir string) bool {
-	found := false
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && strings.Contains(d.Name(), "%5C") {
-			found = true
-			return filepath.SkipAll
-		}
-		return nil
-	})
-	return found
-}
-
-// copyUnescaped copies the tree src to dst, symlinks kept, turning "%5C" in
-// names into a backslash.
-func copyUnescaped(t testing.TB, src, dst string) {
-	t.Helper()
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, p)
-		if err != nil {
-			return err
-		}
-		to := filepath.Join(dst, strings.ReplaceAll(rel, "%5C", `\`))
-		switch {
-		case d.IsDir():
-			return os.MkdirAll(to, 0o755)
-		case d.Type()&fs.ModeSymlink != 0:
-			link, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			return os.Symlink(link, to)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(to, b, 0o644)
-	})
-	if err != nil {
-		t.Fatalf("copying %s: %v", src, err)
-	}
+	return fixture.Node(t, filepath.Join("..", "testdata", name))
 }
 
 // group is what a test expects of one container.

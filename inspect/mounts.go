@@ -10,45 +10,6 @@ import (
 	"github.com/moby/sys/mountinfo"
 )
 
-// Rootfs describes the root filesystem a process sees.
-type Rootfs struct {
-	Mountpoint string   `json:"mountpoint"`
-	FSType     string   `json:"fsType"`
-	Source     string   `json:"source"`
-	Root       string   `json:"root"`   // the directory of the source filesystem shown as /
-	Device     string   `json:"device"` // major:minor
-	ReadOnly   bool     `json:"readOnly"`
-	LowerDirs  []string `json:"lowerDirs"` // overlay layers, topmost first
-	UpperDir   string   `json:"upperDir,omitempty"`
-	WorkDir    string   `json:"workDir,omitempty"`
-	MountCount int      `json:"mountCount"`
-	// ProcSysWritable is true when /proc is mounted read-write and nothing
-	// re-mounts /proc/sys read-only: sysctls of the host are writable.
-	ProcSysWritable bool `json:"procSysWritable"`
-	SysWritable     bool `json:"sysWritable"` // sysfs mounted read-write
-	HostDevices     bool `json:"hostDevices"` // /dev is the host's devtmpfs
-	// HostDiskDevice is a host device that reaches the host's memory or
-	// disks found as a node in its /dev ("/dev/vda (254:0)", /dev/mem,
-	// /dev/port), looked for only when the process holds CAP_SYS_ADMIN
-	// without the devtmpfs or an allow-all device cgroup.
-	HostDiskDevice string         `json:"hostDevice,omitempty"`
-	Notable        []NotableMount `json:"notable"`
-	Sources        Sources        `json:"evidence,omitempty"`
-}
-
-// NotableMount is a mount that changes what a container can reach.
-type NotableMount struct {
-	Kind       string `json:"kind"` // host-root, runtime-socket, host-devices, writable-sys
-	Mountpoint string `json:"mountpoint"`
-	Source     string `json:"source"`
-	Root       string `json:"root"`
-	ReadOnly   bool   `json:"readOnly"`
-	// HostPath is, for a runtime socket found inside a bind-mounted
-	// directory, where it lies on the host.
-	HostPath string `json:"hostPath,omitempty"`
-	Line     string `json:"line"`
-}
-
 // runtimeSockets are control sockets that hand their holder the host.
 var runtimeSockets = []string{
 	"docker.sock", "containerd.sock", "crio.sock", "podman.sock", "cri-dockerd.sock",
@@ -142,7 +103,7 @@ func newRootfs(table mountTable, file, hostRootDevice string) (*Rootfs, error) {
 		LowerDirs:  []string{},
 		Notable:    []NotableMount{},
 	}
-	r.Sources.add("fsType", file, mountLine(root))
+	r.Sources.Add("fsType", file, mountLine(root))
 	if root.FSType == "overlay" {
 		r.LowerDirs, r.UpperDir, r.WorkDir = overlayDirs(root.VFSOptions)
 	}
@@ -177,7 +138,7 @@ func newRootfs(table mountTable, file, hostRootDevice string) (*Rootfs, error) {
 	}
 	r.ProcSysWritable = procRW && !procSysRO
 	if procLine != "" {
-		r.Sources.add("procSysWritable", file, procLine)
+		r.Sources.Add("procSysWritable", file, procLine)
 	}
 	return r, nil
 }

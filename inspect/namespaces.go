@@ -9,76 +9,49 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
-// NamespaceType is a name as it appears in /proc/<pid>/ns.
-type NamespaceType string
-
-// The namespace types, in the order the report lists them.
-const (
-	NSCgroup          NamespaceType = "cgroup"
-	NSIPC             NamespaceType = "ipc"
-	NSMount           NamespaceType = "mnt"
-	NSNet             NamespaceType = "net"
-	NSPID             NamespaceType = "pid"
-	NSPIDForChildren  NamespaceType = "pid_for_children"
-	NSTime            NamespaceType = "time"
-	NSTimeForChildren NamespaceType = "time_for_children"
-	NSUser            NamespaceType = "user"
-	NSUTS             NamespaceType = "uts"
-)
-
-var namespaceOrder = []NamespaceType{NSCgroup, NSIPC, NSMount, NSNet, NSPID, NSPIDForChildren, NSTime, NSTimeForChildren, NSUser, NSUTS}
-
-// initialInode holds the fixed inode numbers the kernel gives the initial
-// namespaces (include/linux/proc_ns.h, PROC_*_INIT_INO). mnt and net have no
-// fixed number. A process whose pid namespace is 0xEFFFFFFC is in the host's.
-var initialInode = map[NamespaceType]uint64{
-	NSIPC: 0xEFFFFFFF, NSUTS: 0xEFFFFFFE, NSUser: 0xEFFFFFFD,
-	NSPID: 0xEFFFFFFC, NSPIDForChildren: 0xEFFFFFFC,
-	NSCgroup: 0xEFFFFFFB, NSTime: 0xEFFFFFFA, NSTimeForChildren: 0xEFFFFFFA,
+// namespaceKind is one entry of /proc/<pid>/ns: its name there, the type
+// its link names ("pid:[4026531836]" for pid_for_children too, the
+// namespace the next child will have), and the CLONE_NEW* flag with
+// which clone(2), unshare(2) and setns(2) make or join one.
+type namespaceKind struct {
+	t    NamespaceType
+	link string
+	flag uintptr
 }
 
-// Namespace is one entry of /proc/<pid>/ns.
-type Namespace struct {
-	Type   NamespaceType `json:"type"`
-	Inode  uint64        `json:"inode"`
-	Device uint64        `json:"device,omitempty"` // st_dev of the nsfs inode; 0 when not stat-able (fixtures)
-	File   string        `json:"file"`
-	Link   string        `json:"link,omitempty"` // "net:[4026531993]"
-	Error  string        `json:"error,omitempty"`
+// namespaceKinds are the namespace types in the order the report lists
+// them: the one table of them, which the launcher's clone and setns
+// flags come from too (CloneFlags).
+var namespaceKinds = []namespaceKind{
+	{NSCgroup, "cgroup", unix.CLONE_NEWCGROUP},
+	{NSIPC, "ipc", unix.CLONE_NEWIPC},
+	{NSMount, "mnt", unix.CLONE_NEWNS},
+	{NSNet, "net", unix.CLONE_NEWNET},
+	{NSPID, "pid", unix.CLONE_NEWPID},
+	{NSPIDForChildren, "pid", unix.CLONE_NEWPID},
+	{NSTime, "time", unix.CLONE_NEWTIME},
+	{NSTimeForChildren, "time", unix.CLONE_NEWTIME},
+	{NSUser, "user", unix.CLONE_NEWUSER},
+	{NSUTS, "uts", unix.CLONE_NEWUTS},
 }
 
-// Initial reports whether ns is the kernel's initial namespace of its type,
-// known only for types with a fixed inode; ok is false for mnt and net.
-func (ns Namespace) Initial() (initial, ok bool) {
-	ino, ok := initialInode[ns.Type]
-	if !ok || ns.Inode == 0 {
-		return false, false
-	}
-	return ns.Inode == ino, true
-}
-
-// Same reports whether a and b are the same namespace: same device and inode
-// when both were stat-ed, same inode otherwise.
-func (ns Namespace) Same(o Namespace) bool {
-	if ns.Inode == 0 || o.Inode == 0 {
-		return false
-	}
-	if ns.Device != 0 && o.Device != 0 && ns.Device != o.Device {
-		return false
-	}
-	return ns.Inode == o.Inode
-}
-
-// FindNamespace returns the entry of type t, if present.
-func FindNamespace(list []Namespace, t NamespaceType) (Namespace, bool) {
-	for _, ns := range list {
-		if ns.Type == t {
-			return ns, true
+// CloneFlags is the CLONE_NEW* flags of the namespace types, or'ed: what
+// clone(2) needs to give a process its own namespaces of those types, and
+// setns(2) to join a process's.
+func CloneFlags(types ...NamespaceType) uintptr {
+	var f uintptr
+	for _, t := range types {
+		for _, k := range namespaceKinds {
+			if k.t == t {
+				f |= k.flag
+			}
 		}
 	}
-	return Namespace{}, false
+	return f
 }
 
 // parseNamespaceLink understands the target of a /proc/<pid>/ns link,
@@ -155,6 +128,11 @@ func (fsys FS) Namespaces(pid int) ([]Namespace, error) {
 // linkType is the type a namespace link names: pid_for_children is a pid
 // namespace.
 func linkType(t NamespaceType) string {
+	for _, k := range namespaceKinds {
+		if k.t == t {
+			return k.link
+		}
+	}
 	return strings.TrimSuffix(string(t), "_for_children")
 }
 
@@ -171,10 +149,10 @@ func namespaceError(err error) string {
 }
 
 func nsRank(t NamespaceType) int {
-	for i, o := range namespaceOrder {
-		if o == t {
+	for i, k := range namespaceKinds {
+		if k.t == t {
 			return i
 		}
 	}
-	return len(namespaceOrder)
+	return len(namespaceKinds)
 }

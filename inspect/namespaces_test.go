@@ -75,3 +75,36 @@ func FuzzParseNamespaceLink(f *testing.F) {
 		}
 	})
 }
+
+// The one namespace table: the flags the launcher clones and joins with,
+// and the type each /proc/<pid>/ns entry's link names.
+func TestNamespaceKinds(t *testing.T) {
+	for _, tt := range []struct {
+		types []NamespaceType
+		flags uintptr
+	}{
+		{[]NamespaceType{NSPID, NSMount, NSUTS, NSIPC}, 0x20000000 | 0x00020000 | 0x04000000 | 0x08000000},
+		{[]NamespaceType{NSNet}, 0x40000000},
+		{[]NamespaceType{NSTime}, 0x00000080},
+		{[]NamespaceType{NSTimeForChildren}, 0x00000080},
+		{[]NamespaceType{NSCgroup, NSUser}, 0x02000000 | 0x10000000},
+		{[]NamespaceType{NSPID, NSPIDForChildren}, 0x20000000},
+		{[]NamespaceType{"nope"}, 0},
+		{nil, 0},
+	} {
+		if got := CloneFlags(tt.types...); got != tt.flags {
+			t.Errorf("CloneFlags(%q) = %#x, want %#x", tt.types, got, tt.flags)
+		}
+	}
+	for typ, want := range map[NamespaceType]string{
+		NSPID: "pid", NSPIDForChildren: "pid", NSTime: "time", NSTimeForChildren: "time", NSMount: "mnt", NSUser: "user",
+		"foo_for_children": "foo",
+	} {
+		if got := linkType(typ); got != want {
+			t.Errorf("linkType(%q) = %q, want %q", typ, got, want)
+		}
+	}
+	if len(namespaceKinds) != 10 || nsRank(NSCgroup) != 0 || nsRank(NSUTS) != 9 || nsRank("nope") != 10 {
+		t.Errorf("namespaceKinds: %d kinds, ranks cgroup %d uts %d unknown %d", len(namespaceKinds), nsRank(NSCgroup), nsRank(NSUTS), nsRank("nope"))
+	}
+}

@@ -14,45 +14,6 @@ import (
 	"github.com/moby/sys/mountinfo"
 )
 
-// ProcessInfo identifies a process.
-type ProcessInfo struct {
-	PID        int       `json:"pid"`
-	NSpid      []int     `json:"nspid"` // outermost first; the last is its pid in its own namespace
-	PPid       int       `json:"ppid"`
-	Comm       string    `json:"comm"`
-	Cmdline    []string  `json:"cmdline"`
-	State      string    `json:"state"`
-	UID        uint32    `json:"uid"`
-	EUID       uint32    `json:"euid"`
-	GID        uint32    `json:"gid"`
-	EGID       uint32    `json:"egid"`
-	StartTicks uint64    `json:"startTicks"`
-	StartTime  time.Time `json:"startTime"`
-	Sources    Sources   `json:"evidence,omitempty"`
-}
-
-// Process is everything nsinspect knows about one process. A section that
-// could not be read is nil and has an entry in Errors.
-type Process struct {
-	PID          int            `json:"pid"`
-	Info         *ProcessInfo   `json:"process"`
-	Namespaces   []Namespace    `json:"namespaces"`
-	Cgroup       *Cgroup        `json:"cgroup"`
-	Kernel       *Kernel        `json:"kernel"`
-	Capabilities *Capabilities  `json:"capabilities"`
-	Security     *Security      `json:"security"`
-	Signals      *Signals       `json:"signals"`
-	Rootfs       *Rootfs        `json:"rootfs"`
-	Runtime      *Runtime       `json:"runtime"`
-	Errors       []SectionError `json:"errors"`
-}
-
-func (p *Process) fail(section string, err error) {
-	if err != nil {
-		p.Errors = append(p.Errors, SectionError{Section: section, Err: err.Error()})
-	}
-}
-
 // Options tune Inspect.
 type Options struct {
 	// HostRootDevice is the major:minor of the host's root filesystem; a
@@ -103,16 +64,16 @@ func (fsys FS) Inspect(pid int, opt Options) (*Process, error) {
 	statusFile := fsys.pid(pid, "status")
 	var st *Status
 	if raw, err := readFile(statusFile); err != nil {
-		p.fail("process", fmt.Errorf("reading %s: %w", statusFile, classify(err)))
+		p.Fail("process", fmt.Errorf("reading %s: %w", statusFile, classify(err)))
 	} else if st, err = parseStatus(bytes.NewReader(raw)); err != nil {
-		p.fail("process", fmt.Errorf("%s: %w", statusFile, err))
+		p.Fail("process", fmt.Errorf("%s: %w", statusFile, err))
 	}
 	p.Info, err = fsys.processInfo(pid, first, st, statFile, statusFile)
-	p.fail("process", err)
+	p.Fail("process", err)
 	zombie := first.State == "Z" || first.State == "X"
 
 	ns, err := fsys.Namespaces(pid)
-	p.fail("namespaces", err)
+	p.Fail("namespaces", err)
 	p.Namespaces = ns
 	if p.Namespaces == nil {
 		p.Namespaces = []Namespace{}
@@ -124,25 +85,25 @@ func (fsys FS) Inspect(pid int, opt Options) (*Process, error) {
 		cg, errs = fsys.Cgroup(pid)
 		p.Cgroup = cg
 		for _, e := range errs {
-			p.fail("cgroup", e)
+			p.Fail("cgroup", e)
 		}
 	}
 
 	p.Kernel, err = fsys.Kernel()
-	p.fail("kernel", err)
+	p.Fail("kernel", err)
 	if p.Kernel != nil {
 		uts, ok := FindNamespace(ns, NSUTS)
-		p.fail("kernel", fsys.names(p.Kernel, pid, ok && uts.Inode != 0, fsys.sameAsSelf(ns, NSUTS)))
+		p.Fail("kernel", fsys.names(p.Kernel, pid, ok && uts.Inode != 0, fsys.sameAsSelf(ns, NSUTS)))
 	}
 
 	if st != nil && !opt.Brief {
 		last, err := fsys.lastCap()
-		p.fail("capabilities", err)
+		p.Fail("capabilities", err)
 		p.Capabilities = newCapabilities(st, last, statusFile)
 		var serrs []error
 		p.Security, serrs = fsys.newSecurity(pid, st, statusFile)
 		for _, e := range serrs {
-			p.fail("security", e)
+			p.Fail("security", e)
 		}
 		wchanFile := fsys.pid(pid, "wchan")
 		wchan, _ := readTrim(wchanFile) // "0" or empty when running or unreadable
@@ -159,12 +120,12 @@ func (fsys FS) Inspect(pid int, opt Options) (*Process, error) {
 		if errors.Is(err, syscall.EINVAL) || zombie {
 			err = ErrZombie
 		}
-		p.fail("rootfs", fmt.Errorf("reading %s: %w", mountsFile, classify(err)))
+		p.Fail("rootfs", fmt.Errorf("reading %s: %w", mountsFile, classify(err)))
 	} else if table, err = parseMountinfo(raw); err != nil {
-		p.fail("rootfs", fmt.Errorf("%s: %w", mountsFile, err))
+		p.Fail("rootfs", fmt.Errorf("%s: %w", mountsFile, err))
 	} else {
 		p.Rootfs, err = newRootfs(table, mountsFile, opt.HostRootDevice)
-		p.fail("rootfs", err)
+		p.Fail("rootfs", err)
 		// Only a mount namespace known not to be the host's has binds to
 		// search: the host's own /run holds its sockets by right.
 		// (The host is PID 1's side, or the reader's when PID 1's root
@@ -176,7 +137,7 @@ func (fsys FS) Inspect(pid int, opt Options) (*Process, error) {
 		if same, known := compareLink(hostMnt, ns, NSMount); p.Rootfs != nil && !opt.Brief && known && !same {
 			socks, err := fsys.hostSockets(table)
 			if err != nil && !absent(err) {
-				p.fail("rootfs", fmt.Errorf("looking for runtime sockets under bind mounts: %w", err))
+				p.Fail("rootfs", fmt.Errorf("looking for runtime sockets under bind mounts: %w", err))
 			}
 			p.Rootfs.Notable = append(p.Rootfs.Notable, socks...)
 		}
@@ -186,7 +147,7 @@ func (fsys FS) Inspect(pid int, opt Options) (*Process, error) {
 		var errs []error
 		p.Runtime, errs = fsys.detectRuntime(pid, cg, table, mountsFile, ns, opt.HostRootDevice)
 		for _, e := range errs {
-			p.fail("runtime", e)
+			p.Fail("runtime", e)
 		}
 		fsys.nameRuntime(p.Runtime, pid)
 		if rt := p.Runtime; rt != nil && rt.Name == RuntimeNsinspect && rt.ContainerID != "" {
@@ -203,32 +164,18 @@ func (fsys FS) Inspect(pid int, opt Options) (*Process, error) {
 		}
 	}
 
-	// Capabilities held in a user namespace of its own reach only what that
-	// namespace owns, not the host: full sets there are not "privileged".
-	if c := p.Capabilities; c != nil && p.Security != nil && p.Security.UserNamespaced {
-		if c.Privileged {
-			c.Privileged = false
-			c.PrivilegedReason = "its capabilities are held inside a user namespace and do not extend to the host"
-		}
-	} else if c != nil && !c.Privileged && c.Effective.Has("CAP_SYS_ADMIN") {
-		switch {
-		case cg != nil && cg.Devices.AllowAll != nil && *cg.Devices.AllowAll:
-			p.Capabilities.Privileged = true
-			p.Capabilities.PrivilegedReason = "CAP_SYS_ADMIN with every device allowed (devices.list: a *:* rwm)"
-		case p.Rootfs != nil && p.Rootfs.HostDevices:
-			p.Capabilities.Privileged = true
-			p.Capabilities.PrivilegedReason = "CAP_SYS_ADMIN with the host's /dev (devtmpfs)"
-		case p.Rootfs != nil:
-			// On cgroup v2 the device policy is an eBPF program, which
-			// no file shows; docker run --privileged also copies the
-			// host's device nodes into the container's /dev. A host
-			// disk or /dev/mem there, with CAP_SYS_ADMIN, is the host.
-			// (Looked for only here: a host process has the devtmpfs.)
-			if p.Rootfs.HostDiskDevice = fsys.hostDeviceNode(pid); p.Rootfs.HostDiskDevice != "" {
-				p.Capabilities.Privileged = true
-				p.Capabilities.PrivilegedReason = "CAP_SYS_ADMIN with the host's " + p.Rootfs.HostDiskDevice + " in its /dev"
-			}
-		}
+	// On cgroup v2 the device policy is an eBPF program, which no file
+	// shows; docker run --privileged also copies the host's device nodes
+	// into the container's /dev. A host disk or /dev/mem there, with
+	// CAP_SYS_ADMIN, is the host: report decides so (privileged.go). /dev
+	// is walked only where such a node can change that verdict: for
+	// CAP_SYS_ADMIN outside a user namespace of its own, not with every
+	// capability already, and not with every device already allowed or
+	// the host's devtmpfs mounted (which a host process has).
+	if c := p.Capabilities; c != nil && p.Rootfs != nil && c.Effective.Has("CAP_SYS_ADMIN") && !c.Effective.Full() &&
+		(p.Security == nil || !p.Security.UserNamespaced) &&
+		(cg == nil || cg.Devices.AllowAll == nil || !*cg.Devices.AllowAll) && !p.Rootfs.HostDevices {
+		p.Rootfs.HostDiskDevice = fsys.hostDeviceNode(pid)
 	}
 
 	// Same start time before and after: the pid still names the process we
@@ -244,7 +191,7 @@ func (fsys FS) Inspect(pid int, opt Options) (*Process, error) {
 		return nil, fmt.Errorf("pid %d: %w", pid, ErrPIDReused)
 	}
 	if zombie {
-		p.fail("process", fmt.Errorf("pid %d is a zombie: it has exited and waits for its parent to reap it", pid))
+		p.Fail("process", fmt.Errorf("pid %d is a zombie: it has exited and waits for its parent to reap it", pid))
 	}
 	return p, nil
 }
@@ -284,18 +231,18 @@ func (fsys FS) hidepid() bool {
 // be read (a zombie has none); only a read that hung is an error.
 func (fsys FS) processInfo(pid int, stat *Stat, st *Status, statFile, statusFile string) (*ProcessInfo, error) {
 	info := &ProcessInfo{PID: pid, PPid: stat.PPid, Comm: stat.Comm, State: stat.State, StartTicks: stat.StartTicks, Cmdline: []string{}, NSpid: []int{}}
-	info.Sources.add("startTicks", statFile, fmt.Sprintf("field 22: %d", stat.StartTicks))
+	info.Sources.Add("startTicks", statFile, fmt.Sprintf("field 22: %d", stat.StartTicks))
 	if st != nil {
 		info.NSpid = st.NSpid
 		info.State = st.State
 		info.UID, info.EUID = st.UID[0], st.UID[1]
 		info.GID, info.EGID = st.GID[0], st.GID[1]
-		info.Sources.add("nspid", statusFile, "NSpid:\t"+joinInts(st.NSpid))
-		info.Sources.add("uid", statusFile, fmt.Sprintf("Uid:\t%d\t%d\t%d\t%d", st.UID[0], st.UID[1], st.UID[2], st.UID[3]))
+		info.Sources.Add("nspid", statusFile, "NSpid:\t"+joinInts(st.NSpid))
+		info.Sources.Add("uid", statusFile, fmt.Sprintf("Uid:\t%d\t%d\t%d\t%d", st.UID[0], st.UID[1], st.UID[2], st.UID[3]))
 	}
 	if btime, err := fsys.bootTime(); err == nil {
 		info.StartTime = time.Unix(btime, 0).Add(time.Duration(stat.StartTicks) * time.Second / userHZ).UTC()
-		info.Sources.add("startTime", fsys.proc("stat"), fmt.Sprintf("btime %d + %d ticks / %d", btime, stat.StartTicks, userHZ))
+		info.Sources.Add("startTime", fsys.proc("stat"), fmt.Sprintf("btime %d + %d ticks / %d", btime, stat.StartTicks, userHZ))
 	}
 	raw, err := fsys.readSlow(fsys.pid(pid, "cmdline"))
 	if raw = bytes.TrimRight(raw, "\x00"); len(raw) > 0 {

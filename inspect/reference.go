@@ -7,24 +7,6 @@ import (
 	"os"
 )
 
-// Reference kinds: what the "host" column was read from.
-const (
-	ReferenceInit    = "init"    // PID 1 of the proc root
-	ReferenceSelf    = "self"    // nsinspect itself, when PID 1 cannot be read
-	ReferenceProcess = "process" // a process the user chose with --vs
-)
-
-// Reference is the process a target is compared with.
-type Reference struct {
-	PID    int    `json:"pid"`
-	Kind   string `json:"kind"`
-	Reason string `json:"reason"`
-	// Partial is set when the reader itself runs inside a pid namespace
-	// that is not the host's: processes outside it are invisible.
-	Partial string   `json:"partial,omitempty"`
-	Process *Process `json:"-"`
-}
-
 // HostReference picks the host's stand-in and reads it: see
 // ChooseHostReference and ReadReference.
 func (fsys FS) HostReference(brief bool) (*Reference, error) {

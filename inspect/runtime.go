@@ -12,41 +12,6 @@ import (
 	"sync"
 )
 
-// Runtime names.
-const (
-	RuntimeDocker     = "docker"
-	RuntimeContainerd = "containerd"
-	RuntimeCRIO       = "cri-o"
-	RuntimeKubernetes = "kubernetes"
-	RuntimePodman     = "podman"
-	RuntimeLXC        = "lxc"
-	RuntimeNspawn     = "systemd-nspawn"
-	RuntimeNsinspect  = "nsinspect"
-	RuntimeOCI        = "oci"     // runc, crun or youki run by hand, in their default cgroup /<id>
-	RuntimeUnknown    = "unknown" // isolated, but by nothing recognisable
-	RuntimeNone       = "none"
-)
-
-// Runtime is what started the container a process belongs to.
-type Runtime struct {
-	Name          string `json:"name"`
-	ContainerID   string `json:"containerId"`
-	ContainerName string `json:"containerName,omitempty"`
-	Engine        string `json:"engine,omitempty"`    // kubernetes: containerd, cri-o or docker
-	Namespace     string `json:"namespace,omitempty"` // containerd namespace
-	PodUID        string `json:"podUid,omitempty"`
-	QoSClass      string `json:"qosClass,omitempty"` // Guaranteed, Burstable, BestEffort
-	CgroupDriver  string `json:"cgroupDriver,omitempty"`
-	Rootless      bool   `json:"rootless,omitempty"`
-	// SeccompProfile is the profile nsinspect gave one of its own
-	// containers (default, unconfined, or a file), from its state.
-	SeccompProfile string `json:"seccompProfile,omitempty"`
-	// Role is "monitor" for a runtime's own helper (podman's conmon, an LXC
-	// monitor) found in a container-shaped cgroup.
-	Role    string  `json:"role,omitempty"`
-	Sources Sources `json:"evidence,omitempty"`
-}
-
 const hex64 = `([0-9a-f]{64})`
 
 // cgroupPattern recognises one runtime's cgroup paths. The regular
@@ -303,7 +268,7 @@ func (fsys FS) detectRuntime(pid int, cg *Cgroup, table mountTable, mountsFile s
 						return st, nil
 					}
 				}
-				rt.Sources.add("name", cg.File, strconv.Itoa(p.Hierarchy)+":"+strings.Join(p.Controllers, ",")+":"+p.Path)
+				rt.Sources.Add("name", cg.File, strconv.Itoa(p.Hierarchy)+":"+strings.Join(p.Controllers, ",")+":"+p.Path)
 				return &rt, nil
 			}
 		}
@@ -320,7 +285,7 @@ func (fsys FS) detectRuntime(pid int, cg *Cgroup, table mountTable, mountsFile s
 			}
 			if sm := pat.re().FindStringSubmatch(m.Root); sm != nil {
 				rt := pat.build(sm)
-				rt.Sources.add("name", mountsFile, table.line(m)) // the kernel's own line
+				rt.Sources.Add("name", mountsFile, table.line(m)) // the kernel's own line
 				return &rt, nil
 			}
 		}
@@ -366,14 +331,14 @@ func (fsys FS) detectRuntime(pid int, cg *Cgroup, table mountTable, mountsFile s
 			kv := parseEnvFile(b)
 			rt.ContainerID, rt.ContainerName = kv["id"], kv["name"]
 			rt.Rootless = kv["rootless"] == "1"
-			rt.Sources.add("name", root+"/run/.containerenv", firstLine(string(b)))
+			rt.Sources.Add("name", root+"/run/.containerenv", firstLine(string(b)))
 			return &rt, nil
 		}
 		note(err)
 		ok, err := fsys.existsIn(root, ".dockerenv")
 		if ok {
 			rt := Runtime{Name: RuntimeDocker}
-			rt.Sources.add("name", root+"/.dockerenv", "exists")
+			rt.Sources.Add("name", root+"/.dockerenv", "exists")
 			return &rt, errs
 		}
 		note(err)
@@ -384,15 +349,15 @@ func (fsys FS) detectRuntime(pid int, cg *Cgroup, table mountTable, mountsFile s
 	for v := range bytes.SplitSeq(env, []byte{0}) {
 		if val, ok := bytes.CutPrefix(v, []byte("container=")); ok && len(val) > 0 {
 			rt := Runtime{Name: runtimeFromEnv(string(val))}
-			rt.Sources.add("name", environ, string(v))
+			rt.Sources.Add("name", environ, string(v))
 			return &rt, errs
 		}
 	}
 	rt := Runtime{Name: RuntimeUnknown}
 	if hasPidNS && known && !initialPid {
-		rt.Sources.add("name", pidNS.File, fmt.Sprintf("pid:[%d] is not the host's pid namespace", pidNS.Inode))
+		rt.Sources.Add("name", pidNS.File, fmt.Sprintf("pid:[%d] is not the host's pid namespace", pidNS.Inode))
 	} else if mnt, ok := FindNamespace(namespaces, NSMount); ok {
-		rt.Sources.add("name", mnt.File, fmt.Sprintf("mnt:[%d] is not the reader's mount namespace", mnt.Inode))
+		rt.Sources.Add("name", mnt.File, fmt.Sprintf("mnt:[%d] is not the reader's mount namespace", mnt.Inode))
 	}
 	return &rt, errs
 }

@@ -12,45 +12,6 @@ import (
 	"time"
 )
 
-// Usage is one reading of a container's counters, for docker stats-style
-// rates: two readings a known time apart give CPU %, throttling and I/O.
-// A nil pointer is a counter this host does not offer.
-type Usage struct {
-	Time         time.Time
-	CPUNanos     *uint64 // cumulative CPU time of the group
-	MemUsage     *uint64
-	InactiveFile *uint64
-	MemLimit     *uint64 // nil: no limit
-	QuotaCPUs    *float64
-	Pids         *uint64
-	// NetRx and NetTx are the container's network namespace's, loopback
-	// excluded; nil when it cannot be compared with the host's.
-	NetRx, NetTx *uint64
-	// HostNetwork: the container shares the host's network namespace
-	// (docker --network host, nspawn's default). Its interfaces' counters
-	// are the whole host's traffic, so NetRx and NetTx are left nil.
-	HostNetwork bool
-	BlkRead     *uint64
-	BlkWrite    *uint64
-	Periods     *uint64
-	Throttled   *uint64
-	OOMKills    *uint64
-	LimitHits   *uint64
-	CPUPressure *float64 // PSI some avg10, percent
-	MemPressure *float64
-	MemFull     *float64
-	IOPressure  *float64
-}
-
-// HostUsage is docker's system_cpu_usage and online CPU count: the first
-// seven fields of the "cpu" line of /proc/stat in nanoseconds, and the
-// number of cpuN lines.
-type HostUsage struct {
-	Time        time.Time
-	SystemNanos uint64
-	OnlineCPUs  int
-}
-
 // Sampler reads containers' counters repeatedly. It keeps each file open
 // and rereads it from offset 0 (cgroup and proc files regenerate on every
 // read from the start), so a sample costs one pread per counter instead of
@@ -164,23 +125,23 @@ func (s *Sampler) open(c *Container) (*counterFiles, error) {
 	if r.v2 {
 		// usage_usec and the throttling counters share cpu.stat.
 		g.inactiveKey = "inactive_file"
-		g.cpuStat = at("cpu", "cpu.stat")
-		g.memUsage, g.memStat = at("memory", "memory.current"), at("memory", "memory.stat")
-		g.oom = ext("memory", "memory.events")
-		g.io = at("io", "io.stat")
+		g.cpuStat = at("cpu", cpuStatFile)
+		g.memUsage, g.memStat = at("memory", memoryV2Current), at("memory", memoryStatFile)
+		g.oom = ext("memory", memoryV2Events)
+		g.io = at("io", ioV2Stat)
 	} else {
-		g.cpu, g.cpuStat = at("cpuacct", "cpuacct.usage"), ext("cpu", "cpu.stat")
-		g.memUsage, g.memStat = at("memory", "memory.usage_in_bytes"), at("memory", "memory.stat")
-		g.oom, g.failcnt = ext("memory", "memory.oom_control"), ext("memory", "memory.failcnt")
-		if g.io = at("blkio", "blkio.throttle.io_service_bytes_recursive"); g.io == nil {
-			g.io = at("blkio", "blkio.throttle.io_service_bytes")
+		g.cpu, g.cpuStat = at("cpuacct", cpuacctV1), ext("cpu", cpuStatFile)
+		g.memUsage, g.memStat = at("memory", memoryV1Usage), at("memory", memoryStatFile)
+		g.oom, g.failcnt = ext("memory", memoryV1OOMControl), ext("memory", memoryV1Failcnt)
+		if g.io = at("blkio", blkioV1Bytes); g.io == nil {
+			g.io = at("blkio", blkioV1Own)
 		}
 	}
-	g.pids = at("pids", "pids.current")
+	g.pids = at("pids", pidsCurrent)
 	// PSI of a group at the host's root cgroup is the host's: not the
 	// container's pressure, so it is left out.
 	if dir, ok := r.dirs[""]; ok && s.Extended && !(r.roots[""] && r.hostRoot) {
-		g.psiCPU, g.psiMem, g.psiIO = openCounter(dir+"/cpu.pressure"), openCounter(dir+"/memory.pressure"), openCounter(dir+"/io.pressure")
+		g.psiCPU, g.psiMem, g.psiIO = openCounter(dir+"/"+pressureCPU), openCounter(dir+"/"+pressureMemory), openCounter(dir+"/"+pressureIO)
 	}
 	// Only a network namespace known to be the container's own has its
 	// own counters. One that cannot be compared with the host's (another

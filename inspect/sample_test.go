@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/nsinspect/nsinspect/inspect/fixture"
 )
 
 // /proc/net/dev captured on the machine these tests were written on
@@ -317,7 +319,7 @@ func TestSamplerHost(t *testing.T) {
 func TestSamplerRereadsAndNoticesGone(t *testing.T) {
 	proc, _ := nodeRoots(t, "node-v2")
 	cg := filepath.Join(t.TempDir(), "cgroup")
-	copyUnescaped(t, filepath.Join("..", "testdata", "node-v2", "sys", "fs", "cgroup"), cg)
+	fixture.CopyUnescaped(t, filepath.Join("..", "testdata", "node-v2", "sys", "fs", "cgroup"), cg)
 	fsys := NewFS(proc, cg)
 	c := containerNamed(t, fsys, "web")
 	s := fsys.NewSampler()

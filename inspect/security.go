@@ -8,22 +8,6 @@ import (
 	"syscall"
 )
 
-// Security holds the confinement of a process beyond capabilities.
-type Security struct {
-	Seccomp        string      `json:"seccomp"` // disabled, strict, filter, unknown
-	SeccompFilters *int        `json:"seccompFilters"`
-	NoNewPrivs     *bool       `json:"noNewPrivs"`
-	LSM            string      `json:"lsm"` // apparmor, selinux, smack, none, unknown
-	Label          string      `json:"label"`
-	UIDMap         []IDMapping `json:"uidMap"`
-	GIDMap         []IDMapping `json:"gidMap"`
-	// UserNamespaced is true when the uid map is not the identity: ids in
-	// the process's user namespace are other ids outside it.
-	UserNamespaced bool    `json:"userNamespaced"`
-	RootMapsTo     *uint32 `json:"rootMapsTo"` // uid 0 inside is this uid in the reader's namespace
-	Sources        Sources `json:"evidence,omitempty"`
-}
-
 var seccompModes = map[int]string{0: "disabled", 1: "strict", 2: "filter"}
 
 // newSecurity reads what status does not hold: the LSM label and id maps.
@@ -34,11 +18,11 @@ func (fsys FS) newSecurity(pid int, st *Status, statusFile string) (*Security, [
 		if m, ok := seccompModes[*st.Seccomp]; ok {
 			s.Seccomp = m
 		}
-		s.Sources.add("seccomp", statusFile, fmt.Sprintf("Seccomp:\t%d", *st.Seccomp))
+		s.Sources.Add("seccomp", statusFile, fmt.Sprintf("Seccomp:\t%d", *st.Seccomp))
 	}
 	if st.SeccompFilters != nil {
 		s.SeccompFilters = st.SeccompFilters
-		s.Sources.add("seccompFilters", statusFile, fmt.Sprintf("Seccomp_filters:\t%d", *st.SeccompFilters))
+		s.Sources.Add("seccompFilters", statusFile, fmt.Sprintf("Seccomp_filters:\t%d", *st.SeccompFilters))
 	}
 	if st.NoNewPrivs != nil {
 		s.NoNewPrivs = st.NoNewPrivs
@@ -46,7 +30,7 @@ func (fsys FS) newSecurity(pid int, st *Status, statusFile string) (*Security, [
 		if *st.NoNewPrivs {
 			v = 1
 		}
-		s.Sources.add("noNewPrivs", statusFile, fmt.Sprintf("NoNewPrivs:\t%d", v))
+		s.Sources.Add("noNewPrivs", statusFile, fmt.Sprintf("NoNewPrivs:\t%d", v))
 	}
 	if err := fsys.lsm(pid, s); err != nil {
 		errs = append(errs, err)
@@ -68,7 +52,7 @@ func (fsys FS) newSecurity(pid int, st *Status, statusFile string) (*Security, [
 			continue
 		}
 		*m.dst = ids
-		s.Sources.add(m.field, p, strings.Join(strings.Fields(firstLine(raw)), " "))
+		s.Sources.Add(m.field, p, strings.Join(strings.Fields(firstLine(raw)), " "))
 	}
 	if len(s.UIDMap) > 0 {
 		s.UserNamespaced = !identityMap(s.UIDMap)
@@ -85,7 +69,7 @@ func (fsys FS) newSecurity(pid int, st *Status, statusFile string) (*Security, [
 func (fsys FS) lsm(pid int, s *Security) error {
 	if label, err := readTrim(fsys.pid(pid, "attr", "apparmor", "current")); err == nil && label != "" {
 		s.LSM, s.Label = "apparmor", strings.TrimRight(label, "\x00")
-		s.Sources.add("label", fsys.pid(pid, "attr", "apparmor", "current"), s.Label)
+		s.Sources.Add("label", fsys.pid(pid, "attr", "apparmor", "current"), s.Label)
 		return nil
 	}
 	p := fsys.pid(pid, "attr", "current")
@@ -99,7 +83,7 @@ func (fsys FS) lsm(pid int, s *Security) error {
 	}
 	label = strings.TrimRight(label, "\x00")
 	s.Label = label
-	s.Sources.add("label", p, label)
+	s.Sources.Add("label", p, label)
 	switch {
 	case strings.Count(label, ":") >= 3: // user:role:type:level
 		s.LSM = "selinux"

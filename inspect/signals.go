@@ -1,77 +1,10 @@
 package inspect
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"syscall"
-
-	"golang.org/x/sys/unix"
 )
-
-// SigSet is a signal mask from /proc/<pid>/status: signal n is bit n-1.
-type SigSet uint64
-
-// Has reports whether signal sig is in the set.
-func (s SigSet) Has(sig syscall.Signal) bool { return sig >= 1 && sig <= 64 && s&(1<<(sig-1)) != 0 }
-
-// signalName is "SIGTERM" for 15. glibc reserves 32 and 33 for itself and
-// numbers the real-time signals from SIGRTMIN = 34.
-func signalName(n int) string {
-	if name := unix.SignalName(syscall.Signal(n)); name != "" {
-		return name
-	}
-	if n >= 34 {
-		return fmt.Sprintf("SIGRTMIN+%d", n-34)
-	}
-	return fmt.Sprintf("SIG%d", n)
-}
-
-// Names lists the signals in the set, in number order.
-func (s SigSet) Names() []string {
-	out := []string{}
-	for n := 1; n <= 64; n++ {
-		if s.Has(syscall.Signal(n)) {
-			out = append(out, signalName(n))
-		}
-	}
-	return out
-}
-
-// String is the names joined by commas, for templates.
-func (s SigSet) String() string { return strings.Join(s.Names(), ",") }
-
-// MarshalJSON writes the set as names.
-func (s SigSet) MarshalJSON() ([]byte, error) { return json.Marshal(s.Names()) }
-
-// SIGTERM verdicts, from the kernel's rules in kernel/signal.c.
-const (
-	VerdictIgnored         = "ignored"
-	VerdictHandled         = "handled"
-	VerdictBlocked         = "blocked"
-	VerdictProbablyHandled = "probably handled (waits in sigtimedwait)"
-	VerdictDropped         = "dropped (pid 1 with default action)"
-	VerdictDefault         = "default (terminates)"
-)
-
-// Signals is how a process will react to signals.
-type Signals struct {
-	Blocked SigSet `json:"blocked"`
-	Ignored SigSet `json:"ignored"`
-	Caught  SigSet `json:"caught"`
-	Pending SigSet `json:"pending"` // thread and process-shared pending signals
-	// PID1 is true when the process is the init of its pid namespace (the
-	// last NSpid is 1): the kernel then drops every signal whose action is
-	// the default, unless it is SIGKILL or SIGSTOP from an ancestor namespace.
-	PID1    bool   `json:"pid1"`
-	Wchan   string `json:"wchan,omitempty"`
-	SIGTERM string `json:"sigterm"`
-	SIGINT  string `json:"sigint"`
-	// Heuristic is set when a verdict rests on /proc/<pid>/wchan rather than
-	// on the signal masks.
-	Heuristic bool    `json:"heuristic"`
-	Sources   Sources `json:"evidence,omitempty"`
-}
 
 // verdict says what delivering sig will do, by the kernel's order of checks:
 // an ignored signal is discarded; a caught one runs the handler; a blocked
@@ -110,12 +43,12 @@ func newSignals(st *Status, wchan, file, wchanFile string) *Signals {
 	s.SIGTERM, h1 = verdict(s, syscall.SIGTERM)
 	s.SIGINT, h2 = verdict(s, syscall.SIGINT)
 	s.Heuristic = h1 || h2
-	s.Sources.add("blocked", file, fmt.Sprintf("SigBlk:\t%016x", st.SigBlk))
-	s.Sources.add("ignored", file, fmt.Sprintf("SigIgn:\t%016x", st.SigIgn))
-	s.Sources.add("caught", file, fmt.Sprintf("SigCgt:\t%016x", st.SigCgt))
-	s.Sources.add("pid1", file, "NSpid:\t"+joinInts(st.NSpid))
+	s.Sources.Add("blocked", file, fmt.Sprintf("SigBlk:\t%016x", st.SigBlk))
+	s.Sources.Add("ignored", file, fmt.Sprintf("SigIgn:\t%016x", st.SigIgn))
+	s.Sources.Add("caught", file, fmt.Sprintf("SigCgt:\t%016x", st.SigCgt))
+	s.Sources.Add("pid1", file, "NSpid:\t"+joinInts(st.NSpid))
 	if wchan != "" {
-		s.Sources.add("wchan", wchanFile, wchan)
+		s.Sources.Add("wchan", wchanFile, wchan)
 	}
 	return s
 }

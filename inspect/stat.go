@@ -46,3 +46,22 @@ func parseStat(b []byte) (*Stat, error) {
 	}
 	return &Stat{PID: pid, Comm: string(b[open+1 : closing]), State: string(rest[0]), PPid: ppid, StartTicks: start}, nil
 }
+
+// Stat reads /proc/<pid>/stat.
+func (fsys FS) Stat(pid int) (*Stat, error) {
+	b, err := readFile(fsys.pid(pid, "stat"))
+	if err != nil {
+		return nil, err
+	}
+	return parseStat(b)
+}
+
+// ProcessIs reports whether pid runs and is the process that started at
+// ticks (field 22 of its stat): a pid reused since, or a zombie, is not.
+func (fsys FS) ProcessIs(pid int, ticks uint64) bool {
+	if pid <= 0 {
+		return false
+	}
+	st, err := fsys.Stat(pid)
+	return err == nil && st.StartTicks == ticks && st.State != "Z" && st.State != "X"
+}

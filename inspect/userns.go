@@ -9,15 +9,6 @@ import (
 	"strings"
 )
 
-// IDMapping is one line of /proc/<pid>/uid_map or gid_map: ids
-// [Inside, Inside+Length) of the process's user namespace are
-// [Outside, Outside+Length) in the reader's.
-type IDMapping struct {
-	Inside  uint32 `json:"inside"`
-	Outside uint32 `json:"outside"`
-	Length  uint32 `json:"length"`
-}
-
 // parseIDMap understands uid_map and gid_map:
 //
 //	0     100000      65536

@@ -17,12 +17,12 @@ func TestParseIDMap(t *testing.T) {
 		text string
 		want []IDMapping
 	}{
-		{"initial user namespace", idMapInitial, []IDMapping{{0, 0, 4294967295}}},
-		{"rootless podman", idMapRootless, []IDMapping{{0, 1000, 1}, {1, 100000, 65536}}},
-		{"single spaces", "0 1000 1\n1 100000 65536", []IDMapping{{0, 1000, 1}, {1, 100000, 65536}}},
+		{"initial user namespace", idMapInitial, []IDMapping{{Inside: 0, Outside: 0, Length: 4294967295}}},
+		{"rootless podman", idMapRootless, []IDMapping{{Inside: 0, Outside: 1000, Length: 1}, {Inside: 1, Outside: 100000, Length: 65536}}},
+		{"single spaces", "0 1000 1\n1 100000 65536", []IDMapping{{Inside: 0, Outside: 1000, Length: 1}, {Inside: 1, Outside: 100000, Length: 65536}}},
 		// A user namespace whose map was never written has an empty file.
 		{"unmapped namespace", "", []IDMapping{}},
-		{"blank lines", "\n0 0 1\n\n", []IDMapping{{0, 0, 1}}},
+		{"blank lines", "\n0 0 1\n\n", []IDMapping{{Inside: 0, Outside: 0, Length: 1}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -74,11 +74,11 @@ func TestIdentityMap(t *testing.T) {
 		m    []IDMapping
 		want bool
 	}{
-		{[]IDMapping{{0, 0, 4294967295}}, true},
-		{[]IDMapping{{0, 1000, 1}, {1, 100000, 65536}}, false},
-		{[]IDMapping{{0, 0, 65536}}, false}, // identity, but not of every id
-		{[]IDMapping{{0, 0, 4294967295}, {0, 0, 1}}, false},
-		{[]IDMapping{{1, 1, 4294967295}}, false},
+		{[]IDMapping{{Inside: 0, Outside: 0, Length: 4294967295}}, true},
+		{[]IDMapping{{Inside: 0, Outside: 1000, Length: 1}, {Inside: 1, Outside: 100000, Length: 65536}}, false},
+		{[]IDMapping{{Inside: 0, Outside: 0, Length: 65536}}, false}, // identity, but not of every id
+		{[]IDMapping{{Inside: 0, Outside: 0, Length: 4294967295}, {Inside: 0, Outside: 0, Length: 1}}, false},
+		{[]IDMapping{{Inside: 1, Outside: 1, Length: 4294967295}}, false},
 		{[]IDMapping{}, false},
 		{nil, false},
 	}
@@ -90,8 +90,8 @@ func TestIdentityMap(t *testing.T) {
 }
 
 func TestMapToOutside(t *testing.T) {
-	rootless := []IDMapping{{0, 1000, 1}, {1, 100000, 65536}}
-	initial := []IDMapping{{0, 0, 4294967295}}
+	rootless := []IDMapping{{Inside: 0, Outside: 1000, Length: 1}, {Inside: 1, Outside: 100000, Length: 65536}}
+	initial := []IDMapping{{Inside: 0, Outside: 0, Length: 4294967295}}
 	tests := []struct {
 		name string
 		m    []IDMapping
@@ -108,7 +108,7 @@ func TestMapToOutside(t *testing.T) {
 		{"initial last", initial, 4294967294, 4294967294, true},
 		{"initial overflow id", initial, 4294967295, 0, false}, // (uid_t)-1 is never mapped
 		{"empty map", []IDMapping{}, 0, 0, false},
-		{"zero-length range", []IDMapping{{5, 10, 0}}, 5, 0, false},
+		{"zero-length range", []IDMapping{{Inside: 5, Outside: 10, Length: 0}}, 5, 0, false},
 	}
 	for _, tt := range tests {
 		got, ok := mapToOutside(tt.m, tt.id)

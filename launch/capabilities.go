@@ -5,15 +5,14 @@ import (
 	"strings"
 
 	"github.com/moby/sys/capability"
+
+	"github.com/nsinspect/nsinspect/inspect/facts"
 )
 
 // DefaultCapabilities is Docker's default set (moby
-// daemon/pkg/oci/caps/defaults.go): what root in a container may do.
-var DefaultCapabilities = []string{
-	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD",
-	"CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP",
-	"CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
-}
+// daemon/pkg/oci/caps/defaults.go): what root in a container may do, and
+// what report compares a container's set with.
+var DefaultCapabilities = facts.DockerDefaultCapabilities
 
 // capByName accepts CAP_SYS_ADMIN, SYS_ADMIN or sys_admin.
 func capByName(name string) (capability.Cap, bool) {

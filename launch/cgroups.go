@@ -15,6 +15,8 @@ import (
 	"github.com/containerd/cgroups/v3/cgroup2"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/nsinspect/nsinspect/inspect"
 )
 
 const cgroupRoot = "/sys/fs/cgroup"
@@ -44,13 +46,11 @@ func dockerDevices(privileged bool) []specs.LinuxDeviceCgroup {
 	all := func(t string) specs.LinuxDeviceCgroup {
 		return specs.LinuxDeviceCgroup{Allow: true, Type: t, Access: "m"}
 	}
-	return []specs.LinuxDeviceCgroup{
-		{Allow: false, Access: "rwm"},
-		all("c"), all("b"),
-		c(1, 3), c(1, 5), c(1, 7), c(1, 8), c(1, 9), // null zero full random urandom
-		c(5, 0), c(5, 1), c(5, 2), // tty console ptmx
-		c(136, -1), // the container's ptys
+	list := []specs.LinuxDeviceCgroup{{Allow: false, Access: "rwm"}, all("c"), all("b")}
+	for _, d := range containerDevices {
+		list = append(list, c(d.major, d.minor))
 	}
+	return list
 }
 
 // v2Devices spells a device list the way cgroup2's eBPF filter builder
@@ -319,27 +319,13 @@ func (cs *cgroupSet) memoryDir() string {
 	return cs.paths.V1["memory"]
 }
 
-// oomKills reads the memory cgroup's OOM-kill counter: v1
-// memory.oom_control oom_kill, v2 memory.events oom_kill.
+// oomKills reads the memory cgroup's OOM-kill counter.
 func (cs *cgroupSet) oomKills() (uint64, error) {
 	dir := cs.memoryDir()
 	if dir == "" {
 		return 0, errors.New("no memory cgroup")
 	}
-	file := "memory.oom_control"
-	if cs.paths.Mode == "v2" {
-		file = "memory.events"
-	}
-	b, err := os.ReadFile(filepath.Join(dir, file))
-	if err != nil {
-		return 0, err
-	}
-	for line := range strings.SplitSeq(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "oom_kill "); ok {
-			return strconv.ParseUint(strings.TrimSpace(v), 10, 64)
-		}
-	}
-	return 0, nil
+	return inspect.OOMKills(dir, cs.paths.Mode == "v2")
 }
 
 // procs lists the pids in the container's cgroup (the unified one when

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/nsinspect/nsinspect/inspect"
 )
 
 // ExitError is a failure with the exit code Docker's contract gives it:
@@ -117,14 +119,14 @@ func Create(spec *Spec) (*Container, error) {
 // network shared only for --network host. The time namespace is added when
 // the kernel has one (5.6); Go then clones with clone3.
 func cloneFlags(spec *Spec) uintptr {
-	f := uintptr(unix.CLONE_NEWPID | unix.CLONE_NEWNS | unix.CLONE_NEWUTS | unix.CLONE_NEWIPC)
+	types := []inspect.NamespaceType{inspect.NSPID, inspect.NSMount, inspect.NSUTS, inspect.NSIPC}
 	if spec.Network != "host" {
-		f |= unix.CLONE_NEWNET
+		types = append(types, inspect.NSNet)
 	}
 	if _, err := os.Stat("/proc/self/ns/time"); err == nil {
-		f |= unix.CLONE_NEWTIME
+		types = append(types, inspect.NSTime)
 	}
-	return f
+	return inspect.CloneFlags(types...)
 }
 
 // initEnviron is the environment of the init and the exec shim (never the
@@ -308,7 +310,9 @@ func (c *Container) Start(stdio Stdio) (err error) {
 	// still starting (found on the emulated guests of scripts/vm, where
 	// starting takes seconds). exec waits for "running".
 	c.State.Pid = c.proc.Pid
-	c.State.StartTicks, _, _ = startTicks(c.proc.Pid)
+	if p, err := procfs.Stat(c.proc.Pid); err == nil {
+		c.State.StartTicks = p.StartTicks
+	}
 	if err := c.State.Save(); err != nil {
 		return initReport(err)
 	}

@@ -8,6 +8,8 @@ import (
 
 	"github.com/moby/sys/capability"
 	"golang.org/x/sys/unix"
+
+	"github.com/nsinspect/nsinspect/inspect"
 )
 
 // The exec helper is a sealed copy of nsinspect that the launcher starts
@@ -37,7 +39,7 @@ func execHelper(cfg *initConfig) error {
 	if err != nil {
 		return setupErr("container %s stopped: %w", cfg.Spec.Name, err)
 	}
-	if ticks, state, err := startTicks(t.Pid); err != nil || ticks != t.StartTicks || state == "Z" {
+	if !procfs.ProcessIs(t.Pid, t.StartTicks) {
 		return setupErr("container %s stopped", cfg.Spec.Name)
 	}
 	// setns into a user namespace is impossible from a multi-threaded
@@ -90,8 +92,8 @@ func forkInto(cfg *initConfig, pidfd int) (int, error) {
 	}
 	// The time namespace is not entered: the kernel allows that only to a
 	// single-threaded process, and nsinspect sets no clock offsets.
-	nsFlags := unix.CLONE_NEWCGROUP | unix.CLONE_NEWIPC | unix.CLONE_NEWUTS | unix.CLONE_NEWNET | unix.CLONE_NEWPID | unix.CLONE_NEWNS
-	if err := unix.Setns(pidfd, nsFlags); err != nil {
+	nsFlags := inspect.CloneFlags(inspect.NSCgroup, inspect.NSIPC, inspect.NSUTS, inspect.NSNet, inspect.NSPID, inspect.NSMount)
+	if err := unix.Setns(pidfd, int(nsFlags)); err != nil {
 		return 0, setupErr("entering the container's namespaces: %w", err)
 	}
 	if err := dropPrivileges(spec); err != nil {

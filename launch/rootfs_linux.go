@@ -1,8 +1,6 @@
 package launch
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -11,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/moby/sys/mountinfo"
 	"golang.org/x/sys/unix"
 )
 
@@ -51,35 +50,28 @@ type v1Mount struct {
 }
 
 // hostCgroupMounts reads the host's v1 hierarchies from our mountinfo
-// before pivot_root hides it.
+// before pivot_root hides it, with their super options less those that
+// are not the hierarchy's (rw, xattr, a release_agent).
 func hostCgroupMounts() []v1Mount {
-	b, err := os.ReadFile("/proc/self/mountinfo")
+	mounts, err := mountinfo.GetMounts(mountinfo.FSTypeFilter("cgroup"))
 	if err != nil {
 		return nil
 	}
 	var out []v1Mount
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		sep := -1
-		for i, x := range f {
-			if x == "-" {
-				sep = i
-				break
-			}
-		}
-		if sep < 0 || sep+3 >= len(f) || f[sep+1] != "cgroup" || !strings.HasPrefix(f[4], "/sys/fs/cgroup/") {
+	for _, m := range mounts {
+		dir, ok := strings.CutPrefix(m.Mountpoint, "/sys/fs/cgroup/")
+		if !ok {
 			continue
 		}
 		var opts []string
-		for o := range strings.SplitSeq(f[sep+3], ",") {
+		for o := range strings.SplitSeq(m.VFSOptions, ",") {
 			switch {
 			case o == "rw" || o == "ro" || o == "xattr" || o == "clone_children" || o == "noprefix" || strings.HasPrefix(o, "release_agent="):
 			default:
 				opts = append(opts, o)
 			}
 		}
-		out = append(out, v1Mount{dir: strings.TrimPrefix(f[4], "/sys/fs/cgroup/"), options: strings.Join(opts, ",")})
+		out = append(out, v1Mount{dir: dir, options: strings.Join(opts, ",")})
 	}
 	return out
 }
@@ -562,11 +554,11 @@ func setupDev(root int, spec *Spec, hostDev int) error {
 			return setupErr("mounting /dev: %w", err)
 		}
 		old := unix.Umask(0)
-		for _, d := range []struct {
-			name         string
-			major, minor uint32
-		}{{"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}} {
-			if err := unix.Mknodat(dev, d.name, unix.S_IFCHR|0o666, int(unix.Mkdev(d.major, d.minor))); err != nil {
+		for _, d := range containerDevices {
+			if !d.node {
+				continue
+			}
+			if err := unix.Mknodat(dev, d.name, unix.S_IFCHR|0o666, int(unix.Mkdev(uint32(d.major), uint32(d.minor)))); err != nil {
 				unix.Umask(old)
 				return setupErr("creating /dev/%s: %w", d.name, err)
 			}

@@ -6,58 +6,38 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/nsinspect/nsinspect/inspect"
+	"github.com/nsinspect/nsinspect/inspect/facts"
 )
 
-// StateRoot holds one directory per container: state.json, the log of a
-// detached container, and the mount point of its root filesystem (empty
-// on the host: the mounts live only in the container's mount namespace).
-var StateRoot = "/run/nsinspect"
+// StateRoot holds one directory per container (facts.LauncherStateRoot:
+// inspect reads the same); tests point it elsewhere.
+var StateRoot = facts.LauncherStateRoot
 
 // Status of a container.
 const (
-	StatusCreated = "created"
-	StatusRunning = "running"
-	StatusExited  = "exited"
+	StatusCreated = facts.ContainerCreated
+	StatusRunning = facts.ContainerRunning
+	StatusExited  = facts.ContainerExited
 )
 
-// State is what state.json holds about one container.
-type State struct {
-	ID       string    `json:"id"`
-	Name     string    `json:"name"`
-	Status   string    `json:"status"`
-	Created  time.Time `json:"created"`
-	Started  time.Time `json:"started,omitzero"`
-	Finished time.Time `json:"finished,omitzero"`
-	// Pid is the container's init as the host sees it, with its start time
-	// (field 22 of /proc/<pid>/stat) so a reused pid is never mistaken for it.
-	Pid        int    `json:"pid"`
-	StartTicks uint64 `json:"startTicks"`
-	// UserNS is the inode of the user namespace PID 1 started in.
-	UserNS uint64 `json:"userNS,omitempty"`
-	// Supervisor is the nsinspect process that waits for the container
-	// (the foreground launcher, or the background one of run -d).
-	Supervisor           int    `json:"supervisor"`
-	SupervisorStartTicks uint64 `json:"supervisorStartTicks"`
-	ExitCode             *int   `json:"exitCode,omitempty"`
-	ExitMessage          string `json:"exitMessage,omitempty"`
-	Cgroups              Paths  `json:"cgroups"`
-	Spec                 Spec   `json:"spec"`
-}
+// State is what state.json holds about one container: the record inspect
+// reads too, with the launcher's whole spec.
+type State facts.LauncherState[Spec]
 
 // Paths are the cgroup directories of a container, for cleanup after a
 // crash: every v1 controller's directory and the v2 (or hybrid unified) one.
-type Paths struct {
-	Mode    string            `json:"mode"`
-	V1      map[string]string `json:"v1,omitempty"`
-	Unified string            `json:"unified,omitempty"`
-}
+type Paths = facts.LauncherCgroups
+
+// procfs is the host's /proc, read through inspect's parsers: start times
+// that tell a running init or launcher from a reused pid.
+var procfs = inspect.NewFS("", "")
 
 // Dir is the container's state directory.
 func (st *State) Dir() string { return filepath.Join(StateRoot, st.ID) }
@@ -145,7 +125,9 @@ func newState(spec *Spec) (*State, error) {
 	// Recorded before the first save: a concurrent launcher's gc must see
 	// a live supervisor, or it removes this directory as left over.
 	st.Supervisor = os.Getpid()
-	st.SupervisorStartTicks, _, _ = startTicks(st.Supervisor)
+	if p, err := procfs.Stat(st.Supervisor); err == nil {
+		st.SupervisorStartTicks = p.StartTicks
+	}
 	st.Name = spec.Name
 	if st.Name == "" {
 		st.Name = "nsi-" + st.ID[:8]
@@ -168,37 +150,20 @@ func newState(spec *Spec) (*State, error) {
 
 // StatusDead is a container recorded as running whose init is gone: its
 // launcher was killed. nsinspect gc removes what is left.
-const StatusDead = "dead"
+const StatusDead = facts.ContainerDead
 
 // List reads every container's state, oldest first, marking as dead the
 // ones whose init is gone. Directories without a readable state.json (a
 // launcher killed while creating one) are skipped; gc removes them.
 func List() ([]*State, error) {
-	entries, err := os.ReadDir(StateRoot)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+	all, err := inspect.LauncherStates[Spec](procfs, StateRoot)
 	if err != nil {
 		return nil, err
 	}
 	var out []*State
-	for _, e := range entries {
-		if !e.IsDir() {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(StateRoot, e.Name(), "state.json"))
-		if err != nil {
-			continue
-		}
-		var st State
-		if json.Unmarshal(b, &st) == nil && st.ID == e.Name() {
-			if st.Status == StatusRunning && !st.Alive() && !st.SupervisorAlive() {
-				st.Status = StatusDead
-			}
-			out = append(out, &st)
-		}
+	for _, st := range all {
+		out = append(out, (*State)(st))
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Created.Before(out[j].Created) })
 	return out, nil
 }
 
@@ -245,36 +210,10 @@ func (st *State) Refresh() error {
 
 // Alive reports whether the container's init is still the process
 // recorded (same pid and start time).
-func (st *State) Alive() bool { return st.Pid > 0 && processIs(st.Pid, st.StartTicks) }
+func (st *State) Alive() bool { return procfs.ProcessIs(st.Pid, st.StartTicks) }
 
 // SupervisorAlive reports whether the nsinspect process waiting for the
 // container still runs.
 func (st *State) SupervisorAlive() bool {
-	return st.Supervisor > 0 && processIs(st.Supervisor, st.SupervisorStartTicks)
-}
-
-// processIs reports whether pid runs and started at ticks; a zombie counts
-// as gone.
-func processIs(pid int, ticks uint64) bool {
-	t, state, err := startTicks(pid)
-	return err == nil && t == ticks && state != "Z" && state != "X"
-}
-
-// startTicks reads field 22 and the state of /proc/<pid>/stat.
-func startTicks(pid int) (uint64, string, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, "", err
-	}
-	i := strings.LastIndexByte(string(b), ')')
-	if i < 0 {
-		return 0, "", errors.New("bad stat")
-	}
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 20 {
-		return 0, "", errors.New("bad stat")
-	}
-	var t uint64
-	_, err = fmt.Sscan(f[19], &t)
-	return t, f[0], err
+	return procfs.ProcessIs(st.Supervisor, st.SupervisorStartTicks)
 }

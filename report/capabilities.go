@@ -4,7 +4,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/nsinspect/nsinspect/inspect"
+	"github.com/nsinspect/nsinspect/inspect/facts"
 )
 
 // DangerousCapability is a capability that is a way out of a container or
@@ -56,7 +56,7 @@ func DangerousCapabilities() []DangerousCapability { return slices.Clone(dangero
 
 // DangerousIn lists the catalogue's capabilities that set holds, worst
 // first, each with its severity for this set: CriticalWith applied.
-func DangerousIn(set inspect.CapSet) []DangerousCapability {
+func DangerousIn(set facts.CapSet) []DangerousCapability {
 	var out []DangerousCapability
 	for _, d := range dangerous {
 		if !set.Has(d.Name) {

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nsinspect/nsinspect/inspect"
+	"github.com/nsinspect/nsinspect/inspect/facts"
 )
 
 // The ids are a contract (docs/explain.md, audit rules): a rename is a
@@ -23,12 +23,12 @@ func TestDangerousCatalogue(t *testing.T) {
 	if len(got) != len(want) {
 		t.Fatalf("%d capabilities in the catalogue, want %d", len(got), len(want))
 	}
-	known := inspect.CapSet{Bits: allCaps, Last: testLastCap}
+	known := facts.CapSet{Bits: allCaps, Last: testLastCap}
 	for i, d := range got {
 		if d.ID() != want[i].id || d.Severity != want[i].sev {
 			t.Errorf("catalogue[%d] = %s %s, want %s %s", i, d.ID(), d.Severity, want[i].id, want[i].sev)
 		}
-		if !known.Has(d.Name) || slices.Contains(inspect.DockerDefaultCapabilities, d.Name) {
+		if !known.Has(d.Name) || slices.Contains(facts.DockerDefaultCapabilities, d.Name) {
 			t.Errorf("%s: not a capability the kernel knows, or one Docker grants by default", d.Name)
 		}
 		if d.Reason == "" || len(d.Reason) > 160 || strings.Contains(d.Reason, "\n") {
@@ -50,7 +50,7 @@ func TestDangerousIn(t *testing.T) {
 		set  []string
 		want string // id:severity, catalogue order
 	}{
-		{"Docker's default", inspect.DockerDefaultCapabilities, ""},
+		{"Docker's default", facts.DockerDefaultCapabilities, ""},
 		{"SYS_ADMIN and NET_ADMIN", []string{"CAP_NET_ADMIN", "CAP_SYS_ADMIN"}, "cap-sys-admin:critical cap-net-admin:warn"},
 		{"BPF alone", []string{"CAP_BPF"}, "cap-bpf:warn"},
 		{"PERFMON alone", []string{"CAP_PERFMON"}, "cap-perfmon:warn"},
@@ -58,7 +58,7 @@ func TestDangerousIn(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []string
-			for _, d := range DangerousIn(inspect.CapSet{Bits: caps(t, tc.set...), Last: testLastCap}) {
+			for _, d := range DangerousIn(facts.CapSet{Bits: caps(t, tc.set...), Last: testLastCap}) {
 				got = append(got, d.ID()+":"+string(d.Severity))
 			}
 			if s := strings.Join(got, " "); s != tc.want {
@@ -70,7 +70,7 @@ func TestDangerousIn(t *testing.T) {
 
 func TestCapabilityFindings(t *testing.T) {
 	hostBounding := allCaps &^ caps(t, "CAP_SYS_RESOURCE") // this VM's
-	docker := caps(t, inspect.DockerDefaultCapabilities...)
+	docker := caps(t, facts.DockerDefaultCapabilities...)
 	for _, tc := range []struct {
 		name      string
 		eff       uint64
@@ -145,7 +145,7 @@ func TestCapabilityFindings(t *testing.T) {
 // The finding of a catalogued capability: its reason, the status line
 // behind it, what else is left to capabilities-beyond-docker.
 func TestCapSysAdminFinding(t *testing.T) {
-	docker := caps(t, inspect.DockerDefaultCapabilities...)
+	docker := caps(t, facts.DockerDefaultCapabilities...)
 	p := dockerContainer(capabilities(docker|caps(t, "CAP_SYS_ADMIN", "CAP_IPC_LOCK"), allCaps))
 	in := Compare(p, hostReference(allCaps), nil, nil)
 

@@ -1,7 +1,7 @@
 package report
 
 import (
-	"github.com/nsinspect/nsinspect/inspect"
+	"github.com/nsinspect/nsinspect/inspect/facts"
 )
 
 // SchemaVersion is the version of the JSON document; docs/json.md describes
@@ -12,27 +12,27 @@ const SchemaVersion = 1
 // facts, the reference it is compared with, the host, and the findings.
 // The table, JSON, template and explain forms are all drawn from it.
 type Inspection struct {
-	SchemaVersion int                    `json:"schemaVersion"`
-	PID           int                    `json:"pid"`
-	Process       *inspect.ProcessInfo   `json:"process"`
-	Reference     Reference              `json:"reference"`
-	Namespaces    []Namespace            `json:"namespaces"`
-	Cgroup        *inspect.Cgroup        `json:"cgroup"`
-	Kernel        *inspect.Kernel        `json:"kernel"`
-	Capabilities  *inspect.Capabilities  `json:"capabilities"`
-	Security      *inspect.Security      `json:"security"`
-	Signals       *inspect.Signals       `json:"signals"`
-	Rootfs        *inspect.Rootfs        `json:"rootfs"`
-	Runtime       *inspect.Runtime       `json:"runtime"`
-	Host          *inspect.Host          `json:"host"`
-	Findings      []Finding              `json:"findings"`
-	Errors        []inspect.SectionError `json:"errors"`
+	SchemaVersion int                  `json:"schemaVersion"`
+	PID           int                  `json:"pid"`
+	Process       *facts.ProcessInfo   `json:"process"`
+	Reference     Reference            `json:"reference"`
+	Namespaces    []Namespace          `json:"namespaces"`
+	Cgroup        *facts.Cgroup        `json:"cgroup"`
+	Kernel        *facts.Kernel        `json:"kernel"`
+	Capabilities  *facts.Capabilities  `json:"capabilities"`
+	Security      *facts.Security      `json:"security"`
+	Signals       *facts.Signals       `json:"signals"`
+	Rootfs        *facts.Rootfs        `json:"rootfs"`
+	Runtime       *facts.Runtime       `json:"runtime"`
+	Host          *facts.Host          `json:"host"`
+	Findings      []Finding            `json:"findings"`
+	Errors        []facts.SectionError `json:"errors"`
 
-	target *inspect.Process
-	ref    *inspect.Process
+	target *facts.Process
+	ref    *facts.Process
 	// grant is what the host can grant (grantable): the measure of
 	// "privileged"; grantFromHost is false when it is the kernel's whole set.
-	grant         inspect.CapSet
+	grant         facts.CapSet
 	grantFromHost bool
 }
 
@@ -47,8 +47,8 @@ type Reference struct {
 
 // Namespace is one namespace of the target next to the reference's.
 type Namespace struct {
-	Type  inspect.NamespaceType `json:"type"`
-	Inode uint64                `json:"inode"`
+	Type  facts.NamespaceType `json:"type"`
+	Inode uint64              `json:"inode"`
 	// Isolated is true when the target has its own namespace of this type,
 	// false when it shares the reference's, and null when either side could
 	// not be read.
@@ -64,11 +64,13 @@ type Namespace struct {
 // Compare builds the Inspection of target against ref. host may be nil when
 // it could not be read; hostErr then says why.
 //
-// Compare also decides .capabilities.privileged, of the target and of the
-// reference: it needs the host's bounding set, which only the pair knows.
-func Compare(target *inspect.Process, ref *inspect.Reference, host *inspect.Host, hostErr error) *Inspection {
+// Compare also fills the capability verdicts inspect leaves empty, of the
+// target and of the reference: .capabilities.addedVsDocker and
+// droppedVsDocker, and .capabilities.privileged, which needs the host's
+// bounding set that only the pair knows.
+func Compare(target *facts.Process, ref *facts.Reference, host *facts.Host, hostErr error) *Inspection {
 	last := 0 // cap_last_cap, from whichever side was read
-	for _, p := range []*inspect.Process{ref.Process, target} {
+	for _, p := range []*facts.Process{ref.Process, target} {
 		if p != nil && p.Capabilities != nil {
 			last = p.Capabilities.LastCap
 		}
@@ -89,7 +91,7 @@ func Compare(target *inspect.Process, ref *inspect.Reference, host *inspect.Host
 		Rootfs:        target.Rootfs,
 		Runtime:       target.Runtime,
 		Host:          host,
-		Errors:        append([]inspect.SectionError{}, target.Errors...),
+		Errors:        append([]facts.SectionError{}, target.Errors...),
 		target:        target,
 		ref:           refProcess,
 		grant:         grant,
@@ -99,14 +101,14 @@ func Compare(target *inspect.Process, ref *inspect.Reference, host *inspect.Host
 		in.Reference.Comm = refProcess.Info.Comm
 	}
 	if hostErr != nil {
-		in.Errors = append(in.Errors, inspect.SectionError{Section: "host", Err: hostErr.Error()})
+		in.Errors = append(in.Errors, facts.SectionError{Section: "host", Err: hostErr.Error()})
 	}
 	in.Namespaces = compareNamespaces(target.Namespaces, refProcess)
 	in.Findings = findings(in)
 	return in
 }
 
-func compareNamespaces(list []inspect.Namespace, ref *inspect.Process) []Namespace {
+func compareNamespaces(list []facts.Namespace, ref *facts.Process) []Namespace {
 	out := make([]Namespace, 0, len(list))
 	for _, ns := range list {
 		n := Namespace{Type: ns.Type, Inode: ns.Inode, File: ns.File, Error: ns.Error}
@@ -114,7 +116,7 @@ func compareNamespaces(list []inspect.Namespace, ref *inspect.Process) []Namespa
 			n.Initial = &initial
 		}
 		if ref != nil {
-			if r, ok := inspect.FindNamespace(ref.Namespaces, ns.Type); ok && r.Inode != 0 && ns.Inode != 0 {
+			if r, ok := facts.FindNamespace(ref.Namespaces, ns.Type); ok && r.Inode != 0 && ns.Inode != 0 {
 				isolated := !ns.Same(r)
 				n.Isolated = &isolated
 				n.ReferenceInode = r.Inode
@@ -126,10 +128,10 @@ func compareNamespaces(list []inspect.Namespace, ref *inspect.Process) []Namespa
 }
 
 // Target is the full fact set of the inspected process.
-func (in *Inspection) Target() *inspect.Process { return in.target }
+func (in *Inspection) Target() *facts.Process { return in.target }
 
 // ReferenceProcess is the full fact set of the reference, or nil.
-func (in *Inspection) ReferenceProcess() *inspect.Process { return in.ref }
+func (in *Inspection) ReferenceProcess() *facts.Process { return in.ref }
 
 // Isolated lists the namespace types the target does not share with the
 // reference, in report order.
@@ -160,7 +162,7 @@ func (in *Inspection) Shared() []string {
 func (in *Inspection) Unreadable() []string {
 	var out []string
 	for _, n := range in.Namespaces {
-		if n.Isolated == nil && n.Type != inspect.NSPIDForChildren && n.Type != inspect.NSTimeForChildren {
+		if n.Isolated == nil && n.Type != facts.NSPIDForChildren && n.Type != facts.NSTimeForChildren {
 			out = append(out, string(n.Type))
 		}
 	}
@@ -168,7 +170,7 @@ func (in *Inspection) Unreadable() []string {
 }
 
 // namespace returns the comparison row of type t.
-func (in *Inspection) namespace(t inspect.NamespaceType) (Namespace, bool) {
+func (in *Inspection) namespace(t facts.NamespaceType) (Namespace, bool) {
 	for _, n := range in.Namespaces {
 		if n.Type == t {
 			return n, true
@@ -186,10 +188,10 @@ func (in *Inspection) InContainer() bool {
 	if in.Runtime != nil && in.Runtime.Role == "monitor" {
 		return false
 	}
-	if in.Runtime != nil && in.Runtime.Name != inspect.RuntimeNone {
+	if in.Runtime != nil && in.Runtime.Name != facts.RuntimeNone {
 		return true
 	}
-	for _, t := range []inspect.NamespaceType{inspect.NSPID, inspect.NSMount} {
+	for _, t := range []facts.NamespaceType{facts.NSPID, facts.NSMount} {
 		if n, ok := in.namespace(t); ok && n.Isolated != nil && *n.Isolated {
 			return true
 		}

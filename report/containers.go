@@ -6,8 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nsinspect/nsinspect/inspect"
-	"github.com/nsinspect/nsinspect/launch"
+	"github.com/nsinspect/nsinspect/inspect/facts"
 )
 
 // ContainerRow is one container of nsinspect ps: the record the table is
@@ -60,13 +59,13 @@ type RowPod struct {
 }
 
 // psNamespaces are the types ps reports, in its order.
-var psNamespaces = []inspect.NamespaceType{inspect.NSPID, inspect.NSNet, inspect.NSMount, inspect.NSUTS, inspect.NSIPC, inspect.NSCgroup, inspect.NSUser}
+var psNamespaces = []facts.NamespaceType{facts.NSPID, facts.NSNet, facts.NSMount, facts.NSUTS, facts.NSIPC, facts.NSCgroup, facts.NSUser}
 
 // ContainerRows turns described containers into rows, comparing each
 // init's namespaces with the host's.
-func ContainerRows(facts []inspect.ContainerFacts, host []inspect.Namespace, now time.Time) []ContainerRow {
-	rows := make([]ContainerRow, 0, len(facts))
-	for _, f := range facts {
+func ContainerRows(described []facts.ContainerFacts, host []facts.Namespace, now time.Time) []ContainerRow {
+	rows := make([]ContainerRow, 0, len(described))
+	for _, f := range described {
 		r := ContainerRow{
 			ID: f.ID, Name: f.Name, Runtime: f.Runtime.Name, Pid: f.Pid, Status: "running",
 			Processes: len(f.Pids), Started: f.Started, Command: f.Cmdline, CgroupPath: f.Cgroup,
@@ -75,8 +74,8 @@ func ContainerRows(facts []inspect.ContainerFacts, host []inspect.Namespace, now
 			r.UptimeSeconds = now.Sub(f.Started).Seconds()
 		}
 		for _, t := range psNamespaces {
-			n, ok := inspect.FindNamespace(f.Namespaces, t)
-			h, hok := inspect.FindNamespace(host, t)
+			n, ok := facts.FindNamespace(f.Namespaces, t)
+			h, hok := facts.FindNamespace(host, t)
 			if !ok || !hok || n.Inode == 0 || h.Inode == 0 {
 				continue
 			}
@@ -101,15 +100,16 @@ func ContainerRows(facts []inspect.ContainerFacts, host []inspect.Namespace, now
 	return rows
 }
 
-// StoppedRows are the nsinspect containers that are not running (ps --all).
-func StoppedRows(states []*launch.State) []ContainerRow {
+// StoppedRows are the nsinspect containers that are not running (ps --all),
+// from the launcher's state as inspect read it.
+func StoppedRows(states []*facts.LaunchedContainer) []ContainerRow {
 	var rows []ContainerRow
 	for _, st := range states {
-		if st.Status == launch.StatusRunning || st.Status == launch.StatusCreated {
+		if st.Status == facts.ContainerRunning || st.Status == facts.ContainerCreated {
 			continue
 		}
 		rows = append(rows, ContainerRow{
-			ID: st.ID, Name: st.Name, Runtime: inspect.RuntimeNsinspect, Pid: st.Pid, Status: st.Status,
+			ID: st.ID, Name: st.Name, Runtime: facts.RuntimeNsinspect, Pid: st.Pid, Status: st.Status,
 			ExitCode: st.ExitCode, Started: st.Started, Command: st.Spec.Args,
 			Memory: RowMemory{LimitBytes: nonNegative(st.Spec.Resources.MemoryBytes)},
 		})

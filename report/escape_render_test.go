@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nsinspect/nsinspect/inspect"
+	"github.com/nsinspect/nsinspect/inspect/facts"
 )
 
 // payload retitles the terminal (OSC 0 ... BEL) and clears it (CSI 2J);
@@ -21,7 +21,7 @@ const (
 // mount point (the host's / mounted there), a layer and an error.
 func hostileInspection(t *testing.T) *Inspection {
 	t.Helper()
-	p := dockerContainer(capabilities(caps(t, inspect.DockerDefaultCapabilities...), allCaps))
+	p := dockerContainer(capabilities(caps(t, facts.DockerDefaultCapabilities...), allCaps))
 	p.Info.Comm = "x" + payload
 	p.Info.Cmdline = []string{"evil" + payload + "x", "120"}
 	host := "h" + payload
@@ -29,10 +29,10 @@ func hostileInspection(t *testing.T) *Inspection {
 	p.Runtime.ContainerName = "web" + payload
 	p.Cgroup.Paths[0].Path = "/docker/" + payload
 	p.Rootfs.LowerDirs = []string{"/layers/" + payload}
-	p.Rootfs.Notable = []inspect.NotableMount{{Kind: "host-root", Mountpoint: "/host" + payload, Source: "/dev/vda1", Root: "/",
+	p.Rootfs.Notable = []facts.NotableMount{{Kind: "host-root", Mountpoint: "/host" + payload, Source: "/dev/vda1", Root: "/",
 		Line: "30 20 254:1 / /host" + payload + " rw - ext4 /dev/vda1 rw"}}
-	p.Errors = []inspect.SectionError{{Section: "security", Err: "reading /proc/4242/attr/" + payload + ": permission denied"}}
-	return Compare(p, hostReference(allCaps), &inspect.Host{MemTotalBytes: 8 << 30, CPUs: 2, CgroupMode: inspect.CgroupV2}, nil)
+	p.Errors = []facts.SectionError{{Section: "security", Err: "reading /proc/4242/attr/" + payload + ": permission denied"}}
+	return Compare(p, hostReference(allCaps), &facts.Host{MemTotalBytes: 8 << 30, CPUs: 2, CgroupMode: facts.CgroupV2}, nil)
 }
 
 // safe fails the test if out holds a byte that drives the terminal, and
@@ -138,9 +138,9 @@ func TestHostilePIDReport(t *testing.T) {
 			Comm    string   `json:"comm"`
 			Cmdline []string `json:"cmdline"`
 		} `json:"process"`
-		Kernel  struct{ Hostname string }                `json:"kernel"`
-		Runtime struct{ ContainerName string }           `json:"runtime"`
-		Rootfs  struct{ Notable []inspect.NotableMount } `json:"rootfs"`
+		Kernel  struct{ Hostname string }              `json:"kernel"`
+		Runtime struct{ ContainerName string }         `json:"runtime"`
+		Rootfs  struct{ Notable []facts.NotableMount } `json:"rootfs"`
 	}
 	if err := json.Unmarshal(doc.Bytes(), &got); err != nil {
 		t.Fatal(err)

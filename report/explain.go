@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/nsinspect/nsinspect/inspect"
+	"github.com/nsinspect/nsinspect/inspect/facts"
 )
 
 // Severity ranks findings; audit fails at or above a chosen level.
@@ -26,11 +26,11 @@ func (s Severity) Rank() int {
 // Finding is one plain statement about the target with the evidence behind
 // it: the files an operator can cat to check it by hand.
 type Finding struct {
-	ID       string             `json:"id"`
-	Severity Severity           `json:"severity"`
-	Summary  string             `json:"summary"`
-	Detail   string             `json:"detail"`
-	Evidence []inspect.Evidence `json:"evidence"`
+	ID       string           `json:"id"`
+	Severity Severity         `json:"severity"`
+	Summary  string           `json:"summary"`
+	Detail   string           `json:"detail"`
+	Evidence []facts.Evidence `json:"evidence"`
 }
 
 // rule looks at an inspection and returns zero or more findings.
@@ -49,7 +49,7 @@ func findings(in *Inspection) []Finding {
 	for _, r := range rules {
 		for _, f := range r(in) {
 			if f.Evidence == nil {
-				f.Evidence = []inspect.Evidence{}
+				f.Evidence = []facts.Evidence{}
 			}
 			out = append(out, f)
 		}
@@ -59,8 +59,8 @@ func findings(in *Inspection) []Finding {
 
 // ev collects the evidence of the named fields that exist, each distinct
 // file and value once (quota and period come from the same cpu.max).
-func ev(src inspect.Sources, fields ...string) []inspect.Evidence {
-	var out []inspect.Evidence
+func ev(src facts.Sources, fields ...string) []facts.Evidence {
+	var out []facts.Evidence
 	for _, f := range fields {
 		if e, ok := src[f]; ok && !slices.Contains(out, e) {
 			out = append(out, e)
@@ -75,9 +75,9 @@ func hostProcess(in *Inspection) []Finding {
 	if in.InContainer() || len(in.Namespaces) == 0 || in.Runtime == nil || in.Runtime.Role == "monitor" || len(in.Unreadable()) > 0 {
 		return nil
 	}
-	var e []inspect.Evidence
-	if n, ok := in.namespace(inspect.NSPID); ok {
-		e = append(e, inspect.Evidence{File: n.File, Raw: fmt.Sprintf("pid:[%d]", n.Inode)})
+	var e []facts.Evidence
+	if n, ok := in.namespace(facts.NSPID); ok {
+		e = append(e, facts.Evidence{File: n.File, Raw: fmt.Sprintf("pid:[%d]", n.Inode)})
 	}
 	return one(Finding{
 		ID: "host-process", Severity: Info,
@@ -90,17 +90,17 @@ func hostProcess(in *Inspection) []Finding {
 
 func runtimeRule(in *Inspection) []Finding {
 	rt := in.Runtime
-	if rt == nil || rt.Name == inspect.RuntimeNone {
+	if rt == nil || rt.Name == facts.RuntimeNone {
 		return nil
 	}
 	what := rt.Name
 	switch {
-	case rt.Name == inspect.RuntimeKubernetes:
+	case rt.Name == facts.RuntimeKubernetes:
 		what = fmt.Sprintf("kubernetes pod %s (QoS %s)", rt.PodUID, rt.QoSClass)
 		if rt.Engine != "" {
 			what += " via " + rt.Engine
 		}
-	case rt.Name == inspect.RuntimeUnknown:
+	case rt.Name == facts.RuntimeUnknown:
 		what = "an unrecognised runtime (it has its own pid namespace, but no known cgroup path or marker)"
 	}
 	if rt.ContainerID != "" {
@@ -137,7 +137,7 @@ func kernelShared(in *Inspection) []Finding {
 	}
 	detail := "A container is a group of host processes fenced off by namespaces and cgroups, not a virtual machine: " +
 		"there is no kernel inside it. uname -r reads the one running kernel, so it prints " + k.Release + " inside and outside."
-	if n, ok := in.namespace(inspect.NSUTS); ok && n.Isolated != nil && *n.Isolated && k.Hostname != nil {
+	if n, ok := in.namespace(facts.NSUTS); ok && n.Isolated != nil && *n.Isolated && k.Hostname != nil {
 		host := ""
 		if in.ref != nil && in.ref.Kernel != nil && in.ref.Kernel.Hostname != nil {
 			host = fmt.Sprintf(" (the host's is %q)", *in.ref.Kernel.Hostname)
@@ -180,19 +180,19 @@ func pid1Rule(in *Inspection) []Finding {
 	b.WriteString("The kernel shields a namespace's init: a signal whose action is still the default is dropped, " +
 		"so SIGTERM and SIGINT do nothing unless the program installs a handler; only SIGKILL or SIGSTOP sent from the host get through. ")
 	switch s.SIGTERM {
-	case inspect.VerdictDropped:
+	case facts.VerdictDropped:
 		f.Severity = Warn
 		b.WriteString("This process has no SIGTERM handler: docker stop (or nsinspect stop) will wait for its timeout and then SIGKILL it. " +
 			"Run it with --init, or make it handle SIGTERM.")
-	case inspect.VerdictIgnored:
+	case facts.VerdictIgnored:
 		f.Severity = Warn
 		b.WriteString("This process ignores SIGTERM outright: only SIGKILL will stop it.")
-	case inspect.VerdictHandled:
+	case facts.VerdictHandled:
 		b.WriteString("This process has a SIGTERM handler (SigCgt), so a stop request reaches it; what it does then is up to the program.")
-	case inspect.VerdictProbablyHandled:
+	case facts.VerdictProbablyHandled:
 		b.WriteString("Its masks look like the default, but it sleeps in sigtimedwait (wchan), the way tini and other inits wait for signals: " +
 			"SIGTERM will probably be taken and acted on. This is a heuristic.")
-	case inspect.VerdictBlocked:
+	case facts.VerdictBlocked:
 		b.WriteString("SIGTERM is blocked: it stays pending until the program unblocks it or reads it with sigwait or signalfd.")
 	}
 	f.Detail = b.String()
@@ -221,7 +221,7 @@ func memoryView(in *Inspection) []Finding {
 		f.Evidence = append(f.Evidence, ev(in.Host.Sources, "memTotalBytes")...)
 	}
 	inside := "/sys/fs/cgroup/memory/memory.limit_in_bytes"
-	if in.Cgroup.Mode == inspect.CgroupV2 {
+	if in.Cgroup.Mode == facts.CgroupV2 {
 		inside = "/sys/fs/cgroup/memory.max"
 	}
 	usage := ""
@@ -377,14 +377,14 @@ func cpuThrottled(in *Inspection) []Finding {
 }
 
 // exposure says what sharing a namespace type with the host hands over.
-var exposure = map[inspect.NamespaceType]string{
-	inspect.NSPID:    "it sees every host process and can signal those of its uid",
-	inspect.NSNet:    "it uses the host's interfaces and ports, and can reach services bound to localhost",
-	inspect.NSIPC:    "it shares System V IPC and POSIX message queues with the host",
-	inspect.NSMount:  "it sees the host's mount table and files",
-	inspect.NSUTS:    "it can change the host's hostname if it holds CAP_SYS_ADMIN",
-	inspect.NSCgroup: "it sees the full cgroup paths of the host's tree (Docker's default on cgroup v1 hosts)",
-	inspect.NSTime:   "it shares the host's monotonic and boot clocks (the usual case)",
+var exposure = map[facts.NamespaceType]string{
+	facts.NSPID:    "it sees every host process and can signal those of its uid",
+	facts.NSNet:    "it uses the host's interfaces and ports, and can reach services bound to localhost",
+	facts.NSIPC:    "it shares System V IPC and POSIX message queues with the host",
+	facts.NSMount:  "it sees the host's mount table and files",
+	facts.NSUTS:    "it can change the host's hostname if it holds CAP_SYS_ADMIN",
+	facts.NSCgroup: "it sees the full cgroup paths of the host's tree (Docker's default on cgroup v1 hosts)",
+	facts.NSTime:   "it shares the host's monotonic and boot clocks (the usual case)",
 }
 
 // sharedUser says what sharing the host's user namespace means for this
@@ -398,23 +398,23 @@ func sharedUser(in *Inspection) string {
 
 // hostShareWarn are the namespaces a container should not share: sharing
 // one is docker's --pid=host, --net=host, --ipc=host or --uts=host.
-var hostShareWarn = []inspect.NamespaceType{inspect.NSPID, inspect.NSNet, inspect.NSIPC, inspect.NSMount, inspect.NSUTS}
+var hostShareWarn = []facts.NamespaceType{facts.NSPID, facts.NSNet, facts.NSIPC, facts.NSMount, facts.NSUTS}
 
 func namespacesRule(in *Inspection) []Finding {
 	if len(in.Namespaces) == 0 {
 		return nil
 	}
 	iso, shared, unread := in.Isolated(), in.Shared(), in.Unreadable()
-	var e []inspect.Evidence
+	var e []facts.Evidence
 	for _, n := range in.Namespaces {
-		if n.Type == inspect.NSPIDForChildren || n.Type == inspect.NSTimeForChildren || n.Inode == 0 {
+		if n.Type == facts.NSPIDForChildren || n.Type == facts.NSTimeForChildren || n.Inode == 0 {
 			continue
 		}
 		raw := fmt.Sprintf("%s:[%d]", n.Type, n.Inode)
 		if n.ReferenceInode != 0 {
 			raw += fmt.Sprintf(" (reference %s:[%d])", n.Type, n.ReferenceInode)
 		}
-		e = append(e, inspect.Evidence{File: n.File, Raw: raw})
+		e = append(e, facts.Evidence{File: n.File, Raw: raw})
 	}
 	var d strings.Builder
 	d.WriteString("Namespaces are compared by the device and inode of /proc/<pid>/ns/<type>: the same inode is the same namespace. ")
@@ -423,7 +423,7 @@ func namespacesRule(in *Inspection) []Finding {
 	}
 	for _, n := range in.Namespaces {
 		if n.Isolated != nil && !*n.Isolated {
-			if n.Type == inspect.NSUser {
+			if n.Type == facts.NSUser {
 				fmt.Fprintf(&d, "Shared user: %s. ", sharedUser(in))
 			} else if x, ok := exposure[n.Type]; ok {
 				fmt.Fprintf(&d, "Shared %s: %s. ", n.Type, x)
@@ -451,7 +451,7 @@ func namespacesRule(in *Inspection) []Finding {
 	if in.InContainer() && in.Reference.Partial == "" && in.Reference.PID != in.PID {
 		var bad []string
 		for _, t := range hostShareWarn {
-			if n, ok := in.namespace(t); ok && n.Isolated != nil && !*n.Isolated && in.Reference.Kind != inspect.ReferenceProcess {
+			if n, ok := in.namespace(t); ok && n.Isolated != nil && !*n.Isolated && in.Reference.Kind != facts.ReferenceProcess {
 				bad = append(bad, string(t))
 			}
 		}
@@ -555,7 +555,7 @@ func privilegedRule(in *Inspection) []Finding {
 			Evidence: e,
 		})
 	}
-	held := inspect.CapSet{Bits: c.Effective.Bits & in.grant.Bits, Last: in.grant.Last}
+	held := facts.CapSet{Bits: c.Effective.Bits & in.grant.Bits, Last: in.grant.Last}
 	sum := fmt.Sprintf("Not privileged: %d of the %d capabilities %s are effective", held.Count(), in.grant.Count(), whose)
 	detail := what + fmt.Sprintf(" This process has %s, which is not that.", list(c.Effective.Names()))
 	if c.PrivilegedReason != "" {
@@ -629,7 +629,7 @@ func extraCapabilities(in *Inspection) []Finding {
 	return one(Finding{
 		ID: "capabilities-beyond-docker", Severity: Info,
 		Summary: "Capabilities beyond Docker's default set: " + strings.Join(rest, ", "),
-		Detail: "Docker grants 14 capabilities by default (" + strings.Join(inspect.DockerDefaultCapabilities, ", ") + "). " +
+		Detail: "Docker grants 14 capabilities by default (" + strings.Join(facts.DockerDefaultCapabilities, ", ") + "). " +
 			"These extra ones are no known escape by themselves, but each widens what root in the container may do; the dangerous ones have findings of their own (cap-sys-admin, ...).",
 		Evidence: ev(c.Sources, "effective"),
 	})
@@ -649,21 +649,21 @@ func seccompRule(in *Inspection) []Finding {
 	// On cgroup v1, a process that may create a user namespace can mount
 	// its own cgroup hierarchy there and write its own limits: nothing
 	// but seccomp (or an LSM, or a host without user namespaces) stops it.
-	if cg := in.Cgroup; cg != nil && (cg.Mode == inspect.CgroupV1 || cg.Mode == inspect.CgroupHybrid) && !s.UserNamespaced {
+	if cg := in.Cgroup; cg != nil && (cg.Mode == facts.CgroupV1 || cg.Mode == facts.CgroupHybrid) && !s.UserNamespaced {
 		f.Severity = Critical
 		f.Summary = "No seccomp filter on a cgroup v1 host: the container can raise its own memory and pids limits"
 		f.Detail = "Without a filter, root in the container can unshare a user namespace (unshare -U -r -m -C), mount a cgroup v1 hierarchy there and write its own memory.limit_in_bytes or pids.max: the limits are only as good as the filter. " + f.Detail
-		f.Evidence = append(f.Evidence, inspect.Evidence{File: cg.File, Raw: "cgroup " + string(cg.Mode)})
+		f.Evidence = append(f.Evidence, facts.Evidence{File: cg.File, Raw: "cgroup " + string(cg.Mode)})
 	}
 	// On v2 the same works through a cgroup2 mount in a user and cgroup
 	// namespace of its own, unless the host mounted cgroup2 with
 	// nsdelegate (as systemd does), which makes the namespace's root
 	// cgroup read-only from inside.
-	if cg := in.Cgroup; cg != nil && cg.Mode == inspect.CgroupV2 && cg.NsDelegate != nil && !*cg.NsDelegate && !s.UserNamespaced {
+	if cg := in.Cgroup; cg != nil && cg.Mode == facts.CgroupV2 && cg.NsDelegate != nil && !*cg.NsDelegate && !s.UserNamespaced {
 		f.Severity = Critical
 		f.Summary = "No seccomp filter, and cgroup2 mounted without nsdelegate: the container can raise its own memory and pids limits"
 		f.Detail = "Without a filter, root in the container can unshare a user and cgroup namespace (unshare -U -r -m -C), mount cgroup2 there and write its own memory.max or pids.max; nsdelegate on the host's cgroup2 mount (systemd's default) would forbid that write. " + f.Detail
-		f.Evidence = append(f.Evidence, inspect.Evidence{File: "/proc/self/mountinfo", Raw: "cgroup2 /sys/fs/cgroup without nsdelegate"})
+		f.Evidence = append(f.Evidence, facts.Evidence{File: "/proc/self/mountinfo", Raw: "cgroup2 /sys/fs/cgroup without nsdelegate"})
 	}
 	return one(f)
 }
@@ -704,7 +704,7 @@ func notableMounts(in *Inspection) []Finding {
 	}
 	var out []Finding
 	for _, m := range in.Rootfs.Notable {
-		e := []inspect.Evidence{{File: in.Rootfs.Sources["fsType"].File, Raw: m.Line}}
+		e := []facts.Evidence{{File: in.Rootfs.Sources["fsType"].File, Raw: m.Line}}
 		switch m.Kind {
 		case "host-root":
 			out = append(out, Finding{
@@ -744,7 +744,7 @@ func procSysWritable(in *Inspection) []Finding {
 	if r == nil || !in.InContainer() || !r.ProcSysWritable {
 		return nil
 	}
-	if n, ok := in.namespace(inspect.NSMount); !ok || n.Isolated == nil || !*n.Isolated {
+	if n, ok := in.namespace(facts.NSMount); !ok || n.Isolated == nil || !*n.Isolated {
 		return nil
 	}
 	return one(Finding{

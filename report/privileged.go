@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/nsinspect/nsinspect/inspect"
+	"github.com/nsinspect/nsinspect/inspect/facts"
 )
 
 // grantable is what the host can grant a container: the bounding set of
@@ -15,12 +15,12 @@ import (
 // compares with itself, and its own bounding set would make every
 // container as capable as it "privileged". Then the set is every
 // capability the kernel knows.
-func grantable(last int, ref *inspect.Reference) (set inspect.CapSet, fromHost bool) {
-	kernel := inspect.CapSet{Bits: capMask(last), Last: last}
-	if ref == nil || ref.Kind == inspect.ReferenceProcess || ref.Partial != "" || ref.Process == nil || ref.Process.Capabilities == nil {
+func grantable(last int, ref *facts.Reference) (set facts.CapSet, fromHost bool) {
+	kernel := facts.CapSet{Bits: capMask(last), Last: last}
+	if ref == nil || ref.Kind == facts.ReferenceProcess || ref.Partial != "" || ref.Process == nil || ref.Process.Capabilities == nil {
 		return kernel, false
 	}
-	b := inspect.CapSet{Bits: ref.Process.Capabilities.Bounding.Bits & kernel.Bits, Last: last}
+	b := facts.CapSet{Bits: ref.Process.Capabilities.Bounding.Bits & kernel.Bits, Last: last}
 	if !b.Has("CAP_SYS_ADMIN") {
 		return kernel, false
 	}
@@ -40,14 +40,14 @@ func capMask(last int) uint64 {
 // set (this VM) can never give — or CAP_SYS_ADMIN with the host's devices.
 // Capabilities held in a user namespace of its own reach only what that
 // namespace owns, so nothing there is privileged.
-func privileged(p *inspect.Process, grant inspect.CapSet, fromHost bool) (bool, string) {
+func privileged(p *facts.Process, grant facts.CapSet, fromHost bool) (bool, string) {
 	c := p.Capabilities
 	eff := c.Effective.Bits & capMask(c.LastCap)
 	var reason string
 	switch {
 	case eff&grant.Bits == grant.Bits && fromHost:
 		reason = fmt.Sprintf("holds all %d capabilities the host's bounding set allows", grant.Count())
-		missing := inspect.CapSet{Bits: capMask(grant.Last) &^ grant.Bits, Last: grant.Last}
+		missing := facts.CapSet{Bits: capMask(grant.Last) &^ grant.Bits, Last: grant.Last}
 		if n := missing.Names(); len(n) > 0 && eff&missing.Bits == 0 {
 			reason += fmt.Sprintf(" (%s %s not in the host's bounding set either)", strings.Join(n, ", "), map[bool]string{true: "is", false: "are"}[len(n) == 1])
 		}
@@ -70,14 +70,25 @@ func privileged(p *inspect.Process, grant inspect.CapSet, fromHost bool) (bool, 
 	return true, reason
 }
 
-// judged returns p with its privileged verdict decided against grant,
-// leaving p itself as inspect read it.
-func judged(p *inspect.Process, grant inspect.CapSet, fromHost bool) *inspect.Process {
+// vsDocker compares an effective set with Docker's default: what it holds
+// beyond it, and what it lacks of it, in bit order.
+func vsDocker(eff facts.CapSet) (added, dropped []string) {
+	def := facts.NewCapSet(eff.Last, facts.DockerDefaultCapabilities...)
+	added = facts.CapSet{Bits: eff.Bits &^ def.Bits, Last: eff.Last}.Names()
+	dropped = facts.CapSet{Bits: def.Bits &^ eff.Bits, Last: eff.Last}.Names()
+	return added, dropped
+}
+
+// judged returns p with its capability verdicts filled in — the
+// comparison with Docker's default, and privileged decided against
+// grant — leaving p itself as inspect read it.
+func judged(p *facts.Process, grant facts.CapSet, fromHost bool) *facts.Process {
 	if p == nil || p.Capabilities == nil {
 		return p
 	}
 	cp, c := *p, *p.Capabilities
 	cp.Capabilities = &c
+	c.AddedVsDocker, c.DroppedVsDocker = vsDocker(c.Effective)
 	c.Privileged, c.PrivilegedReason = privileged(&cp, grant, fromHost)
 	return &cp
 }

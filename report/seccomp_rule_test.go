@@ -3,7 +3,7 @@ package report
 import (
 	"testing"
 
-	"github.com/nsinspect/nsinspect/inspect"
+	"github.com/nsinspect/nsinspect/inspect/facts"
 )
 
 // seccomp-disabled is critical exactly where an unconfined container can
@@ -13,26 +13,26 @@ func TestSeccompRuleSeverity(t *testing.T) {
 	yes, no := true, false
 	for _, tc := range []struct {
 		name       string
-		mode       inspect.CgroupMode
+		mode       facts.CgroupMode
 		nsdelegate *bool
 		userns     bool
 		seccomp    string
 		want       Severity // "" for no finding
 	}{
-		{"v1", inspect.CgroupV1, nil, false, "disabled", Critical},
-		{"hybrid", inspect.CgroupHybrid, nil, false, "disabled", Critical},
-		{"v2 with nsdelegate", inspect.CgroupV2, &yes, false, "disabled", Warn},
-		{"v2 without nsdelegate", inspect.CgroupV2, &no, false, "disabled", Critical},
-		{"v2, delegation unknown", inspect.CgroupV2, nil, false, "disabled", Warn},
-		{"v2 without nsdelegate, user namespace", inspect.CgroupV2, &no, true, "disabled", Warn},
-		{"v1, user namespace", inspect.CgroupV1, nil, true, "disabled", Warn},
-		{"filtered", inspect.CgroupV2, &no, false, "filter", ""},
+		{"v1", facts.CgroupV1, nil, false, "disabled", Critical},
+		{"hybrid", facts.CgroupHybrid, nil, false, "disabled", Critical},
+		{"v2 with nsdelegate", facts.CgroupV2, &yes, false, "disabled", Warn},
+		{"v2 without nsdelegate", facts.CgroupV2, &no, false, "disabled", Critical},
+		{"v2, delegation unknown", facts.CgroupV2, nil, false, "disabled", Warn},
+		{"v2 without nsdelegate, user namespace", facts.CgroupV2, &no, true, "disabled", Warn},
+		{"v1, user namespace", facts.CgroupV1, nil, true, "disabled", Warn},
+		{"filtered", facts.CgroupV2, &no, false, "filter", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := &Inspection{
-				Runtime:  &inspect.Runtime{Name: inspect.RuntimeNsinspect},
-				Security: &inspect.Security{Seccomp: tc.seccomp, UserNamespaced: tc.userns},
-				Cgroup:   &inspect.Cgroup{Mode: tc.mode, NsDelegate: tc.nsdelegate, File: "/proc/42/cgroup"},
+				Runtime:  &facts.Runtime{Name: facts.RuntimeNsinspect},
+				Security: &facts.Security{Seccomp: tc.seccomp, UserNamespaced: tc.userns},
+				Cgroup:   &facts.Cgroup{Mode: tc.mode, NsDelegate: tc.nsdelegate, File: "/proc/42/cgroup"},
 			}
 			f := seccompRule(in)
 			if tc.want == "" {

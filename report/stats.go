@@ -7,7 +7,7 @@ import (
 	"text/template"
 	"time"
 
-	"github.com/nsinspect/nsinspect/inspect"
+	"github.com/nsinspect/nsinspect/inspect/facts"
 )
 
 // StatsRow is one container in one sample of nsinspect stats: docker
@@ -52,9 +52,9 @@ type StatsRow struct {
 
 // StatsInput is one container's two readings and the host's.
 type StatsInput struct {
-	Container      inspect.Container
-	Prev, Cur      inspect.Usage
-	PrevHost, Host inspect.HostUsage
+	Container      facts.Container
+	Prev, Cur      facts.Usage
+	PrevHost, Host facts.HostUsage
 	MemTotal       uint64
 	FirstOOM       *uint64 // the OOM count when the session first saw it
 }

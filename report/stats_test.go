@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nsinspect/nsinspect/inspect"
+	"github.com/nsinspect/nsinspect/inspect/facts"
 )
 
 func u64(v uint64) *uint64   { return &v }
@@ -101,8 +101,8 @@ func TestStatsThrottled(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := Stats(StatsInput{
-				Prev: inspect.Usage{Time: t0, QuotaCPUs: tc.quota, Periods: tc.p0, Throttled: tc.t0},
-				Cur:  inspect.Usage{Time: t0.Add(time.Second), QuotaCPUs: tc.quota, Periods: tc.p1, Throttled: tc.t1},
+				Prev: facts.Usage{Time: t0, QuotaCPUs: tc.quota, Periods: tc.p0, Throttled: tc.t0},
+				Cur:  facts.Usage{Time: t0.Add(time.Second), QuotaCPUs: tc.quota, Periods: tc.p1, Throttled: tc.t1},
 			})
 			if got := r.Throttled(); got != tc.want {
 				t.Errorf("THROTTLED = %s, want %s", got, tc.want)

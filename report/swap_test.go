@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nsinspect/nsinspect/inspect"
+	"github.com/nsinspect/nsinspect/inspect/facts"
 )
 
 // TestSwapLimitWithoutHostSwap: a swap limit on a host with SwapTotal 0
@@ -23,8 +23,8 @@ func TestSwapLimitWithoutHostSwap(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p := dockerContainer(capabilities(0, allCaps))
 			p.Cgroup.Memory.SwapLimitBytes = u64(512 << 20)
-			p.Cgroup.Memory.Sources = inspect.Sources{"swapLimitBytes": {File: "/sys/fs/cgroup/x/memory.swap.max", Raw: "536870912"}}
-			in := Compare(p, hostReference(allCaps), &inspect.Host{MemTotalBytes: 8 << 30, CPUs: 2, SwapTotalBytes: tc.swap}, nil)
+			p.Cgroup.Memory.Sources = facts.Sources{"swapLimitBytes": {File: "/sys/fs/cgroup/x/memory.swap.max", Raw: "536870912"}}
+			in := Compare(p, hostReference(allCaps), &facts.Host{MemTotalBytes: 8 << 30, CPUs: 2, SwapTotalBytes: tc.swap}, nil)
 			var b bytes.Buffer
 			if err := WriteTable(&b, in, TableOptions{}); err != nil {
 				t.Fatal(err)

@@ -14,7 +14,7 @@ import (
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
 
-	"github.com/nsinspect/nsinspect/inspect"
+	"github.com/nsinspect/nsinspect/inspect/facts"
 )
 
 // unknown is shown for a value that could not be read; the reason is
@@ -156,7 +156,7 @@ func paint(v string, on bool) string {
 func WriteTable(w io.Writer, in *Inspection, opt TableOptions) error {
 	ref := in.ref
 	if ref == nil {
-		ref = &inspect.Process{}
+		ref = &facts.Process{}
 	}
 	// The lines above the table carry comms, container names and errors:
 	// escaped like the cells.
@@ -169,7 +169,7 @@ func WriteTable(w io.Writer, in *Inspection, opt TableOptions) error {
 		fmt.Fprintf(w, "HOST       %s memory, %s, cgroup %s\n", Bytes(in.Host.MemTotalBytes), plural(in.Host.CPUs, "CPU", "CPUs"), in.Host.CgroupMode)
 	}
 	refCol := "HOST"
-	if in.Reference.Kind == inspect.ReferenceProcess {
+	if in.Reference.Kind == facts.ReferenceProcess {
 		refCol = "VS"
 	}
 	refCol += fmt.Sprintf(" (pid %d)", in.Reference.PID)
@@ -207,7 +207,7 @@ func WriteTable(w io.Writer, in *Inspection, opt TableOptions) error {
 	return nil
 }
 
-func comm(p *inspect.ProcessInfo) string {
+func comm(p *facts.ProcessInfo) string {
 	if p == nil {
 		return unknown
 	}
@@ -216,7 +216,7 @@ func comm(p *inspect.ProcessInfo) string {
 
 func targetLabel(in *Inspection) string {
 	rt := in.Runtime
-	if rt == nil || rt.Name == inspect.RuntimeNone {
+	if rt == nil || rt.Name == facts.RuntimeNone {
 		switch {
 		case in.InContainer():
 			return ": in its own namespaces"
@@ -227,7 +227,7 @@ func targetLabel(in *Inspection) string {
 		}
 		return ": a host process"
 	}
-	if rt.Name == inspect.RuntimeUnknown {
+	if rt.Name == facts.RuntimeUnknown {
 		return ": own namespaces, no runtime recognised"
 	}
 	if rt.Role == "monitor" {
@@ -243,16 +243,16 @@ func targetLabel(in *Inspection) string {
 	return s
 }
 
-func processSection(in *Inspection, ref *inspect.Process) section {
+func processSection(in *Inspection, ref *facts.Process) section {
 	s := section{title: "PROCESS"}
 	t, r := in.Process, ref.Info
 	if t == nil {
 		return s
 	}
 	if r == nil {
-		r = &inspect.ProcessInfo{}
+		r = &facts.ProcessInfo{}
 	}
-	pidv := func(p *inspect.ProcessInfo) string {
+	pidv := func(p *facts.ProcessInfo) string {
 		v := strconv.Itoa(p.PID)
 		if n := len(p.NSpid); n > 1 {
 			v += fmt.Sprintf(" (%d in its pid namespace)", p.NSpid[n-1])
@@ -272,7 +272,7 @@ func processSection(in *Inspection, ref *inspect.Process) section {
 	return s
 }
 
-func cmdline(p *inspect.ProcessInfo) string {
+func cmdline(p *facts.ProcessInfo) string {
 	if len(p.Cmdline) == 0 {
 		if p.Comm != "" {
 			return "[" + p.Comm + "]"
@@ -288,7 +288,7 @@ func cmdline(p *inspect.ProcessInfo) string {
 	return c
 }
 
-func ids(p *inspect.ProcessInfo) string {
+func ids(p *facts.ProcessInfo) string {
 	if p.PID == 0 {
 		return unknown
 	}
@@ -299,7 +299,7 @@ func ids(p *inspect.ProcessInfo) string {
 	return s
 }
 
-func started(p *inspect.ProcessInfo) string {
+func started(p *facts.ProcessInfo) string {
 	if p.StartTime.IsZero() {
 		return unknown
 	}
@@ -319,7 +319,7 @@ func namespaceSection(in *Inspection) section {
 		switch {
 		case n.Isolated == nil && (n.Inode == 0 || n.ReferenceInode == 0):
 			// neither shared nor own: unknown
-			if n.Type != inspect.NSPIDForChildren && n.Type != inspect.NSTimeForChildren {
+			if n.Type != facts.NSPIDForChildren && n.Type != facts.NSTimeForChildren {
 				v = "unreadable"
 			}
 		case n.Isolated == nil:
@@ -335,7 +335,7 @@ func namespaceSection(in *Inspection) section {
 
 // limitText shows a byte limit: the value, "unlimited (host: 23.5GiB)" when
 // the kernel file says there is none, or -- when it could not be read.
-func limitText(v *uint64, src inspect.Sources, field string, host *inspect.Host) string {
+func limitText(v *uint64, src facts.Sources, field string, host *facts.Host) string {
 	if v != nil {
 		return Bytes(*v)
 	}
@@ -369,7 +369,7 @@ func strText(v *string) string {
 	return *v
 }
 
-func limitVerdict(own, effective *uint64, src inspect.Sources, field string) string {
+func limitVerdict(own, effective *uint64, src facts.Sources, field string) string {
 	switch {
 	case own != nil:
 		return "limited"
@@ -381,7 +381,7 @@ func limitVerdict(own, effective *uint64, src inspect.Sources, field string) str
 	return ""
 }
 
-func cgroupSection(in *Inspection, ref *inspect.Process) section {
+func cgroupSection(in *Inspection, ref *facts.Process) section {
 	s := section{title: "CGROUP"}
 	t := in.Cgroup
 	if t == nil {
@@ -389,7 +389,7 @@ func cgroupSection(in *Inspection, ref *inspect.Process) section {
 	}
 	r := ref.Cgroup
 	if r == nil {
-		r = &inspect.Cgroup{}
+		r = &facts.Cgroup{}
 	}
 	s.add("mode", string(t.Mode), string(r.Mode), "")
 	s.add("path", cgroupPath(t), cgroupPath(r), "")
@@ -455,24 +455,24 @@ func hostWide(v string, wide bool) string {
 	return v
 }
 
-func cgroupPath(c *inspect.Cgroup) string {
+func cgroupPath(c *facts.Cgroup) string {
 	if c == nil || len(c.Paths) == 0 {
 		return unknown
 	}
 	// The unified line on v2; otherwise the memory hierarchy, the one
 	// limits are most often asked about.
 	for _, p := range c.Paths {
-		if c.Mode == inspect.CgroupV2 && p.Hierarchy == 0 {
+		if c.Mode == facts.CgroupV2 && p.Hierarchy == 0 {
 			return p.Path
 		}
-		if c.Mode != inspect.CgroupV2 && slices.Contains(p.Controllers, "memory") {
+		if c.Mode != facts.CgroupV2 && slices.Contains(p.Controllers, "memory") {
 			return "memory:" + p.Path
 		}
 	}
 	return c.Paths[0].Path
 }
 
-func quotaText(c inspect.CPUCgroup, host *inspect.Host) string {
+func quotaText(c facts.CPUCgroup, host *facts.Host) string {
 	if c.CPUs != nil {
 		return fmt.Sprintf("%s (%d/%d µs)", CPUs(*c.CPUs), *c.QuotaMicros, *c.PeriodMicros)
 	}
@@ -485,7 +485,7 @@ func quotaText(c inspect.CPUCgroup, host *inspect.Host) string {
 	return "unlimited"
 }
 
-func countLimit(v *uint64, src inspect.Sources, field string) string {
+func countLimit(v *uint64, src facts.Sources, field string) string {
 	if v != nil {
 		return strconv.FormatUint(*v, 10)
 	}
@@ -502,7 +502,7 @@ func microsText(v *uint64) string {
 	return Micros(*v)
 }
 
-func throttleText(c inspect.CPUCgroup) string {
+func throttleText(c facts.CPUCgroup) string {
 	if c.Periods == nil || c.ThrottledPeriods == nil {
 		return unknown
 	}
@@ -512,11 +512,11 @@ func throttleText(c inspect.CPUCgroup) string {
 	return fmt.Sprintf("%d of %d periods (%s)", *c.ThrottledPeriods, *c.Periods, Percent(float64(*c.ThrottledPeriods)/float64(*c.Periods)))
 }
 
-func psiText(p inspect.Pressure) string {
+func psiText(p facts.Pressure) string {
 	var parts []string
 	for _, x := range []struct {
 		name string
-		v    *inspect.PSI
+		v    *facts.PSI
 	}{{"cpu", p.CPU}, {"mem", p.Memory}, {"io", p.IO}} {
 		if x.v != nil && x.v.Some != nil {
 			parts = append(parts, fmt.Sprintf("%s %.2f%%", x.name, x.v.Some.Avg10))
@@ -528,14 +528,14 @@ func psiText(p inspect.Pressure) string {
 	return strings.Join(parts, ", ")
 }
 
-func kernelSection(in *Inspection, ref *inspect.Process) section {
+func kernelSection(in *Inspection, ref *facts.Process) section {
 	s := section{title: "KERNEL"}
 	t, r := in.Kernel, ref.Kernel
 	if t == nil {
 		return s
 	}
 	if r == nil {
-		r = &inspect.Kernel{}
+		r = &facts.Kernel{}
 	}
 	verdict := "same kernel"
 	if r.Release != "" && r.Release != t.Release {
@@ -543,7 +543,7 @@ func kernelSection(in *Inspection, ref *inspect.Process) section {
 	}
 	s.add("release", t.Release, orUnknown(r.Release), verdict)
 	utsVerdict := ""
-	if n, ok := in.namespace(inspect.NSUTS); ok && n.Isolated != nil {
+	if n, ok := in.namespace(facts.NSUTS); ok && n.Isolated != nil {
 		utsVerdict = map[bool]string{true: "isolated", false: "shared"}[*n.Isolated]
 	}
 	s.add("hostname", strText(t.Hostname), strText(r.Hostname), utsVerdict)
@@ -564,13 +564,13 @@ func orUnknown(s string) string {
 // full set: "14 (Docker's default)", "41 (all)", "40 of 41: all but
 // CAP_SYS_RESOURCE", "15: Docker's default +CAP_SYS_ADMIN". The names are
 // in the JSON and the explanation.
-func capSummary(c *inspect.Capabilities) string {
+func capSummary(c *facts.Capabilities) string {
 	if c == nil {
 		return unknown
 	}
 	e := c.Effective
 	n, all := e.Count(), c.LastCap+1
-	missing := inspect.CapSet{Bits: ^e.Bits, Last: c.LastCap}.Names()
+	missing := facts.CapSet{Bits: ^e.Bits, Last: c.LastCap}.Names()
 	switch {
 	case e.Full():
 		return fmt.Sprintf("%d (all)", n)
@@ -595,7 +595,7 @@ func capSummary(c *inspect.Capabilities) string {
 	return fmt.Sprintf("%d of %d (%s)", n, all, e.Hex())
 }
 
-func capSection(set func(*inspect.Capabilities) *inspect.CapSet, c *inspect.Capabilities) string {
+func capSection(set func(*facts.Capabilities) *facts.CapSet, c *facts.Capabilities) string {
 	if c == nil {
 		return unknown
 	}
@@ -612,7 +612,7 @@ func capSection(set func(*inspect.Capabilities) *inspect.CapSet, c *inspect.Capa
 	return fmt.Sprintf("%d (%s)", s.Count(), s.Hex())
 }
 
-func capabilitySection(in *Inspection, ref *inspect.Process) section {
+func capabilitySection(in *Inspection, ref *facts.Process) section {
 	s := section{title: "CAPABILITIES"}
 	t, r := in.Capabilities, ref.Capabilities
 	if t == nil {
@@ -621,16 +621,16 @@ func capabilitySection(in *Inspection, ref *inspect.Process) section {
 	s.add("effective", capSummary(t), capSummary(r), "")
 	for _, x := range []struct {
 		name string
-		get  func(*inspect.Capabilities) *inspect.CapSet
+		get  func(*facts.Capabilities) *facts.CapSet
 	}{
-		{"permitted", func(c *inspect.Capabilities) *inspect.CapSet { return &c.Permitted }},
-		{"bounding", func(c *inspect.Capabilities) *inspect.CapSet { return &c.Bounding }},
-		{"inheritable", func(c *inspect.Capabilities) *inspect.CapSet { return &c.Inheritable }},
-		{"ambient", func(c *inspect.Capabilities) *inspect.CapSet { return c.Ambient }},
+		{"permitted", func(c *facts.Capabilities) *facts.CapSet { return &c.Permitted }},
+		{"bounding", func(c *facts.Capabilities) *facts.CapSet { return &c.Bounding }},
+		{"inheritable", func(c *facts.Capabilities) *facts.CapSet { return &c.Inheritable }},
+		{"ambient", func(c *facts.Capabilities) *facts.CapSet { return c.Ambient }},
 	} {
 		s.add(x.name, capSection(x.get, t), capSection(x.get, r), "")
 	}
-	priv := func(c *inspect.Capabilities) string {
+	priv := func(c *facts.Capabilities) string {
 		if c == nil {
 			return unknown
 		}
@@ -647,16 +647,16 @@ func capabilitySection(in *Inspection, ref *inspect.Process) section {
 	return s
 }
 
-func securitySection(in *Inspection, ref *inspect.Process) section {
+func securitySection(in *Inspection, ref *facts.Process) section {
 	s := section{title: "SECURITY"}
 	t, r := in.Security, ref.Security
 	if t == nil {
 		return s
 	}
 	if r == nil {
-		r = &inspect.Security{}
+		r = &facts.Security{}
 	}
-	seccomp := func(x *inspect.Security) string {
+	seccomp := func(x *facts.Security) string {
 		if x.Seccomp == "" {
 			return unknown
 		}
@@ -671,14 +671,14 @@ func securitySection(in *Inspection, ref *inspect.Process) section {
 		target += ", nsinspect profile " + in.Runtime.SeccompProfile
 	}
 	s.add("seccomp", target, seccomp(r), v)
-	nnp := func(x *inspect.Security) string {
+	nnp := func(x *facts.Security) string {
 		if x.NoNewPrivs == nil {
 			return unknown
 		}
 		return strconv.FormatBool(*x.NoNewPrivs)
 	}
 	s.add("no_new_privs", nnp(t), nnp(r), "")
-	lsm := func(x *inspect.Security) string {
+	lsm := func(x *facts.Security) string {
 		if x.LSM == "" {
 			return unknown
 		}
@@ -688,7 +688,7 @@ func securitySection(in *Inspection, ref *inspect.Process) section {
 		return x.LSM + ": " + x.Label
 	}
 	s.add("lsm", lsm(t), lsm(r), "")
-	userns := func(x *inspect.Security) string {
+	userns := func(x *facts.Security) string {
 		if len(x.UIDMap) == 0 {
 			return unknown
 		}
@@ -708,14 +708,14 @@ func securitySection(in *Inspection, ref *inspect.Process) section {
 	return s
 }
 
-func signalSection(in *Inspection, ref *inspect.Process) section {
+func signalSection(in *Inspection, ref *facts.Process) section {
 	s := section{title: "SIGNALS"}
 	t, r := in.Signals, ref.Signals
 	if t == nil {
 		return s
 	}
 	if r == nil {
-		r = &inspect.Signals{}
+		r = &facts.Signals{}
 	}
 	yes := map[bool]string{true: "yes", false: "no"}
 	s.add("pid 1 of its ns", yes[t.PID1], yes[r.PID1], "")
@@ -727,18 +727,18 @@ func signalSection(in *Inspection, ref *inspect.Process) section {
 	}
 	verdictWord := func(v string) string {
 		switch v {
-		case inspect.VerdictDropped:
+		case facts.VerdictDropped:
 			return "dropped"
-		case inspect.VerdictIgnored:
+		case facts.VerdictIgnored:
 			return "ignored"
-		case inspect.VerdictHandled, inspect.VerdictProbablyHandled:
+		case facts.VerdictHandled, facts.VerdictProbablyHandled:
 			return "handled"
 		}
 		return ""
 	}
 	s.add("SIGTERM", short(t.SIGTERM), short(r.SIGTERM), verdictWord(t.SIGTERM))
 	s.add("SIGINT", short(t.SIGINT), short(r.SIGINT), verdictWord(t.SIGINT))
-	set := func(x inspect.SigSet) string {
+	set := func(x facts.SigSet) string {
 		if x == 0 {
 			return "none"
 		}
@@ -754,16 +754,16 @@ func signalSection(in *Inspection, ref *inspect.Process) section {
 	return s
 }
 
-func rootfsSection(in *Inspection, ref *inspect.Process) section {
+func rootfsSection(in *Inspection, ref *facts.Process) section {
 	s := section{title: "ROOTFS"}
 	t, r := in.Rootfs, ref.Rootfs
 	if t == nil {
 		return s
 	}
 	if r == nil {
-		r = &inspect.Rootfs{}
+		r = &facts.Rootfs{}
 	}
-	fs := func(x *inspect.Rootfs) string {
+	fs := func(x *facts.Rootfs) string {
 		if x.FSType == "" {
 			return unknown
 		}
@@ -777,7 +777,7 @@ func rootfsSection(in *Inspection, ref *inspect.Process) section {
 	ro := map[bool]string{true: "read-only", false: "writable"}
 	s.add("mode", ro[t.ReadOnly], ro[r.ReadOnly], "")
 	if t.FSType == "overlay" || r.FSType == "overlay" {
-		layers := func(x *inspect.Rootfs) string {
+		layers := func(x *facts.Rootfs) string {
 			if x.FSType != "overlay" {
 				return ""
 			}
@@ -805,14 +805,14 @@ func rootfsSection(in *Inspection, ref *inspect.Process) section {
 	return s
 }
 
-func runtimeSection(in *Inspection, ref *inspect.Process) section {
+func runtimeSection(in *Inspection, ref *facts.Process) section {
 	s := section{title: "RUNTIME"}
 	t, r := in.Runtime, ref.Runtime
 	if t == nil {
 		return s
 	}
 	if r == nil {
-		r = &inspect.Runtime{}
+		r = &facts.Runtime{}
 	}
 	s.add("runtime", t.Name, orUnknown(r.Name), "")
 	if t.ContainerID != "" || r.ContainerID != "" {

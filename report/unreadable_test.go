@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nsinspect/nsinspect/inspect"
+	"github.com/nsinspect/nsinspect/inspect/facts"
 )
 
 // TestUnreadableNamespacesAreUnknown: nsinspect pid 1 as a user who cannot
@@ -16,15 +16,15 @@ import (
 func TestUnreadableNamespacesAreUnknown(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
-		readable map[inspect.NamespaceType]bool // the rest: inode 0
+		readable map[facts.NamespaceType]bool // the rest: inode 0
 	}{
 		{"nothing readable (pid 1 as nobody)", nil},
-		{"zombie: pid and user kept", map[inspect.NamespaceType]bool{inspect.NSPID: true, inspect.NSUser: true}},
+		{"zombie: pid and user kept", map[facts.NamespaceType]bool{facts.NSPID: true, facts.NSUser: true}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := dockerContainer(capabilities(0, allCaps))
 			p.Runtime = nil // inspect claims none: see process.go
-			p.Errors = []inspect.SectionError{{Section: "runtime", Err: "not recognised, and its pid and mount namespaces could not be read"}}
+			p.Errors = []facts.SectionError{{Section: "runtime", Err: "not recognised, and its pid and mount namespaces could not be read"}}
 			ref := hostReference(allCaps)
 			p.Namespaces = nil
 			for _, n := range ref.Process.Namespaces {
@@ -66,7 +66,7 @@ func TestUnreadableNamespacesAreUnknown(t *testing.T) {
 					Inode    uint64 `json:"inode"`
 					Error    string `json:"error"`
 				} `json:"namespaces"`
-				Runtime *inspect.Runtime `json:"runtime"`
+				Runtime *facts.Runtime `json:"runtime"`
 			}
 			if err := json.Unmarshal(b, &doc); err != nil {
 				t.Fatal(err)
@@ -118,7 +118,7 @@ func rowOf(table, name string) string {
 func TestRuntimeSocketThroughDirectory(t *testing.T) {
 	p := dockerContainer(capabilities(0, allCaps))
 	line := "601 600 0:25 / /var/run rw,nosuid,nodev master:5 - tmpfs tmpfs rw,mode=755"
-	p.Rootfs.Notable = []inspect.NotableMount{{Kind: "runtime-socket", Mountpoint: "/var/run/docker.sock", Source: "tmpfs", Root: "/", HostPath: "/run/docker.sock", Line: line}}
+	p.Rootfs.Notable = []facts.NotableMount{{Kind: "runtime-socket", Mountpoint: "/var/run/docker.sock", Source: "tmpfs", Root: "/", HostPath: "/run/docker.sock", Line: line}}
 	f := finding(t, Compare(p, hostReference(allCaps), nil, nil), "runtime-socket")
 	if f.Severity != Critical || f.Summary != "A container-runtime socket is reachable at /var/run/docker.sock: the host's /run/docker.sock, through a bind-mounted directory" {
 		t.Errorf("%s %q", f.Severity, f.Summary)

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/nsinspect/nsinspect/inspect"
+	"github.com/nsinspect/nsinspect/inspect/facts"
 )
 
 // TestUserNamespaceSpeaksOfTheProcessUID: docker run --user 1000:1000
@@ -30,12 +30,12 @@ func TestUserNamespaceSpeaksOfTheProcessUID(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p := dockerContainer(capabilities(0, allCaps))
 			p.Info.UID, p.Info.EUID = tc.uid, tc.euid
-			p.Info.Sources = inspect.Sources{"uid": {File: "/proc/4242/status", Raw: "Uid:\t1000\t1000\t1000\t1000"}}
-			p.Security.Sources = inspect.Sources{"uidMap": {File: "/proc/4242/uid_map", Raw: "0 0 4294967295"}}
+			p.Info.Sources = facts.Sources{"uid": {File: "/proc/4242/status", Raw: "Uid:\t1000\t1000\t1000\t1000"}}
+			p.Security.Sources = facts.Sources{"uidMap": {File: "/proc/4242/uid_map", Raw: "0 0 4294967295"}}
 			// the user namespace is the host's
 			ref := hostReference(allCaps)
-			p.Namespaces = append(p.Namespaces, inspect.Namespace{Type: inspect.NSUser, Inode: 4026531837, File: "/proc/4242/ns/user"})
-			ref.Process.Namespaces = append(ref.Process.Namespaces, inspect.Namespace{Type: inspect.NSUser, Inode: 4026531837, File: "/proc/1/ns/user"})
+			p.Namespaces = append(p.Namespaces, facts.Namespace{Type: facts.NSUser, Inode: 4026531837, File: "/proc/4242/ns/user"})
+			ref.Process.Namespaces = append(ref.Process.Namespaces, facts.Namespace{Type: facts.NSUser, Inode: 4026531837, File: "/proc/1/ns/user"})
 			in := Compare(p, ref, nil, nil)
 			f := finding(t, in, "user-namespace")
 			if f.Summary != tc.summary {

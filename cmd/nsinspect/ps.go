@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nsinspect/nsinspect/inspect"
-	"github.com/nsinspect/nsinspect/launch"
 	"github.com/nsinspect/nsinspect/report"
 )
 
@@ -134,7 +133,7 @@ func listContainers(fsys inspect.FS, all bool, refs []string, filter inspect.Fil
 	}
 	rows := report.ContainerRows(facts, host, time.Now())
 	if all && fsys.Live() {
-		if states, err := launch.List(); err == nil {
+		if states, err := fsys.LaunchedContainers(); err == nil {
 			for _, r := range report.StoppedRows(states) {
 				c := inspect.Container{ID: r.ID, Name: r.Name, Runtime: inspect.Runtime{Name: r.Runtime}}
 				if named(refs, r.Name, r.ID) && filter.Match(c, r.Status) {
