@@ -313,6 +313,12 @@ func (c *Container) Start(stdio Stdio) (err error) {
 	if p, err := procfs.Stat(c.proc.Pid); err == nil {
 		c.State.StartTicks = p.StartTicks
 	}
+	// The init's user namespace, read while the init still waits for
+	// "go": once the user's command runs, it can unshare one of its own
+	// (unshare -U) before this reads it, and exec would take that one
+	// for the container's (exec refuses a PID 1 that left its user
+	// namespace).
+	c.State.UserNS = userNS(c.proc.Pid)
 	if err := c.State.Save(); err != nil {
 		return initReport(err)
 	}
@@ -338,7 +344,6 @@ func (c *Container) Start(stdio Stdio) (err error) {
 		}
 		return err
 	}
-	c.State.UserNS = userNS(c.proc.Pid)
 	c.State.Status = StatusRunning
 	c.State.Started = time.Now().UTC()
 	return c.State.Save()
