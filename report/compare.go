@@ -198,3 +198,7 @@ func (in *Inspection) InContainer() bool {
 	}
 	return false
 }
+
+// PidFormat is what pid offers --format: the document of pid --json, by
+// its Go field names ({{.Cgroup.Memory.LimitBytes}}).
+var PidFormat = FormatSpec{Command: "pid", Row: Inspection{}}

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/json"
 	"io"
 	"strconv"
 	"strings"
@@ -130,18 +131,26 @@ func (r ContainerRow) Short() string { return short(r.ID) }
 
 // WriteIDs prints the short id of each row, one a line (ps -q), escaped:
 // the id of an unclaimed group is a cgroup directory's name.
-func WriteIDs(w io.Writer, rows []ContainerRow) error {
+func WriteIDs(w io.Writer, rows []ContainerRow, noTrunc bool) error {
 	for _, r := range rows {
-		if _, err := io.WriteString(w, Escape(r.Short())+"\n"); err != nil {
+		id := r.Short()
+		if noTrunc {
+			id = r.ID
+		}
+		if _, err := io.WriteString(w, Escape(id)+"\n"); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// WriteContainers renders ps rows like docker ps; wide adds the cgroup
-// path and the pod.
-func WriteContainers(w io.Writer, rows []ContainerRow, wide bool) error {
+// PsTable is how ps draws its table: Wide adds the cgroup path and the
+// pod; NoTrunc prints full ids and commands, as docker ps --no-trunc.
+type PsTable struct{ Wide, NoTrunc bool }
+
+// WriteContainers renders ps rows like docker ps.
+func WriteContainers(w io.Writer, rows []ContainerRow, opt PsTable) error {
+	wide := opt.Wide
 	header := []string{"CONTAINER ID", "NAME", "RUNTIME", "PID", "NAMESPACES", "MEMORY LIMIT", "CPUS", "PIDS", "UPTIME", "COMMAND"}
 	if wide {
 		header = append(header, "CGROUP", "POD")
@@ -190,10 +199,14 @@ func WriteContainers(w io.Writer, rows []ContainerRow, wide bool) error {
 		}
 		cmd := strings.Join(r.Command, " ")
 		// Cut by characters: a cut inside a UTF-8 sequence prints U+FFFD.
-		if rs := []rune(cmd); len(rs) > 32 {
+		if rs := []rune(cmd); len(rs) > 32 && !opt.NoTrunc {
 			cmd = string(rs[:29]) + "..."
 		}
-		line := []string{short(r.ID), r.Name, r.Runtime, pid, ns, mem, cpus, pids, uptime, cmd}
+		id := short(r.ID)
+		if opt.NoTrunc {
+			id = r.ID
+		}
+		line := []string{id, r.Name, r.Runtime, pid, ns, mem, cpus, pids, uptime, cmd}
 		if wide {
 			pod := ""
 			if r.Pod != nil {
@@ -225,3 +238,72 @@ func Duration(d time.Duration) string {
 	days := int(d.Hours() / 24)
 	return strconv.Itoa(days) + "d" + strconv.Itoa(int(d.Hours())-24*days) + "h"
 }
+
+// ContainerView is a ps row as a --format template sees it, with docker
+// ps's fields where they exist: .ID is the short id (the full one with
+// --no-trunc), .Names the name. Limits print "unlimited" when there is
+// none and "--" when they could not be read, never Go's "<nil>";
+// {{json .}} is the row as ps --json prints it.
+type ContainerView struct {
+	ContainerRow
+	ID     string
+	Names  string
+	Memory ViewMemory
+	CPU    ViewCPU
+	Pids   ViewPids
+}
+
+// ViewMemory, ViewCPU and ViewPids are a view's limits: nil when there is
+// none, "--" when they could not be read, else the value.
+type ViewMemory struct {
+	LimitBytes any `json:"limitBytes"`
+}
+
+type ViewCPU struct {
+	CPUs any `json:"cpus"`
+}
+
+type ViewPids struct {
+	Current any `json:"current"`
+	Max     any `json:"max"`
+}
+
+// notRead is a value that could not be read: "--" in a template, null
+// in JSON.
+type notRead struct{}
+
+func (notRead) String() string               { return unknown }
+func (notRead) MarshalJSON() ([]byte, error) { return []byte("null"), nil }
+
+// MarshalJSON is the row's own JSON: {{json .}} keeps null.
+func (v ContainerView) MarshalJSON() ([]byte, error) { return json.Marshal(v.ContainerRow) }
+
+// View is r as a template sees it.
+func (r ContainerRow) View(noTrunc bool) ContainerView {
+	v := ContainerView{ContainerRow: r, ID: short(r.ID), Names: r.Name}
+	if noTrunc {
+		v.ID = r.ID
+	}
+	orNil := func(p any, isNil bool) any {
+		if r.limitsUnread {
+			return notRead{}
+		}
+		if isNil {
+			return nil
+		}
+		return p
+	}
+	v.Memory.LimitBytes = orNil(r.Memory.LimitBytes, r.Memory.LimitBytes == nil)
+	v.CPU.CPUs = orNil(r.CPU.CPUs, r.CPU.CPUs == nil)
+	v.Pids.Max = orNil(r.Pids.Max, r.Pids.Max == nil)
+	if r.Pids.Current != nil {
+		v.Pids.Current = r.Pids.Current
+	}
+	return v
+}
+
+// PsFormat is what ps offers --format.
+var PsFormat = FormatSpec{Command: "ps", Wide: true, Row: ContainerView{},
+	Headers: map[string]string{"ID": "CONTAINER ID", "Names": "NAMES", "Name": "NAME", "Runtime": "RUNTIME", "Pid": "PID",
+		"Namespaces": "NAMESPACES", "Status": "STATUS", "Command": "COMMAND", "CgroupPath": "CGROUP", "Processes": "PROCESSES",
+		"Memory.LimitBytes": "MEMORY LIMIT", "CPU.CPUs": "CPUS", "Pids.Max": "PIDS LIMIT", "Pids.Current": "PIDS"}}

@@ -161,7 +161,7 @@ func TestHostilePsRow(t *testing.T) {
 	}}
 	for _, wide := range []bool{false, true} {
 		var b bytes.Buffer
-		if err := WriteContainers(&b, rows, wide); err != nil {
+		if err := WriteContainers(&b, rows, PsTable{Wide: wide}); err != nil {
 			t.Fatal(err)
 		}
 		n := 2 // name, command
@@ -171,7 +171,7 @@ func TestHostilePsRow(t *testing.T) {
 		safe(t, "ps table", b.String(), n)
 	}
 	var ids bytes.Buffer
-	if err := WriteIDs(&ids, rows); err != nil {
+	if err := WriteIDs(&ids, rows, false); err != nil {
 		t.Fatal(err)
 	}
 	if want := `ab\x1b]0;PWNED\x07` + "\n"; ids.String() != want {

@@ -240,7 +240,8 @@ type StatsTable struct {
 	// default and wide formats), renders without the template: stats
 	// redraws hundreds of rows a second, and reflection per cell is most
 	// of that cost.
-	cells []func(StatsRow) string
+	cells   []func(StatsRow) string
+	noTrunc bool
 }
 
 // statsCells are the plain fields a table format may name, as the
@@ -253,47 +254,48 @@ var statsCells = map[string]func(StatsRow) string{
 	"Runtime": func(r StatsRow) string { return r.Runtime }, "Pid": func(r StatsRow) string { return strconv.Itoa(r.Pid) },
 }
 
-// ParseStatsFormat compiles a stats --format.
+// StatsFormat is what stats offers --format: a row's fields and docker
+// stats' columns.
+var StatsFormat = FormatSpec{Command: "stats", Wide: true, Row: StatsRow{}, Headers: statsColumns}
+
+// ParseStatsFormat compiles a stats --format template ("table …" or not).
 func ParseStatsFormat(format string) (*StatsTable, error) {
-	st := &StatsTable{}
-	body, isTable := strings.CutPrefix(format, "table ")
 	if format == "table" {
-		body, isTable = strings.TrimPrefix(DefaultStatsFormat, "table "), true
+		return NewStatsTable(Format{Kind: "table"}, false)
 	}
-	st.table = isTable
-	body = strings.ReplaceAll(body, `\t`, "\t")
-	t, err := ParseTemplate(body)
+	f, err := parseTemplateFormat(format, StatsFormat)
 	if err != nil {
 		return nil, err
 	}
-	st.tmpl = t
-	if isTable {
-		cells := strings.Split(body, "\t")
-		for _, cell := range cells {
-			field, ok := strings.CutPrefix(cell, "{{.")
-			if field, ok = strings.CutSuffix(field, "}}"); ok {
-				f, known := statsCells[field]
-				ok = known
-				st.cells = append(st.cells, f)
-			}
+	return NewStatsTable(f, false)
+}
+
+// NewStatsTable is how stats prints in format f: docker's table, the wide
+// one, or a template; nil for JSON, which is one object per row. Ids are
+// short, as docker stats shows them, unless noTrunc.
+func NewStatsTable(f Format, noTrunc bool) (*StatsTable, error) {
+	switch f.Kind {
+	case "json":
+		return nil, nil
+	case "table", "wide":
+		text := DefaultStatsFormat
+		if f.Kind == "wide" {
+			text = WideStatsFormat
+		}
+		var err error
+		if f, err = parseTemplateFormat(text, StatsFormat); err != nil {
+			return nil, err
+		}
+	}
+	st := &StatsTable{tmpl: f.tmpl, table: f.Table, header: f.header, noTrunc: noTrunc}
+	if st.table {
+		for _, field := range f.fields {
+			c, ok := statsCells[field]
 			if !ok {
 				st.cells = nil
 				break
 			}
-		}
-		for _, cell := range cells {
-			name := strings.TrimSpace(cell)
-			if inner, ok := strings.CutPrefix(name, "{{"); ok {
-				if inner, ok = strings.CutSuffix(inner, "}}"); ok {
-					name = strings.TrimPrefix(strings.TrimSpace(inner), ".")
-				}
-			}
-			if h, ok := statsColumns[name]; ok {
-				name = h
-			} else {
-				name = strings.ToUpper(name)
-			}
-			st.header = append(st.header, name)
+			st.cells = append(st.cells, c)
 		}
 	}
 	return st, nil
@@ -303,6 +305,9 @@ func ParseStatsFormat(format string) (*StatsTable, error) {
 func (st *StatsTable) Write(w io.Writer, rows []StatsRow) error {
 	if !st.table {
 		for _, r := range rows {
+			if !st.noTrunc {
+				r.ID = short(r.ID)
+			}
 			if err := WriteTemplate(w, st.tmpl, r); err != nil {
 				return err
 			}
@@ -314,6 +319,9 @@ func (st *StatsTable) Write(w io.Writer, rows []StatsRow) error {
 		// Both paths draw from the escaped row, so a name with control
 		// characters prints the same with and without the template.
 		r = sanitize(r)
+		if !st.noTrunc {
+			r.ID = short(r.ID)
+		}
 		if st.cells != nil {
 			line := make([]string, len(st.cells))
 			for i, f := range st.cells {

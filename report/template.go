@@ -17,6 +17,7 @@ var templateFuncs = template.FuncMap{
 		b, err := json.Marshal(v)
 		return string(b), err
 	},
+	"show":  show,
 	"join":  strings.Join,
 	"upper": strings.ToUpper,
 	"lower": strings.ToLower,

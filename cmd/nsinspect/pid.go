@@ -33,19 +33,19 @@ cannot be read) or with another process (--vs).`,
   nsinspect pid 1234 --vs 5678`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			form, tmpl, err := out.resolve()
+			f, err := out.parse(report.PidFormat)
 			if err != nil {
 				return err
 			}
-			in, pid, inspectErr := pidInspection(g.fs(), args[0], vs, form != "table", s.err)
+			in, pid, inspectErr := pidInspection(g.fs(), args[0], vs, f.Kind != "table", s.err)
 			if in == nil {
 				return inspectErr
 			}
-			switch form {
+			switch f.Kind {
 			case "json":
 				err = report.WriteJSON(s.out, in)
 			case "template":
-				err = report.WriteTemplate(s.out, tmpl, in)
+				err = report.WriteDocument(s.out, f, in)
 			default:
 				err = report.WriteTable(s.out, in, report.TableOptions{Color: colorful(s.out)})
 				if err == nil && explain {

@@ -13,7 +13,7 @@ import (
 
 func newPsCmd(s streams, g *globals) *cobra.Command {
 	var out outputFlags
-	var all, quiet bool
+	var all, quiet, noTrunc bool
 	var filters []string
 	var last int
 	cmd := &cobra.Command{
@@ -42,7 +42,7 @@ like -n, also looks at what --all lists.`,
   nsinspect ps --format '{{.ID}} {{.Runtime}} {{.Pid}}'
   nsinspect ps -q`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			form, tmpl, err := out.resolveWith(true)
+			f, err := out.parse(report.PsFormat)
 			if err != nil {
 				return err
 			}
@@ -62,24 +62,18 @@ like -n, also looks at what --all lists.`,
 			rows = inspect.Newest(rows, last, func(r report.ContainerRow) time.Time { return r.Started })
 			switch {
 			case quiet:
-				return report.WriteIDs(s.out, rows)
-			case form == "json":
+				return report.WriteIDs(s.out, rows, noTrunc)
+			case f.Kind == "json":
 				return report.WriteJSON(s.out, rows)
-			case form == "template":
-				for _, r := range rows {
-					if err := report.WriteTemplate(s.out, tmpl, r); err != nil {
-						return err
-					}
-				}
-			default:
-				return report.WriteContainers(s.out, rows, form == "wide")
+			case f.Kind == "template":
+				return report.WriteRows(s.out, f, rows, func(r report.ContainerRow) any { return r.View(noTrunc) })
 			}
-			return nil
+			return report.WriteContainers(s.out, rows, report.PsTable{Wide: f.Kind == "wide", NoTrunc: noTrunc})
 		},
 	}
 	out.register(cmd)
 	cmd.Flags().Lookup("output").Usage = "output form: table, wide or json"
-	cmd.Flags().Lookup("format").Usage = "'table', 'json' or a Go template over a row of ps --json, e.g. '{{.Memory.LimitBytes}}'"
+	cmd.Flags().BoolVar(&noTrunc, "no-trunc", false, "print full ids and commands")
 	cmd.Flags().BoolVarP(&all, "all", "a", false, "also stopped nsinspect containers and unclaimed namespace groups")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only the short ids")
 	cmd.Flags().StringArrayVarP(&filters, "filter", "f", nil, "keep containers matching `KEY=VALUE` (id, name, runtime, status, pod, namespace); repeatable")

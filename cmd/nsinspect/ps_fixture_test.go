@@ -261,10 +261,23 @@ func TestPsQuietFormatAndFilter(t *testing.T) {
 		{"quiet", []string{"ps", "-q"}, "be42b6838156\nf83b8fa7c0fc\nd984babdc8aa\n8527473bda7e\n0d7871fc800b\n" +
 			"f11e4dcae011\n2ea9fd0e4ba3\na668b5ae40da\nb0fc294d6e7d\n6480f8c926fc\na521bfcfd1b2\n210fd3c88e0c\n5ec5cf7e9d0b\n"},
 		{"quiet all", []string{"ps", "-q", "--all", "unshare"}, "29f1e1ab7c21\n"},
+		// {{.ID}} is short, as in docker ps; --no-trunc gives the full one.
 		{"format", []string{"ps", "--format", "{{.ID}} {{.Runtime}} {{.Pid}}", "web", "api", "c1"},
+			"f83b8fa7c0fc docker 4010\nb0fc294d6e7d lxc 5320\na521bfcfd1b2 podman 5010\n"},
+		{"format no-trunc", []string{"ps", "--no-trunc", "--format", "{{.ID}} {{.Runtime}} {{.Pid}}", "web", "api", "c1"},
 			"f83b8fa7c0fc84f9d10b69fcaa1013ee4a15e0d57d62df6f0b052edc0337b1c3 docker 4010\n" +
 				"b0fc294d6e7dcf44000000000000000000000000000000000000000000000000 lxc 5320\n" +
 				"a521bfcfd1b295f6941d9fc3777b55c63c5012804d5921f2b49fd060a5924170 podman 5010\n"},
+		{"quiet no-trunc", []string{"ps", "-q", "--no-trunc", "web"}, "f83b8fa7c0fc84f9d10b69fcaa1013ee4a15e0d57d62df6f0b052edc0337b1c3\n"},
+		// A table template: docker's header names, aligned columns, \t as
+		// the shell passes it.
+		{"table template", []string{"ps", "--format", `table {{.ID}}\t{{.Names}}\t{{.Pid}}`, "web", "api"},
+			"CONTAINER ID   NAMES   PID\nf83b8fa7c0fc   web     4010\na521bfcfd1b2   api     5010\n"},
+		// No "<nil>": no limit is "unlimited", what is not known "--";
+		// {{json}} keeps null.
+		{"format without limits", []string{"ps", "--format", "{{.Names}} {{.Memory.LimitBytes}} {{.CPU.CPUs}} {{.Pids.Max}} {{.Pids.Current}} {{json .Memory}}", "api"},
+			"api unlimited unlimited 2048 2 {\"limitBytes\":null}\n"},
+		{"format json row", []string{"ps", "--format", "{{json .Pids}}", "web"}, "{\"current\":3,\"max\":100}\n"},
 		{"format short and fields", []string{"ps", "--format", "{{.Short}} {{.Name}} {{.Processes}} {{json .Namespaces}}", "build-01"},
 			"5ec5cf7e9d0b build-01 2 [\"pid\",\"mnt\",\"uts\",\"ipc\",\"cgroup\"]\n"},
 		{"id prefix", []string{"ps", "-q", "f83b"}, "f83b8fa7c0fc\n"},

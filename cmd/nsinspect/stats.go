@@ -17,7 +17,7 @@ import (
 
 func newStatsCmd(s streams, g *globals) *cobra.Command {
 	var out outputFlags
-	var noStream bool
+	var noStream, noTrunc bool
 	var interval time.Duration
 	cmd := &cobra.Command{
 		Use:   "stats [NAME...]",
@@ -34,31 +34,15 @@ and prints one table.`,
   nsinspect stats --json
   nsinspect stats --format 'table {{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}'`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			form, tmplText := out.output, out.format
-			if out.json {
-				form = "json"
+			f, err := out.parse(report.StatsFormat)
+			if err != nil {
+				return err
 			}
-			switch form {
-			case "table", "wide", "json":
-			default:
-				return usagef("unknown output %q: want table, wide or json", form)
+			table, err := report.NewStatsTable(f, noTrunc)
+			if err != nil {
+				return usageError{err}
 			}
-			var table *report.StatsTable
-			if form != "json" {
-				text := report.DefaultStatsFormat
-				if form == "wide" {
-					text = report.WideStatsFormat
-				}
-				if tmplText == "json" {
-					form = "json"
-				} else if tmplText != "" && tmplText != "table" {
-					text = tmplText
-				}
-				var err error
-				if table, err = report.ParseStatsFormat(text); err != nil {
-					return usageError{err}
-				}
-			}
+			form := f.Kind
 			if interval <= 0 {
 				return usagef("invalid --interval %s: must be positive", interval)
 			}
@@ -73,13 +57,13 @@ and prints one table.`,
 			st := &statsRun{fsys: g.fs(), names: args, out: s.out, form: form, table: table, live: colorful(s.out) && !noStream,
 				// docker's columns need six counters per container; the rest
 				// only when shown.
-				extended: form != "table" || (tmplText != "" && tmplText != "table")}
+				extended: form != "table"}
 			return st.run(noStream, interval)
 		},
 	}
 	out.register(cmd)
 	cmd.Flags().Lookup("output").Usage = "output form: table, wide or json (one object per container per sample)"
-	cmd.Flags().Lookup("format").Usage = "'table', 'json' or a Go template: 'table {{.Name}}\\t{{.CPUPerc}}' gives a header and columns"
+	cmd.Flags().BoolVar(&noTrunc, "no-trunc", false, "print full ids")
 	cmd.Flags().BoolVar(&noStream, "no-stream", false, "take two samples and print one table")
 	cmd.Flags().DurationVar(&interval, "interval", time.Second, "time between samples (default 1s; 500ms with --no-stream)")
 	return cmd
