@@ -2,6 +2,7 @@ package report
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -307,3 +308,24 @@ var PsFormat = FormatSpec{Command: "ps", Wide: true, Row: ContainerView{},
 	Headers: map[string]string{"ID": "CONTAINER ID", "Names": "NAMES", "Name": "NAME", "Runtime": "RUNTIME", "Pid": "PID",
 		"Namespaces": "NAMESPACES", "Status": "STATUS", "Command": "COMMAND", "CgroupPath": "CGROUP", "Processes": "PROCESSES",
 		"Memory.LimitBytes": "MEMORY LIMIT", "CPU.CPUs": "CPUS", "Pids.Max": "PIDS LIMIT", "Pids.Current": "PIDS"}}
+
+// PIDNote is the note pid writes when arg, a live PID it shows, also names
+// a container, as pid would have resolved it were there no such PID:
+// "note: 42 is also the name of containerd container 42 (42); showing PID
+// 42". It is "" when arg names none.
+func PIDNote(arg string, t facts.PIDTarget) string {
+	var also string
+	switch c := t.Also; {
+	case t.AlsoMany:
+		also = "the name or id prefix of several containers"
+	case c == nil:
+		return ""
+	case c.ID == arg:
+		also = fmt.Sprintf("the id of %s container %s", c.Runtime.Name, c.Name)
+	case c.Name == arg:
+		also = fmt.Sprintf("the name of %s container %s (%s)", c.Runtime.Name, c.Name, short(c.ID))
+	default:
+		also = fmt.Sprintf("an id prefix of %s container %s (%s)", c.Runtime.Name, c.Name, short(c.ID))
+	}
+	return fmt.Sprintf("note: %s is also %s; showing PID %d", arg, Escape(also), t.PID)
+}

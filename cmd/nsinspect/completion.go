@@ -146,7 +146,7 @@ func completeContainers(g *globals, set containerSet) cobra.CompletionFunc {
 func containerCandidates(fsys inspect.FS, set containerSet, args []string, toComplete string) []cobra.Completion {
 	type listed struct{ id, name, runtime, status string }
 	var cs []listed
-	running, _, err := discover(fsys, false)
+	running, _, err := fsys.Discover(false)
 	if err != nil {
 		return nil
 	}

@@ -52,7 +52,7 @@ var runtimeTools = map[string]string{
 // containers started by nsinspect run — use docker exec". It is nil when
 // ref names nothing or the lookup fails.
 func otherRuntime(fsys inspect.FS, command, ref string) error {
-	cs, _, err := discover(fsys, false)
+	cs, _, err := fsys.Discover(false)
 	if err != nil {
 		return nil
 	}

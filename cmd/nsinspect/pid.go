@@ -6,7 +6,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/spf13/cobra"
 
@@ -80,120 +79,29 @@ cannot be read) or with another process (--vs).`,
 	return cmd
 }
 
-// pidInspection is what pid shows of arg (a PID, "self" or a container),
-// compared with the host or with vs; inspect prints the same. brief is for
-// JSON and templates, which show only the comparison of the reference (its
-// pid and namespaces), not a second column of facts: the target is then
-// read on its own even when it is the reference. Yet the reference is read
-// in full for them too: report judges .capabilities.privileged against the
-// host's bounding set, and a brief read leaves the reference's
-// capabilities out. The Inspection is nil when arg names nothing (the
-// error then says what); when the process left mid-read, it holds what
-// was read and the error wraps inspect.ErrExited.
+// pidInspection is pid's document of arg (inspect.PIDSnapshot compared by
+// report), with the note of what else a live PID names written to notes.
+// It is nil when arg names nothing.
 func pidInspection(fsys inspect.FS, arg, vs string, brief bool, notes io.Writer) (*report.Inspection, int, error) {
-	pid, err := parsePID(fsys, arg, notes)
-	if err != nil {
-		return nil, 0, err
-	}
-	var ref *inspect.Reference
-	if vs != "" {
-		vpid, err := parsePID(fsys, vs, notes)
-		if err != nil {
-			return nil, 0, fmt.Errorf("--vs: %w", err)
-		}
-		ref = inspect.ChooseProcessReference(vpid)
-	} else if ref, err = fsys.ChooseHostReference(); err != nil {
-		return nil, 0, err
-	}
-
-	// Sequential on purpose: goroutines here would start threads, and on
-	// this kind of VM their page faults cost more than the overlap of a
-	// few dozen small reads gains.
-	if err := fsys.ReadReference(ref, false); err != nil {
+	snap, err := fsys.PIDSnapshot(arg, vs, brief)
+	if snap == nil {
 		return nil, 0, lookupError(err)
 	}
-	target := ref.Process
-	var inspectErr error
-	if pid != ref.PID || brief {
-		// The reference's / tells a bind mount of the host's disk inside
-		// the target (-v /:/host) from an ordinary volume.
-		opt := inspect.Options{}
-		if ref.Process.Rootfs != nil {
-			opt.HostRootDevice = ref.Process.Rootfs.Device
-		}
-		target, inspectErr = fsys.Inspect(pid, opt)
-		if target == nil {
-			return nil, 0, lookupError(inspectErr)
-		}
+	if n := report.PIDNote(arg, snap.Target); n != "" {
+		fmt.Fprintln(notes, n)
 	}
-	host, hostErr := fsys.Host()
-	return report.Compare(target, ref, host, hostErr), pid, inspectErr
+	if n := report.PIDNote(vs, snap.Vs); vs != "" && n != "" {
+		fmt.Fprintln(notes, n)
+	}
+	return report.Compare(snap.Process, snap.Reference, snap.Host, snap.HostErr), snap.Target.PID, err
 }
 
-// parsePID accepts a positive number, "self", or a container's name or id
-// prefix as ps shows them, which stands for the container's init. A live
-// PID wins over a container the number also names, with a note of it
-// written to notes.
-func parsePID(fsys inspect.FS, arg string, notes io.Writer) (int, error) {
-	if arg == "self" {
-		return fsys.SelfPID()
-	}
-	pid, err := strconv.Atoi(arg)
-	if err == nil && pid > 0 {
-		// A live PID is that PID. A number that is none may be a
-		// container's id prefix (27220293...) or name (ctr run ... 42);
-		// without such a container it stays a PID, which then says
-		// "no such process" (or hidden by hidepid).
-		if fsys.ProcessExists(pid) {
-			if also := alsoContainer(fsys, arg); also != "" {
-				fmt.Fprintf(notes, "note: %s is also %s; showing PID %d\n", arg, report.Escape(also), pid)
-			}
-			return pid, nil
-		}
-		if cpid, cerr := findContainerPID(fsys, arg); cerr == nil {
-			return cpid, nil
-		}
-		return pid, nil
-	}
-	// Names are what ps shows: Kubernetes' "namespace/pod/container"
-	// holds slashes, so only what no name of any runtime holds is refused.
-	if err == nil || arg == "" || strings.HasPrefix(arg, "-") || strings.ContainsFunc(arg, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
-		return 0, usagef("invalid pid %q: want a positive number, \"self\", or a container name or id", arg)
-	}
-	return findContainerPID(fsys, arg)
-}
-
-// alsoContainer says which container ref names besides a PID, as pid
-// would have resolved it were there no such PID: "the name of containerd
-// container 42", "an id prefix of docker container web (f83b8fa7c0fc)".
-// It is "" when ref names none.
-func alsoContainer(fsys inspect.FS, ref string) string {
-	cs, _, err := discover(fsys, false)
-	if err != nil {
-		return ""
-	}
-	c, err := pickContainer(cs, ref)
-	if err != nil {
-		var ue usageError
-		if errors.As(err, &ue) && strings.HasPrefix(ue.Error(), "no such container") {
-			return ""
-		}
-		return "the name or id prefix of several containers"
-	}
-	short := c.ID[:min(12, len(c.ID))]
-	switch {
-	case c.ID == ref:
-		return fmt.Sprintf("the id of %s container %s", c.Runtime.Name, c.Name)
-	case c.Name == ref:
-		return fmt.Sprintf("the name of %s container %s (%s)", c.Runtime.Name, c.Name, short)
-	}
-	return fmt.Sprintf("an id prefix of %s container %s (%s)", c.Runtime.Name, c.Name, short)
-}
-
-// lookupError turns "no such process" and "hidden" into usage errors (exit
-// 2): the user named something that is not there.
+// lookupError turns "no such process", "hidden", "no such container" and
+// a bad or ambiguous reference into usage errors (exit 2): the user named
+// something that is not there.
 func lookupError(err error) error {
-	if errors.Is(err, inspect.ErrNoProcess) || errors.Is(err, inspect.ErrHidden) {
+	if errors.Is(err, inspect.ErrNoProcess) || errors.Is(err, inspect.ErrHidden) || errors.Is(err, inspect.ErrNoContainer) ||
+		errors.Is(err, inspect.ErrAmbiguous) || errors.Is(err, inspect.ErrBadRef) {
 		return usageError{err}
 	}
 	return err

@@ -89,25 +89,13 @@ func named(refs []string, name, id string) bool {
 	})
 }
 
-// hostNamespaces are the namespaces containers are compared with: the
-// host reference's (PID 1, or nsinspect itself).
-func hostNamespaces(fsys inspect.FS) []inspect.Namespace {
-	ref, err := fsys.ChooseHostReference()
-	if err != nil {
-		return nil
-	}
-	ns, _ := fsys.Namespaces(ref.PID)
-	return ns
-}
+// hostNamespaces and pickContainer are stats' (inspect's, with lookup
+// errors as usage errors).
+func hostNamespaces(fsys inspect.FS) []inspect.Namespace { return fsys.HostNamespaces() }
 
-// discover scans the host and groups its processes into containers.
-func discover(fsys inspect.FS, namespaces bool) ([]inspect.Container, []inspect.Namespace, error) {
-	host := hostNamespaces(fsys)
-	procs, err := fsys.Scan()
-	if err != nil {
-		return nil, nil, err
-	}
-	return fsys.Containers(procs, inspect.ListOptions{Namespaces: namespaces, Host: host}), host, nil
+func pickContainer(cs []inspect.Container, ref string) (inspect.Container, error) {
+	c, err := inspect.PickContainer(cs, ref)
+	return c, lookupError(err)
 }
 
 // listContainers is ps: the running containers refs name (all without
@@ -115,7 +103,7 @@ func discover(fsys inspect.FS, namespaces bool) ([]inspect.Container, []inspect.
 // containers. Only those are described: that reads each one's cgroup,
 // namespaces and command line.
 func listContainers(fsys inspect.FS, all bool, refs []string, filter inspect.Filter) ([]report.ContainerRow, error) {
-	cs, host, err := discover(fsys, all)
+	cs, host, err := fsys.Discover(all)
 	if err != nil {
 		return nil, err
 	}
@@ -137,52 +125,4 @@ func listContainers(fsys inspect.FS, all bool, refs []string, filter inspect.Fil
 		}
 	}
 	return rows, nil
-}
-
-// findContainerPID resolves a container name or id prefix (as ps shows
-// them) to its init's pid.
-func findContainerPID(fsys inspect.FS, ref string) (int, error) {
-	cs, _, err := discover(fsys, false)
-	if err != nil {
-		return 0, err
-	}
-	c, err := pickContainer(cs, ref)
-	if err != nil {
-		return 0, err
-	}
-	return c.Pid, nil
-}
-
-// pickContainer finds the one container ref names: its name, its id, or
-// at least four leading characters of the id, as docker accepts them. No
-// match or several are usage errors.
-func pickContainer(cs []inspect.Container, ref string) (inspect.Container, error) {
-	var named, prefixed []inspect.Container
-	for _, c := range cs {
-		switch {
-		case c.ID == ref:
-			return c, nil
-		case c.Name == ref, c.Name == strings.TrimPrefix(ref, "/"):
-			// "/t1" is how docker inspect spells the name (.Name).
-			named = append(named, c)
-		case len(ref) >= 4 && strings.HasPrefix(c.ID, ref):
-			prefixed = append(prefixed, c)
-		}
-	}
-	// A name beats an id prefix, as in docker; two runtimes may use the
-	// same name, which only the id tells apart.
-	hits := named
-	if len(hits) == 0 {
-		hits = prefixed
-	}
-	switch len(hits) {
-	case 0:
-		return inspect.Container{}, usagef("no such container: %s", ref)
-	case 1:
-		return hits[0], nil
-	}
-	if len(named) > 1 {
-		return inspect.Container{}, usagef("%q names %d containers: give the id", ref, len(hits))
-	}
-	return inspect.Container{}, usagef("%q matches %d containers: give more of the id", ref, len(hits))
 }

@@ -10,7 +10,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/nsinspect/nsinspect/inspect"
 	"github.com/nsinspect/nsinspect/inspect/fixture"
 	"github.com/nsinspect/nsinspect/report"
 )
@@ -383,43 +382,6 @@ func TestPidUnknownContainer(t *testing.T) {
 		code, out, errOut := run(t, append(slices.Clone(roots), "pid", ref)...)
 		if code != exitUsage || out != "" || errOut != "nsinspect: no such container: "+ref+"\n" {
 			t.Errorf("pid %s: exit %d, out %q, err %q; want exit 2 and \"no such container: %s\"", ref, code, out, errOut, ref)
-		}
-	}
-}
-
-// pickContainer resolves what pid and stats are given, as docker does: an
-// exact id, then a name, then an id prefix of four or more characters.
-func TestPickContainer(t *testing.T) {
-	id := func(c byte) string { return strings.Repeat(string(c), 64) }
-	cs := []inspect.Container{
-		{ID: id('a'), Name: "web", Pid: 10},
-		{ID: "ab" + id('1')[2:], Name: "db", Pid: 20},
-		{ID: id('c'), Name: "web", Pid: 30},
-		{ID: id('d'), Name: "aaaa", Pid: 40},
-	}
-	for _, tc := range []struct {
-		ref     string
-		pid     int
-		wantErr string
-	}{
-		{ref: id('a'), pid: 10},
-		{ref: "db", pid: 20},
-		{ref: "ab11", pid: 20},
-		{ref: "cccc", pid: 30},
-		{ref: "aaaa", pid: 40}, // a name beats an id prefix
-		{ref: "web", wantErr: `"web" names 2 containers: give the id`},
-		{ref: "ab", wantErr: "no such container: ab"}, // too short a prefix
-		{ref: "ffff", wantErr: "no such container: ffff"},
-	} {
-		c, err := pickContainer(cs, tc.ref)
-		if tc.wantErr != "" {
-			if err == nil || err.Error() != tc.wantErr {
-				t.Errorf("%s: error %v, want %q", tc.ref, err, tc.wantErr)
-			}
-			continue
-		}
-		if err != nil || c.Pid != tc.pid {
-			t.Errorf("%s: pid %d, error %v; want pid %d", tc.ref, c.Pid, err, tc.pid)
 		}
 	}
 }

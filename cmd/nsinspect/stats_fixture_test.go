@@ -28,7 +28,7 @@ func nodeStats(t *testing.T) []report.StatsRow {
 	proc0, cg0 := nodeRoots(t, "node-v2")
 	proc1, cg1 := nodeRoots(t, "node-v2-t1")
 	fs0, fs1 := inspect.NewFS(proc0, cg0), inspect.NewFS(proc1, cg1)
-	cs, _, err := discover(fs0, false)
+	cs, _, err := fs0.Discover(false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -104,3 +104,12 @@ type LaunchedSpec struct {
 // LaunchedContainer is one of the launcher's containers as a reader sees
 // its state.
 type LaunchedContainer = LauncherState[LaunchedSpec]
+
+// PIDTarget is what a pid argument resolved to: the process, and when the
+// argument was a live PID that also names containers, the one it names
+// (Also) or that it names several (AlsoMany).
+type PIDTarget struct {
+	PID      int
+	Also     *Container
+	AlsoMany bool
+}
