@@ -3,15 +3,11 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
@@ -368,8 +364,8 @@ func runContainer(s streams, spec *launch.Spec) error {
 	}
 	// Signals meant for the container: forwarded to its PID 1 from the
 	// moment it exists, so none is lost while it starts.
-	sigs := forwardedSignals()
-	defer signal.Stop(sigs)
+	fg := launch.CatchSignals()
+	defer fg.Stop()
 
 	stdio := launch.Stdio{Out: os.Stdout, Err: os.Stderr}
 	if spec.Interactive && !spec.TTY {
@@ -378,12 +374,9 @@ func runContainer(s streams, spec *launch.Spec) error {
 	if err := c.Start(stdio); err != nil {
 		return launchErr(err)
 	}
-	defer attachTerminal(c)()
-	go forward(sigs, c)
+	fg.Attach(c)
 	es := c.Wait()
-	if pty := c.Pty(); pty != nil {
-		drain(os.Stdout, pty)
-	}
+	fg.Ended(c)
 	if err := c.Finish(es); err != nil {
 		fmt.Fprintln(s.err, "nsinspect: cleaning up: "+err.Error())
 	}
@@ -394,41 +387,6 @@ func runContainer(s streams, spec *launch.Spec) error {
 		return exitError{code: es.Code}
 	}
 	return nil
-}
-
-// forwardedSignals are the signals meant for the container. SIGPIPE is
-// caught (and dropped) too: the container's output is copied to ours, and
-// when our stdout is a closed pipe the copy must fail with EPIPE, close the
-// container's pipe and let the container get its own SIGPIPE, not kill
-// the launcher, which would leave the container to the parent-death signal.
-func forwardedSignals() chan os.Signal {
-	sigs := make(chan os.Signal, 16)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH, syscall.SIGPIPE)
-	return sigs
-}
-
-// attachTerminal connects the host terminal to the container's (-t): raw
-// mode, both directions copied, the size passed on. It returns the function
-// that restores the host terminal.
-func attachTerminal(c *launch.Container) func() {
-	pty := c.Pty()
-	if pty == nil {
-		return func() {}
-	}
-	restore, err := launch.MakeRaw(os.Stdin)
-	if err != nil {
-		restore = func() {}
-	}
-	launch.CopySize(os.Stdin, pty)
-	go io.Copy(pty, os.Stdin)
-	go io.Copy(os.Stdout, pty)
-	return restore
-}
-
-// drain copies what the terminal still holds after the command exited.
-func drain(w io.Writer, pty *os.File) {
-	pty.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
-	io.Copy(w, pty)
 }
 
 // launchErr prints a launcher failure with its code (125, 126, 127).
