@@ -10,9 +10,7 @@ import (
 )
 
 func newExecCmd(s streams, g *globals) *cobra.Command {
-	var env []string
-	var workdir, user string
-	var interactive, tty, detach bool
+	var f execFlags
 	cmd := &cobra.Command{
 		Use:   "exec [flags] NAME -- COMMAND [ARG...]",
 		Short: "Run a command in a running container",
@@ -37,64 +35,82 @@ nsinspect itself failed.`,
 			if err != nil {
 				return exitError{code: exitLaunch, err: err}
 			}
-			command := args[1:]
-			if command[0] == "--" { // flag parsing stopped at NAME, so "--" is still here
-				command = command[1:]
-			}
-			if len(command) == 0 {
-				return exitError{code: exitLaunch, err: errors.New("no command given: nsinspect exec NAME -- COMMAND [ARG...]")}
-			}
-			envs, err := parseEnv(env)
+			opt, err := f.options(args[1:])
 			if err != nil {
 				return exitError{code: exitLaunch, err: err}
 			}
-			opt := launch.ExecOptions{Args: command, Env: envs, Cwd: workdir, TTY: tty, Interactive: interactive}
-			if user != "" {
-				if opt.UID, opt.GID, err = launch.ParseUser(user); err != nil {
-					return exitError{code: exitLaunch, err: err}
-				}
-				opt.User = true
-			}
-			if detach {
-				if tty || interactive {
-					return exitError{code: exitLaunch, err: errors.New("-d: a detached command gets no terminal and no stdin; leave out -t and -i")}
-				}
-				if err := launch.ExecDetached(st, opt); err != nil {
-					return launchErr(err)
-				}
-				return nil
-			}
-			if tty && !launch.IsTerminal(os.Stdin) {
-				return exitError{code: exitLaunch, err: errors.New("-t: the input device is not a terminal")}
+			if f.detach {
+				return launchErr(launch.ExecDetached(st, opt))
 			}
 			stdio := launch.Stdio{Out: os.Stdout, Err: os.Stderr}
-			if interactive && !tty {
+			if f.interactive && !f.tty {
 				stdio.In = os.Stdin
 			}
-			fg := launch.CatchSignals()
-			defer fg.Stop()
-			c, err := launch.Exec(st, opt, stdio)
-			if err != nil {
-				return launchErr(err)
-			}
-			fg.Attach(c)
-			es := c.WaitExec()
-			fg.Ended(c)
-			c.ClosePty()
-			if es.Code != 0 {
-				return exitError{code: es.Code}
-			}
-			return nil
+			return execForeground(st, opt, stdio)
 		},
 	}
 	fl := cmd.Flags()
 	fl.SetInterspersed(false)
-	fl.StringArrayVarP(&env, "env", "e", nil, "set an environment variable (KEY=VALUE, or KEY to copy it)")
-	fl.StringVarP(&workdir, "workdir", "w", "", "working directory")
-	fl.StringVarP(&user, "user", "u", "", "uid[:gid]")
-	fl.BoolVarP(&interactive, "interactive", "i", false, "pass stdin")
-	fl.BoolVarP(&tty, "tty", "t", false, "allocate a terminal")
-	fl.BoolVarP(&detach, "detach", "d", false, "run the command in the background and return at once")
+	fl.StringArrayVarP(&f.env, "env", "e", nil, "set an environment variable (KEY=VALUE, or KEY to copy it)")
+	fl.StringVarP(&f.workdir, "workdir", "w", "", "working directory")
+	fl.StringVarP(&f.user, "user", "u", "", "uid[:gid]")
+	fl.BoolVarP(&f.interactive, "interactive", "i", false, "pass stdin")
+	fl.BoolVarP(&f.tty, "tty", "t", false, "allocate a terminal")
+	fl.BoolVarP(&f.detach, "detach", "d", false, "run the command in the background and return at once")
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return exitError{code: exitLaunch, err: err} })
 	return cmd
+}
+
+type execFlags struct {
+	env                      []string
+	workdir, user            string
+	interactive, tty, detach bool
+}
+
+// options checks the flags and the command (after NAME) and turns them
+// into launch's options.
+func (f *execFlags) options(command []string) (launch.ExecOptions, error) {
+	if len(command) > 0 && command[0] == "--" { // flag parsing stopped at NAME, so "--" is still here
+		command = command[1:]
+	}
+	if len(command) == 0 {
+		return launch.ExecOptions{}, errors.New("no command given: nsinspect exec NAME -- COMMAND [ARG...]")
+	}
+	envs, err := parseEnv(f.env)
+	if err != nil {
+		return launch.ExecOptions{}, err
+	}
+	opt := launch.ExecOptions{Args: command, Env: envs, Cwd: f.workdir, TTY: f.tty, Interactive: f.interactive}
+	if f.user != "" {
+		if opt.UID, opt.GID, err = launch.ParseUser(f.user); err != nil {
+			return launch.ExecOptions{}, err
+		}
+		opt.User = true
+	}
+	switch {
+	case f.detach && (f.tty || f.interactive):
+		return launch.ExecOptions{}, errors.New("-d: a detached command gets no terminal and no stdin; leave out -t and -i")
+	case f.tty && !f.detach && !launch.IsTerminal(os.Stdin):
+		return launch.ExecOptions{}, errors.New("-t: the input device is not a terminal")
+	}
+	return opt, nil
+}
+
+// execForeground runs opt in st with our terminal and signals attached and
+// returns its exit status as ours.
+func execForeground(st *launch.State, opt launch.ExecOptions, stdio launch.Stdio) error {
+	fg := launch.CatchSignals()
+	defer fg.Stop()
+	c, err := launch.Exec(st, opt, stdio)
+	if err != nil {
+		return launchErr(err)
+	}
+	fg.Attach(c)
+	es := c.WaitExec()
+	fg.Ended(c)
+	c.ClosePty()
+	if es.Code != 0 {
+		return exitError{code: es.Code}
+	}
+	return nil
 }

@@ -389,8 +389,12 @@ func runContainer(s streams, spec *launch.Spec) error {
 	return nil
 }
 
-// launchErr prints a launcher failure with its code (125, 126, 127).
+// launchErr prints a launcher failure with its code (125, 126, 127); nil
+// stays nil.
 func launchErr(err error) error {
+	if err == nil {
+		return nil
+	}
 	var ee *launch.ExitError
 	if errors.As(err, &ee) {
 		return exitError{code: ee.Code, err: ee.Err}
