@@ -94,7 +94,12 @@ func (e refError) Error() string        { return e.msg }
 func (e refError) Is(target error) bool { return target == e.kind }
 
 // Target is what a pid argument resolved to (facts.PIDTarget).
-type Target = facts.PIDTarget
+type Target struct {
+	facts.PIDTarget
+	checkAlso bool // a live PID whose other meanings are still to be looked up
+}
+
+func pidTarget(pid int) Target { return Target{PIDTarget: facts.PIDTarget{PID: pid}} }
 
 // ResolvePID turns what pid is given into a process: a positive number,
 // "self", or a container's name or id prefix as ps shows them, which
@@ -104,29 +109,51 @@ type Target = facts.PIDTarget
 // 42); without such a container it stays a PID, which then says "no such
 // process" (or hidden by hidepid).
 func (fsys FS) ResolvePID(arg string) (Target, error) {
+	t, err := fsys.resolvePID(arg, false)
+	if err == nil && t.checkAlso {
+		fsys.alsoNamed(arg, &t)
+	}
+	return t, err
+}
+
+// alsoNamed fills in which container arg, a live PID, also names.
+func (fsys FS) alsoNamed(arg string, t *Target) {
+	t.checkAlso = false
+	procs, err := fsys.scanRecent()
+	if err != nil {
+		return
+	}
+	cs := fsys.Containers(procs, ListOptions{Host: fsys.HostNamespaces()})
+	c, err := PickContainer(cs, arg)
+	switch {
+	case err == nil:
+		t.Also = &c
+	case errors.Is(err, ErrAmbiguous):
+		t.AlsoMany = true
+	}
+}
+
+// resolvePID is ResolvePID; with prefetch, the check of what else a live
+// PID names is left to the caller (checkAlso), its scan started now.
+func (fsys FS) resolvePID(arg string, prefetch bool) (Target, error) {
 	if arg == "self" {
 		pid, err := fsys.SelfPID()
-		return Target{PID: pid}, err
+		return pidTarget(pid), err
 	}
 	pid, err := strconv.Atoi(arg)
 	if err == nil && pid > 0 {
 		if fsys.ProcessExists(pid) {
-			t := Target{PID: pid}
-			if cs, _, err := fsys.Discover(false); err == nil {
-				c, err := PickContainer(cs, arg)
-				switch {
-				case err == nil:
-					t.Also = &c
-				case errors.Is(err, ErrAmbiguous):
-					t.AlsoMany = true
-				}
+			if prefetch {
+				fsys.prefetchScan()
 			}
+			t := pidTarget(pid)
+			t.checkAlso = true
 			return t, nil
 		}
 		if c, cerr := fsys.Find(arg); cerr == nil {
-			return Target{PID: c.Pid}, nil
+			return pidTarget(c.Pid), nil
 		}
-		return Target{PID: pid}, nil
+		return pidTarget(pid), nil
 	}
 	// Names are what ps shows: Kubernetes' "namespace/pod/container"
 	// holds slashes, so only what no name of any runtime holds is refused.
@@ -134,7 +161,7 @@ func (fsys FS) ResolvePID(arg string) (Target, error) {
 		return Target{}, fmt.Errorf("%w %q: want a positive number, \"self\", or a container name or id", ErrBadRef, arg)
 	}
 	c, err := fsys.Find(arg)
-	return Target{PID: c.Pid}, err
+	return pidTarget(c.Pid), err
 }
 
 // Snapshot is what pid shows: the target process, the reference it is
@@ -158,7 +185,7 @@ type Snapshot struct {
 // what); when the process left mid-read, it holds what was read and the
 // error wraps ErrExited.
 func (fsys FS) PIDSnapshot(arg, vs string, brief bool) (*Snapshot, error) {
-	t, err := fsys.ResolvePID(arg)
+	t, err := fsys.resolvePID(arg, true)
 	if err != nil {
 		return nil, err
 	}
@@ -193,5 +220,8 @@ func (fsys FS) PIDSnapshot(arg, vs string, brief bool) (*Snapshot, error) {
 		}
 	}
 	s.Host, s.HostErr = fsys.Host()
+	if s.Target.checkAlso {
+		fsys.alsoNamed(arg, &s.Target)
+	}
 	return s, inspectErr
 }

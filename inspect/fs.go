@@ -34,9 +34,10 @@ type FS struct {
 // that a command that listed the host a moment ago does not list it
 // again. Scan itself always reads afresh.
 type recentScan struct {
-	mu    sync.Mutex
-	at    time.Time
-	procs []Proc
+	mu       sync.Mutex
+	at       time.Time
+	procs    []Proc
+	inflight chan struct{} // closed when the background scan ends
 }
 
 const recentScanTTL = time.Second

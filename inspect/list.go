@@ -55,11 +55,45 @@ func (fsys FS) Scan() ([]Proc, error) {
 	return procs, err
 }
 
-// scanRecent is the last Scan when it is under recentScanTTL old, else a
-// new one.
+// prefetchScan starts a Scan on a goroutine of its own, for the lookups
+// that will want one (scanRecent waits for it): pid overlaps listing the
+// host, for the note on a number that is also a container's name, with
+// reading its target and the host. The scan only reads /proc into a
+// list of its own; what is made of the list is done by the caller.
+func (fsys FS) prefetchScan() {
+	r := fsys.recent
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.inflight != nil || (r.procs != nil && time.Since(r.at) < recentScanTTL) {
+		return
+	}
+	done := make(chan struct{})
+	r.inflight = done
+	go func() {
+		procs, err := fsys.scan(nil)
+		r.mu.Lock()
+		if err == nil {
+			r.at, r.procs = time.Now(), procs
+		}
+		r.inflight = nil
+		r.mu.Unlock()
+		close(done)
+	}()
+}
+
+// scanRecent is the last Scan when it is under recentScanTTL old (waiting
+// for one in flight), else a new one.
 func (fsys FS) scanRecent() ([]Proc, error) {
 	if r := fsys.recent; r != nil {
 		r.mu.Lock()
+		if done := r.inflight; done != nil {
+			r.mu.Unlock()
+			<-done
+			r.mu.Lock()
+		}
 		procs, at := r.procs, r.at
 		r.mu.Unlock()
 		if procs != nil && time.Since(at) < recentScanTTL {

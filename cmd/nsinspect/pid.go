@@ -87,10 +87,10 @@ func pidInspection(fsys inspect.FS, arg, vs string, brief bool, notes io.Writer)
 	if snap == nil {
 		return nil, 0, lookupError(err)
 	}
-	if n := report.PIDNote(arg, snap.Target); n != "" {
+	if n := report.PIDNote(arg, snap.Target.PIDTarget); n != "" {
 		fmt.Fprintln(notes, n)
 	}
-	if n := report.PIDNote(vs, snap.Vs); vs != "" && n != "" {
+	if n := report.PIDNote(vs, snap.Vs.PIDTarget); vs != "" && n != "" {
 		fmt.Fprintln(notes, n)
 	}
 	return report.Compare(snap.Process, snap.Reference, snap.Host, snap.HostErr), snap.Target.PID, err
