@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -296,14 +297,19 @@ func nilText(field string) string {
 // WriteRows prints rows in a template format: a table template as a
 // header and aligned columns, any other one line per row (or what the
 // template makes of it). view turns a row into what the template sees.
+//
+// Nothing is written when the template fails on any row: the output is
+// whole or absent, never a part.
 func WriteRows[T any](w io.Writer, f Format, rows []T, view func(T) any) error {
 	if !f.Table {
+		var b bytes.Buffer
 		for _, r := range rows {
-			if err := WriteTemplate(w, f.tmpl, view(r)); err != nil {
+			if err := WriteTemplate(&b, f.tmpl, view(r)); err != nil {
 				return err
 			}
 		}
-		return nil
+		_, err := w.Write(b.Bytes())
+		return err
 	}
 	cells := make([][]string, 0, len(rows))
 	for _, r := range rows {

@@ -65,3 +65,30 @@ func TestInspectPrintsPidDocuments(t *testing.T) {
 		t.Errorf("inspect without arguments: exit %d, stdout %q, stderr %q; want 2 and a usage error", code, out, errOut)
 	}
 }
+
+// inspect -f runs a template over each document, as docker inspect -f;
+// a bad one is a usage error before anything is read.
+func TestInspectFormat(t *testing.T) {
+	roots := nodeArgs(t, "node-v2")
+	for _, tc := range []struct {
+		args         []string
+		code         int
+		stdout, errs string
+	}{
+		{[]string{"inspect", "-f", "{{.PID}} {{.Runtime.Name}}", "web", "api"}, 0, "4010 docker\n5010 podman\n", ""},
+		{[]string{"inspect", "--format", "json", "web"}, 0, "", ""},
+		{[]string{"inspect", "-f", "{{.State.Pid}}", "web"}, 2, "", "nsinspect: unknown field .State in --format; pid fields: .Capabilities .Cgroup .Errors .Findings .Host .InContainer .Isolated .Kernel .Namespaces .PID .Process .Reference .ReferenceProcess .Rootfs .Runtime .SchemaVersion .Security .Shared .Signals .Target .Unreadable\n"},
+		{[]string{"inspect", "-f", "table", "web"}, 2, "", "nsinspect: inspect prints JSON or a template, not table\n"},
+	} {
+		code, out, errOut := run(t, append(slices.Clone(roots), tc.args...)...)
+		if code != tc.code || errOut != tc.errs || (tc.stdout != "" && out != tc.stdout) {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want %d, %q, %q", tc.args, code, out, errOut, tc.code, tc.stdout, tc.errs)
+		}
+		if tc.args[2] == "json" {
+			var docs []map[string]any
+			if err := json.Unmarshal([]byte(out), &docs); err != nil || len(docs) != 1 {
+				t.Errorf("inspect --format json: %v, %d documents", err, len(docs))
+			}
+		}
+	}
+}
