@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -38,11 +37,10 @@ and prints one table.`,
 			if err != nil {
 				return err
 			}
-			table, err := report.NewStatsTable(f, noTrunc)
-			if err != nil {
+			v := statsView{out: s.out, live: colorful(s.out) && !noStream}
+			if v.table, err = report.NewStatsTable(f, noTrunc); err != nil {
 				return usageError{err}
 			}
-			form := f.Kind
 			if interval <= 0 {
 				return usagef("invalid --interval %s: must be positive", interval)
 			}
@@ -51,14 +49,15 @@ and prints one table.`,
 			}
 			// What a non-root reader cannot see, said once, before a
 			// missing name becomes "no such container".
-			if note := g.fs().RootWouldAdd(); note != "" {
+			fsys := g.fs()
+			if note := fsys.RootWouldAdd(); note != "" {
 				fmt.Fprintln(s.err, "nsinspect: "+note)
 			}
-			st := &statsRun{fsys: g.fs(), names: args, out: s.out, form: form, table: table, live: colorful(s.out) && !noStream,
-				// docker's columns need six counters per container; the rest
-				// only when shown.
-				extended: form != "table"}
-			return st.run(noStream, interval)
+			// docker's columns need six counters per container; the rest
+			// only when shown.
+			sess := fsys.NewStatsSession(inspect.StatsOptions{Extended: f.Kind != "table", Host: hostNamespaces(fsys), Select: namedContainers(args)})
+			defer sess.Close()
+			return v.stream(sess, noStream, interval)
 		},
 	}
 	out.register(cmd)
@@ -69,41 +68,41 @@ and prints one table.`,
 	return cmd
 }
 
-// statsRun is one stats session: containers are rediscovered at every
-// sample, so ones that appear are added and ones that vanish drop out.
-type statsRun struct {
-	fsys     inspect.FS
-	extended bool
-	scanner  *inspect.Scanner
-	host     []inspect.Namespace
-	names    []string
-	out      io.Writer
-	form     string
-	table    *report.StatsTable
-	live     bool
-	sampler  *inspect.Sampler
-	memTotal uint64
-	prev     map[string]inspect.Usage
-	firstOOM map[string]*uint64
-	prevHost inspect.HostUsage
+// namedContainers keeps the containers refs name, every one without refs.
+// At the first sample a name that names none is an error; later, a named
+// container that stopped just drops out.
+func namedContainers(refs []string) func([]inspect.Container, bool) ([]inspect.Container, error) {
+	if len(refs) == 0 {
+		return nil
+	}
+	return func(cs []inspect.Container, first bool) ([]inspect.Container, error) {
+		var out []inspect.Container
+		for _, ref := range refs {
+			c, err := pickContainer(cs, ref)
+			if err != nil {
+				if first {
+					return nil, err
+				}
+				continue
+			}
+			out = append(out, c)
+		}
+		return out, nil
+	}
 }
 
-func (st *statsRun) run(once bool, interval time.Duration) error {
-	st.sampler = st.fsys.NewSampler()
-	st.sampler.Extended = st.extended
-	defer st.sampler.Close()
-	st.scanner = st.fsys.NewScanner()
-	st.host = hostNamespaces(st.fsys)
-	st.sampler.HostNamespaces = st.host
-	st.prev, st.firstOOM = map[string]inspect.Usage{}, map[string]*uint64{}
-	if h, err := st.fsys.Host(); err == nil {
-		st.memTotal = h.MemTotalBytes
-	}
-	cs, err := st.containers(true)
-	if err != nil {
-		return err
-	}
-	if _, err := st.sample(cs); err != nil {
+// statsView is how stats prints its samples.
+type statsView struct {
+	out   io.Writer
+	table *report.StatsTable // nil for JSON, one object per row
+	live  bool               // redraw in place
+}
+
+// stream takes a sample every interval and prints it, until SIGINT or
+// SIGTERM; once prints one. The first sample is not printed: its rates
+// need the next.
+func (v statsView) stream(sess *inspect.StatsSession, once bool, interval time.Duration) error {
+	if _, err := sess.Next(); err != nil {
 		return err
 	}
 	stop := make(chan os.Signal, 1)
@@ -114,20 +113,21 @@ func (st *statsRun) run(once bool, interval time.Duration) error {
 	for {
 		select {
 		case <-stop:
-			if st.live {
-				fmt.Fprint(st.out, "\x1b[?25h\n") // the cursor back
+			if v.live {
+				fmt.Fprint(v.out, "\x1b[?25h\n") // the cursor back
 			}
 			return nil
 		case <-tick.C:
 		}
-		if cs, err = st.containers(false); err != nil {
-			return err
-		}
-		rows, err := st.sample(cs)
+		readings, err := sess.Next()
 		if err != nil {
 			return err
 		}
-		if err := st.render(rows); err != nil {
+		rows := make([]report.StatsRow, len(readings))
+		for i, r := range readings {
+			rows[i] = report.Stats(report.StatsInput(r))
+		}
+		if err := v.render(rows); err != nil {
 			return err
 		}
 		if once {
@@ -136,85 +136,18 @@ func (st *statsRun) run(once bool, interval time.Duration) error {
 	}
 }
 
-// containers discovers the running containers, keeping only the named
-// ones when names were given. At the start an unknown name is an error.
-func (st *statsRun) containers(first bool) ([]inspect.Container, error) {
-	procs, err := st.scanner.Scan()
-	if err != nil {
-		return nil, err
-	}
-	cs := st.scanner.Containers(procs, inspect.ListOptions{Host: st.host})
-	if len(st.names) == 0 {
-		return cs, nil
-	}
-	var out []inspect.Container
-	for _, ref := range st.names {
-		c, err := pickContainer(cs, ref)
-		if err != nil {
-			// Later, a named container that stopped just drops out.
-			if first {
-				return nil, err
-			}
-			continue
-		}
-		out = append(out, c)
-	}
-	return out, nil
-}
-
-// sample reads every container once and returns their rows. A container
-// gone since discovery drops out.
-func (st *statsRun) sample(cs []inspect.Container) ([]report.StatsRow, error) {
-	host, err := st.sampler.Host()
-	if err != nil {
-		return nil, err
-	}
-	var rows []report.StatsRow
-	seen := map[string]bool{}
-	for i := range cs {
-		c := &cs[i]
-		u, err := st.sampler.Sample(c)
-		if err != nil {
-			if errors.Is(err, inspect.ErrGone) {
-				st.sampler.Forget(c.ID)
-				continue
-			}
-			return nil, err
-		}
-		seen[c.ID] = true
-		if _, ok := st.firstOOM[c.ID]; !ok {
-			st.firstOOM[c.ID] = u.OOMKills
-		}
-		// A container seen for the first time gets its row at once, as in
-		// docker stats: what one reading tells (memory, pids, OOM kills)
-		// is known, the rates need the next one and are null until then.
-		// A process moved into a container shows in the next sample.
-		p := st.prev[c.ID]
-		rows = append(rows, report.Stats(report.StatsInput{Container: *c, Prev: p, Cur: u, PrevHost: st.prevHost, Host: host, MemTotal: st.memTotal, FirstOOM: st.firstOOM[c.ID]}))
-		st.prev[c.ID] = u
-	}
-	for id := range st.prev {
-		if !seen[id] {
-			delete(st.prev, id)
-			st.sampler.Forget(id)
-		}
-	}
-	st.prevHost = host
-	return rows, nil
-}
-
-func (st *statsRun) render(rows []report.StatsRow) error {
-	if st.form == "json" {
+func (v statsView) render(rows []report.StatsRow) error {
+	if v.table == nil {
 		for _, r := range rows {
-			if err := report.WriteJSONLine(st.out, r); err != nil {
+			if err := report.WriteJSONLine(v.out, r); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	if st.live {
+	if v.live {
 		// Redraw in place: cursor home, clear the screen, hide the cursor.
-		fmt.Fprint(st.out, "\x1b[H\x1b[2J\x1b[?25l")
+		fmt.Fprint(v.out, "\x1b[H\x1b[2J\x1b[?25l")
 	}
-	return st.table.Write(st.out, rows)
+	return v.table.Write(v.out, rows)
 }
