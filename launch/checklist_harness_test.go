@@ -89,7 +89,7 @@ func runningPid(t *testing.T, name string) int {
 // containerID is the full id of a listed container.
 func containerID(t *testing.T, name string) string {
 	t.Helper()
-	id := strings.TrimSpace(mustRun(t, "ps", "-a", "--format", "{{.ID}}", name))
+	id := strings.TrimSpace(mustRun(t, "ps", "-a", "--no-trunc", "--format", "{{.ID}}", name))
 	if len(id) != 64 {
 		t.Fatalf("ps --format {{.ID}} %s: %q, want a 64-hex id", name, id)
 	}
