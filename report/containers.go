@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -146,8 +147,24 @@ func WriteIDs(w io.Writer, rows []ContainerRow, noTrunc bool) error {
 }
 
 // PsTable is how ps draws its table: Wide adds the cgroup path and the
-// pod; NoTrunc prints full ids and commands, as docker ps --no-trunc.
-type PsTable struct{ Wide, NoTrunc bool }
+// pod; NoTrunc prints full ids and commands, as docker ps --no-trunc, and
+// cuts nothing to fit. Width is the terminal's columns, for the table to
+// fit it (psFit); 0, for output that is not a terminal, draws it whole.
+type PsTable struct {
+	Wide, NoTrunc bool
+	Width         int
+}
+
+// psFit are the columns a ps table cuts to fit the terminal, in the order
+// it cuts them: the cgroup path first (the longest, and the container's id
+// again), the pod's uid, the command, and the name last, since it is what
+// one types to name the container. None is cut below 12 columns, the
+// short id's width; the CONTAINER ID column is never cut, as a shorter
+// prefix may name two containers.
+var psFit = []string{"CGROUP", "POD", "COMMAND", "NAME"}
+
+// minFitWidth is the width a long column is never cut below.
+const minFitWidth = 12
 
 // WriteContainers renders ps rows like docker ps.
 func WriteContainers(w io.Writer, rows []ContainerRow, opt PsTable) error {
@@ -222,7 +239,17 @@ func WriteContainers(w io.Writer, rows []ContainerRow, opt PsTable) error {
 		}
 		out = append(out, line)
 	}
-	return renderRows(w, header, out)
+	if opt.NoTrunc {
+		return renderRows(w, header, out)
+	}
+	var long []fitColumn
+	for _, name := range psFit {
+		if i := slices.Index(header, name); i >= 0 {
+			long = append(long, fitColumn{i, minFitWidth})
+		}
+	}
+	fitRows(header, out, opt.Width, long)
+	return renderRowsCut(w, header, out, opt.Width)
 }
 
 // Duration is a compact uptime: 45s, 12m, 3h4m, 2d5h.

@@ -1,7 +1,10 @@
 package report
 
 import (
+	"cmp"
+	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"text/template"
@@ -242,6 +245,9 @@ type StatsTable struct {
 	// of that cost.
 	cells   []func(StatsRow) string
 	noTrunc bool
+	// long are the columns cut to fit the terminal: the names.
+	long          []fitColumn
+	width, height int
 }
 
 // statsCells are the plain fields a table format may name, as the
@@ -289,6 +295,14 @@ func NewStatsTable(f Format, noTrunc bool) (*StatsTable, error) {
 	}
 	st := &StatsTable{tmpl: f.tmpl, table: f.Table, header: f.header, noTrunc: noTrunc}
 	if st.table {
+		for i, field := range f.fields {
+			// Only names are long: ids are short already (12, cut
+			// further they may name two containers), and the figures
+			// are a few characters.
+			if field == "Name" || field == "Names" {
+				st.long = append(st.long, fitColumn{i, minFitWidth})
+			}
+		}
 		for _, field := range f.fields {
 			c, ok := statsCells[field]
 			if !ok {
@@ -300,6 +314,17 @@ func NewStatsTable(f Format, noTrunc bool) (*StatsTable, error) {
 	}
 	return st, nil
 }
+
+// Fit makes a table (not a bare template, whose layout is the user's) fit
+// a terminal of width columns and height lines: names are cut, then lines,
+// as in ps's table; when the rows do not fit the height, as many as fit
+// are drawn and a last line says how many more there are. 0 fits nothing,
+// as for output that is not a terminal; a table made with noTrunc
+// (--no-trunc) fits nothing either.
+func (st *StatsTable) Fit(width, height int) { st.width, st.height = width, height }
+
+// moreLine is the last line of a table cut to the terminal's height.
+func moreLine(n int) string { return strconv.Itoa(n) + " more (--no-trunc shows all)" }
 
 // Write renders rows.
 func (st *StatsTable) Write(w io.Writer, rows []StatsRow) error {
@@ -313,6 +338,16 @@ func (st *StatsTable) Write(w io.Writer, rows []StatsRow) error {
 			}
 		}
 		return nil
+	}
+	width, more := st.width, 0
+	if st.noTrunc {
+		width = 0
+	}
+	// The screen holds height lines; the cursor stays on the last, so a
+	// redraw of height lines would scroll the header away.
+	if lines := st.height - 1; !st.noTrunc && st.height > 0 && 1+len(rows) > lines {
+		shown := max(lines-2, 0) // the header, and the line saying how many more
+		rows, more = rows[:shown], len(rows)-shown
 	}
 	cells := make([][]string, 0, len(rows))
 	for _, r := range rows {
@@ -336,5 +371,81 @@ func (st *StatsTable) Write(w io.Writer, rows []StatsRow) error {
 		}
 		cells = append(cells, strings.Split(b.String(), "\t"))
 	}
-	return alignRows(w, st.header, cells)
+	fitRows(st.header, cells, width, st.long)
+	if err := alignRowsCut(w, st.header, cells, width); err != nil {
+		return err
+	}
+	if more > 0 {
+		_, err := io.WriteString(w, cutLine(moreLine(more), width)+"\n")
+		return err
+	}
+	return nil
+}
+
+// StatsOrder is the order of stats' rows (--sort).
+type StatsOrder string
+
+// The orders --sort offers: by name, as a stable list; by CPU % or by
+// memory use, highest first, as ctop and systemd-cgtop sort their live
+// views.
+const (
+	SortName StatsOrder = "name"
+	SortCPU  StatsOrder = "cpu"
+	SortMem  StatsOrder = "mem"
+)
+
+// StatsSortKeys are --sort's keys, for its help and completion.
+var StatsSortKeys = []string{string(SortCPU), string(SortMem), string(SortName)}
+
+// ParseStatsSort resolves a --sort key; an unknown one is an error naming
+// the keys there are.
+func ParseStatsSort(key string) (StatsOrder, error) {
+	if slices.Contains(StatsSortKeys, key) {
+		return StatsOrder(key), nil
+	}
+	return "", fmt.Errorf("unknown --sort %q: want cpu, mem or name", key)
+}
+
+// SortStats orders rows in place. By name, names compare naturally
+// (CompareNatural: t2 before t10), then runtime and id tell apart equal
+// names. By cpu (CPU %) or mem (memory used, as MEM USAGE counts it) the
+// highest come first, a value not known (a first sample's CPU %) last, and
+// equal values by name.
+func SortStats(rows []StatsRow, by StatsOrder) {
+	byName := func(a, b StatsRow) int {
+		if c := CompareNatural(a.Name, b.Name); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Runtime, b.Runtime); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	}
+	slices.SortStableFunc(rows, func(a, b StatsRow) int {
+		c := 0
+		switch by {
+		case SortCPU:
+			c = highestFirst(a.CPUPercent, b.CPUPercent)
+		case SortMem:
+			c = highestFirst(a.MemUsageBytes, b.MemUsageBytes)
+		}
+		if c != 0 {
+			return c
+		}
+		return byName(a, b)
+	})
+}
+
+// highestFirst compares two values for a descending sort, nil (not known)
+// after any value.
+func highestFirst[T cmp.Ordered](a, b *T) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return 1
+	case b == nil:
+		return -1
+	}
+	return cmp.Compare(*b, *a)
 }

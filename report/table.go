@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
@@ -62,6 +63,12 @@ func newTable(w io.Writer) *tablewriter.Table {
 
 // renderRows draws header and rows and trims the padding off line ends.
 func renderRows(w io.Writer, header []string, rows [][]string) error {
+	return renderRowsCut(w, header, rows, 0)
+}
+
+// renderRowsCut is renderRows with every line cut to width columns
+// (cutLine); 0 cuts nothing.
+func renderRowsCut(w io.Writer, header []string, rows [][]string, width int) error {
 	var buf bytes.Buffer
 	t := newTable(&buf)
 	t.Header(header)
@@ -74,7 +81,7 @@ func renderRows(w io.Writer, header []string, rows [][]string) error {
 		return err
 	}
 	for line := range strings.SplitSeq(strings.TrimRight(buf.String(), "\n"), "\n") {
-		if _, err := fmt.Fprintln(w, strings.TrimRight(line, " ")); err != nil {
+		if _, err := fmt.Fprintln(w, cutLine(strings.TrimRight(line, " "), width)); err != nil {
 			return err
 		}
 	}
@@ -86,6 +93,12 @@ func renderRows(w io.Writer, header []string, rows [][]string) error {
 // stats redraws hundreds of rows every second, and a long-running monitor
 // should cost next to nothing.
 func alignRows(w io.Writer, header []string, rows [][]string) error {
+	return alignRowsCut(w, header, rows, 0)
+}
+
+// alignRowsCut is alignRows with every line cut to cut columns (cutLine);
+// 0 cuts nothing.
+func alignRowsCut(w io.Writer, header []string, rows [][]string, cut int) error {
 	width := make([]int, len(header))
 	measure := func(r []string) {
 		for i, c := range r {
@@ -105,7 +118,7 @@ func alignRows(w io.Writer, header []string, rows [][]string) error {
 		for i, c := range r {
 			b.WriteString(c)
 			if i < len(r)-1 {
-				for n := width[i] - displayWidth(c) + 3; n > 0; n-- {
+				for n := width[i] - displayWidth(c) + columnGap; n > 0; n-- {
 					b.WriteByte(' ')
 				}
 			}
@@ -113,6 +126,12 @@ func alignRows(w io.Writer, header []string, rows [][]string) error {
 		// as renderRows: no padding at line ends
 		for b.Len() > start && b.Bytes()[b.Len()-1] == ' ' {
 			b.Truncate(b.Len() - 1)
+		}
+		// (a line of no more bytes than cut is no wider)
+		if cut > 0 && b.Len()-start > cut {
+			l := cutLine(string(b.Bytes()[start:]), cut)
+			b.Truncate(start)
+			b.WriteString(l)
 		}
 		b.WriteByte('\n')
 	}
@@ -133,6 +152,181 @@ func displayWidth(s string) int {
 		}
 	}
 	return len(s)
+}
+
+// cutMarker ends a cell, or a line, cut to fit the terminal: the same
+// three dots as the 32-character cut of ps's COMMAND column.
+const cutMarker = "..."
+
+// escapeLen is the length of the escape Escape writes that s starts
+// with (\n, \r, \t, \xNN, \uNNNN), or 0. A cut keeps such an escape whole:
+// half of one reads as another text ("\x1" then "..."), and a cut
+// systemd escape (machine-build\x2d01.scope) is kept whole the same way.
+func escapeLen(s string) int {
+	if len(s) < 2 || s[0] != '\\' {
+		return 0
+	}
+	hex := func(t string) bool {
+		for i := 0; i < len(t); i++ {
+			if !strings.ContainsRune(hexDigits, rune(t[i])) {
+				return false
+			}
+		}
+		return true
+	}
+	switch {
+	case s[1] == 'n' || s[1] == 'r' || s[1] == 't':
+		return 2
+	case s[1] == 'x' && len(s) >= 4 && hex(s[2:4]):
+		return 4
+	case s[1] == 'u' && len(s) >= 6 && hex(s[2:6]):
+		return 6
+	}
+	return 0
+}
+
+// truncateWidth cuts s, an escaped cell, to at most w terminal columns,
+// ending in cutMarker; s comes back unchanged when it fits. Widths are
+// display widths (a CJK character takes two columns), and the cut falls
+// between characters, never inside a UTF-8 sequence nor inside an escape
+// (escapeLen).
+func truncateWidth(s string, w int) string {
+	if displayWidth(s) <= w {
+		return s
+	}
+	if w <= len(cutMarker) {
+		return cutMarker[:max(w, 0)]
+	}
+	room := w - len(cutMarker)
+	// ends are the byte offsets where a cut may fall, as far as room goes.
+	ends := []int{0}
+	used := 0
+	for end := 0; end < len(s); {
+		n := escapeLen(s[end:])
+		if n == 0 {
+			_, n = utf8.DecodeRuneInString(s[end:])
+		}
+		used += displayWidth(s[end : end+n])
+		if used > room {
+			break
+		}
+		end += n
+		ends = append(ends, end)
+	}
+	// Character by character can measure less than the whole string (a
+	// grapheme cluster drawn wider than its parts): back off until the
+	// result is measured to fit.
+	for i := len(ends) - 1; i > 0; i-- {
+		if out := s[:ends[i]] + cutMarker; displayWidth(out) <= w {
+			return out
+		}
+	}
+	return cutMarker
+}
+
+// cutLine cuts a table's line to width columns (truncateWidth), as ps(1)
+// cuts its lines at the terminal's width; 0 cuts nothing.
+func cutLine(line string, width int) string {
+	if width <= 0 {
+		return line
+	}
+	return truncateWidth(line, width)
+}
+
+// fitColumn is a column a table may cut to fit the terminal: its index,
+// and the width it is never cut below (nor below its header's).
+type fitColumn struct{ col, min int }
+
+// columnGap is the space between columns of renderRows and alignRows.
+const columnGap = 3
+
+// fitRows cuts the cells of the long columns of a table, in place, so that
+// the table fits width columns: the first long column is cut as far as it
+// may go before the next is touched. A table still too wide with every long
+// column at its least is left to cutLine. 0 fits nothing.
+func fitRows(header []string, rows [][]string, width int, long []fitColumn) {
+	if width <= 0 {
+		return
+	}
+	colw := make([]int, len(header))
+	measure := func(r []string) {
+		for i, c := range r {
+			if i >= len(colw) {
+				colw = append(colw, 0)
+			}
+			colw[i] = max(colw[i], displayWidth(c))
+		}
+	}
+	measure(header)
+	for _, r := range rows {
+		measure(r)
+	}
+	total := columnGap * (len(colw) - 1)
+	for _, cw := range colw {
+		total += cw
+	}
+	for _, l := range long {
+		if total <= width {
+			break
+		}
+		if l.col >= len(colw) {
+			continue
+		}
+		least := l.min
+		if l.col < len(header) {
+			least = max(least, displayWidth(header[l.col]))
+		}
+		to := max(least, colw[l.col]-(total-width))
+		if to >= colw[l.col] {
+			continue
+		}
+		total -= colw[l.col] - to
+		colw[l.col] = to
+		for _, r := range rows {
+			if l.col < len(r) {
+				r[l.col] = truncateWidth(r[l.col], to)
+			}
+		}
+	}
+}
+
+// CompareNatural orders names as people do: a run of digits compares by
+// its value, so t2 comes before t10 (byte order puts t10 first); the rest
+// compares byte by byte. Names equal so (t01, t1) fall back to byte order,
+// so the order is total and a sort stable from run to run.
+func CompareNatural(a, b string) int {
+	digit := func(c byte) bool { return '0' <= c && c <= '9' }
+	run := func(s string) int {
+		n := 0
+		for n < len(s) && digit(s[n]) {
+			n++
+		}
+		return n
+	}
+	x, y := a, b
+	for x != "" && y != "" {
+		if digit(x[0]) && digit(y[0]) {
+			nx, ny := run(x), run(y)
+			dx, dy := strings.TrimLeft(x[:nx], "0"), strings.TrimLeft(y[:ny], "0")
+			// Without leading zeros, a longer run is a larger number.
+			if c := cmp.Compare(len(dx), len(dy)); c != 0 {
+				return c
+			}
+			if c := strings.Compare(dx, dy); c != 0 {
+				return c
+			}
+			x, y = x[nx:], y[ny:]
+			continue
+		}
+		if x[0] != y[0] {
+			return cmp.Compare(x[0], y[0])
+		}
+		x, y = x[1:], y[1:]
+	}
+	if c := cmp.Compare(len(x), len(y)); c != 0 {
+		return c
+	}
+	return strings.Compare(a, b)
 }
 
 var verdictColor = map[string]string{

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"strconv"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
@@ -36,10 +37,52 @@ func (o *outputFlags) parse(spec report.FormatSpec) (report.Format, error) {
 // colorful reports whether w is a terminal and the user has not asked for
 // plain output (https://no-color.org).
 func colorful(w any) bool {
+	return os.Getenv("NO_COLOR") == "" && terminal(w) != nil
+}
+
+// terminal is w when it is a terminal, else nil.
+func terminal(w any) *os.File {
 	f, ok := w.(*os.File)
-	if !ok || os.Getenv("NO_COLOR") != "" {
-		return false
+	if !ok {
+		return nil
 	}
-	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
-	return err == nil
+	if _, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS); err != nil {
+		return nil
+	}
+	return f
+}
+
+// terminalSize is the size of the terminal w is, for the tables to fit it:
+// the kernel's (TIOCGWINSZ), else the COLUMNS and LINES variables (a
+// serial console reports 0 by 0), else 0 for what is not known. Output
+// that is not a terminal is 0 by 0 whatever the variables say: piped
+// output keeps its full, stable form.
+func terminalSize(w any) (cols, lines int) {
+	f := terminal(w)
+	if f == nil {
+		return 0, 0
+	}
+	if ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ); err == nil {
+		cols, lines = int(ws.Col), int(ws.Row)
+	}
+	env := func(name string) int {
+		n, err := strconv.Atoi(os.Getenv(name))
+		if err != nil || n < 0 {
+			return 0
+		}
+		return n
+	}
+	if cols == 0 {
+		cols = env("COLUMNS")
+	}
+	if lines == 0 {
+		lines = env("LINES")
+	}
+	return cols, lines
+}
+
+// tableWidth is the width a table printed to w fits (terminalSize).
+func tableWidth(w any) int {
+	cols, _ := terminalSize(w)
+	return cols
 }

@@ -68,7 +68,7 @@ like -n, also looks at what --all lists.`,
 			case f.Kind == "template":
 				return report.WriteRows(s.out, f, rows, func(r report.ContainerRow) any { return r.View(noTrunc) })
 			}
-			return report.WriteContainers(s.out, rows, report.PsTable{Wide: f.Kind == "wide", NoTrunc: noTrunc})
+			return report.WriteContainers(s.out, rows, report.PsTable{Wide: f.Kind == "wide", NoTrunc: noTrunc, Width: tableWidth(s.out)})
 		},
 	}
 	out.register(cmd)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -19,6 +18,7 @@ func newStatsCmd(s streams, g *globals) *cobra.Command {
 	var out outputFlags
 	var noStream, noTrunc bool
 	var interval time.Duration
+	var sortKey string
 	cmd := &cobra.Command{
 		Use:   "stats [NAME...]",
 		Short: "Live resource usage of every container, like docker stats for all runtimes",
@@ -27,9 +27,15 @@ with docker stats' columns and arithmetic, read from the kernel's cgroup and
 /proc files for every runtime. -o wide (and JSON) add the CPU share of the
 container's own quota, throttling, OOM kills, memory limit hits, PSI and the
 runtime. --no-stream takes two samples --interval apart (default 500ms)
-and prints one table.`,
+and prints one table.
+
+Rows come in --sort order: name (the default; t2 before t10), cpu or mem
+(highest first). On a terminal the table fits its width, names cut first,
+and the live view its height too, with a last line saying how many rows
+more there are; --no-trunc shows everything. Piped output is never cut.`,
 		Example: `  nsinspect stats
   nsinspect stats web db
+  nsinspect stats --sort cpu
   nsinspect stats --no-stream
   nsinspect stats --json
   nsinspect stats --format 'table {{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}'`,
@@ -38,11 +44,10 @@ and prints one table.`,
 			if err != nil {
 				return err
 			}
-			table, err := report.NewStatsTable(f, noTrunc)
+			v, err := newStatsView(s.out, f, sortKey, noTrunc, noStream)
 			if err != nil {
-				return usageError{err}
+				return err
 			}
-			form := f.Kind
 			if interval <= 0 {
 				return usagef("invalid --interval %s: must be positive", interval)
 			}
@@ -51,83 +56,119 @@ and prints one table.`,
 			}
 			// What a non-root reader cannot see, said once, before a
 			// missing name becomes "no such container".
-			if note := g.fs().RootWouldAdd(); note != "" {
+			fsys := g.fs()
+			if note := fsys.RootWouldAdd(); note != "" {
 				fmt.Fprintln(s.err, "nsinspect: "+note)
 			}
-			st := &statsRun{fsys: g.fs(), names: args, out: s.out, form: form, table: table, live: colorful(s.out) && !noStream,
-				// docker's columns need six counters per container; the rest
-				// only when shown.
-				extended: form != "table"}
-			return st.run(noStream, interval)
+			// docker's columns need six counters per container; the rest
+			// only when shown.
+			sess := fsys.NewStatsSession(inspect.StatsOptions{Extended: f.Kind != "table", Host: hostNamespaces(fsys), Select: namedContainers(args)})
+			defer sess.Close()
+			return v.stream(sess, noStream, interval)
 		},
 	}
 	out.register(cmd)
 	cmd.Flags().Lookup("output").Usage = "output form: table, wide or json (one object per container per sample)"
-	cmd.Flags().BoolVar(&noTrunc, "no-trunc", false, "print full ids")
+	cmd.Flags().BoolVar(&noTrunc, "no-trunc", false, "print full ids, and cut nothing to fit the terminal")
 	cmd.Flags().BoolVar(&noStream, "no-stream", false, "take two samples and print one table")
 	cmd.Flags().DurationVar(&interval, "interval", time.Second, "time between samples (default 1s; 500ms with --no-stream)")
+	cmd.Flags().StringVar(&sortKey, "sort", string(report.SortName), "order rows by `KEY`: name (natural order), cpu or mem (highest first)")
 	return cmd
 }
 
-// statsRun is one stats session: containers are rediscovered at every
-// sample, so ones that appear are added and ones that vanish drop out.
-type statsRun struct {
-	fsys     inspect.FS
-	extended bool
-	scanner  *inspect.Scanner
-	host     []inspect.Namespace
-	names    []string
-	out      io.Writer
-	form     string
-	table    *report.StatsTable
-	live     bool
-	sampler  *inspect.Sampler
-	memTotal uint64
-	prev     map[string]inspect.Usage
-	firstOOM map[string]*uint64
-	prevHost inspect.HostUsage
+// namedContainers keeps the containers refs name, every one without refs.
+// At the first sample a name that names none is an error; later, a named
+// container that stopped just drops out.
+func namedContainers(refs []string) func([]inspect.Container, bool) ([]inspect.Container, error) {
+	if len(refs) == 0 {
+		return nil
+	}
+	return func(cs []inspect.Container, first bool) ([]inspect.Container, error) {
+		var out []inspect.Container
+		for _, ref := range refs {
+			c, err := pickContainer(cs, ref)
+			if err != nil {
+				if first {
+					return nil, err
+				}
+				continue
+			}
+			out = append(out, c)
+		}
+		return out, nil
+	}
 }
 
-func (st *statsRun) run(once bool, interval time.Duration) error {
-	st.sampler = st.fsys.NewSampler()
-	st.sampler.Extended = st.extended
-	defer st.sampler.Close()
-	st.scanner = st.fsys.NewScanner()
-	st.host = hostNamespaces(st.fsys)
-	st.sampler.HostNamespaces = st.host
-	st.prev, st.firstOOM = map[string]inspect.Usage{}, map[string]*uint64{}
-	if h, err := st.fsys.Host(); err == nil {
-		st.memTotal = h.MemTotalBytes
+// statsView is how stats prints its samples.
+type statsView struct {
+	out   io.Writer
+	table *report.StatsTable // nil for JSON, one object per row
+	order report.StatsOrder
+	live  bool // redraw in place
+	fit   bool // fit the terminal's width, and its height when live
+}
+
+// newStatsView is how stats prints to out in format f, its rows in the
+// order sortKey names; a bad format or key is a usage error. The live view
+// (a terminal, not --no-stream) redraws in place; a terminal's tables fit
+// it unless --no-trunc.
+func newStatsView(out io.Writer, f report.Format, sortKey string, noTrunc, noStream bool) (statsView, error) {
+	v := statsView{out: out, live: colorful(out) && !noStream, fit: !noTrunc && terminal(out) != nil}
+	var err error
+	if v.table, err = report.NewStatsTable(f, noTrunc); err != nil {
+		return v, usageError{err}
 	}
-	cs, err := st.containers(true)
-	if err != nil {
-		return err
+	if v.order, err = report.ParseStatsSort(sortKey); err != nil {
+		return v, usageError{err}
 	}
-	if _, err := st.sample(cs); err != nil {
+	return v, nil
+}
+
+// stream takes a sample every interval and prints it, until SIGINT or
+// SIGTERM; once prints one. The first sample is not printed: its rates
+// need the next.
+func (v statsView) stream(sess *inspect.StatsSession, once bool, interval time.Duration) error {
+	if _, err := sess.Next(); err != nil {
 		return err
 	}
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(stop)
+	// The terminal's size is read for the first table, then again for the
+	// next one after a SIGWINCH says it changed: not at every redraw.
+	resized, stale := make(chan os.Signal, 1), v.fit && v.table != nil
+	if stale {
+		signal.Notify(resized, syscall.SIGWINCH)
+		defer signal.Stop(resized)
+	}
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
 		select {
 		case <-stop:
-			if st.live {
-				fmt.Fprint(st.out, "\x1b[?25h\n") // the cursor back
+			if v.live {
+				fmt.Fprint(v.out, "\x1b[?25h\n") // the cursor back
 			}
 			return nil
+		case <-resized:
+			stale = true
+			continue
 		case <-tick.C:
 		}
-		if cs, err = st.containers(false); err != nil {
-			return err
+		if stale {
+			v.resize()
+			stale = false
 		}
-		rows, err := st.sample(cs)
+		readings, err := sess.Next()
 		if err != nil {
 			return err
 		}
-		if err := st.render(rows); err != nil {
+		rows := make([]report.StatsRow, len(readings))
+		for i, r := range readings {
+			rows[i] = report.Stats(report.StatsInput(r))
+		}
+		report.SortStats(rows, v.order)
+		if err := v.render(rows); err != nil {
 			return err
 		}
 		if once {
@@ -136,85 +177,28 @@ func (st *statsRun) run(once bool, interval time.Duration) error {
 	}
 }
 
-// containers discovers the running containers, keeping only the named
-// ones when names were given. At the start an unknown name is an error.
-func (st *statsRun) containers(first bool) ([]inspect.Container, error) {
-	procs, err := st.scanner.Scan()
-	if err != nil {
-		return nil, err
+// resize fits the table to the terminal's size now: its width, and its
+// height in the live view.
+func (v statsView) resize() {
+	cols, lines := terminalSize(v.out)
+	if !v.live {
+		lines = 0
 	}
-	cs := st.scanner.Containers(procs, inspect.ListOptions{Host: st.host})
-	if len(st.names) == 0 {
-		return cs, nil
-	}
-	var out []inspect.Container
-	for _, ref := range st.names {
-		c, err := pickContainer(cs, ref)
-		if err != nil {
-			// Later, a named container that stopped just drops out.
-			if first {
-				return nil, err
-			}
-			continue
-		}
-		out = append(out, c)
-	}
-	return out, nil
+	v.table.Fit(cols, lines)
 }
 
-// sample reads every container once and returns their rows. A container
-// gone since discovery drops out.
-func (st *statsRun) sample(cs []inspect.Container) ([]report.StatsRow, error) {
-	host, err := st.sampler.Host()
-	if err != nil {
-		return nil, err
-	}
-	var rows []report.StatsRow
-	seen := map[string]bool{}
-	for i := range cs {
-		c := &cs[i]
-		u, err := st.sampler.Sample(c)
-		if err != nil {
-			if errors.Is(err, inspect.ErrGone) {
-				st.sampler.Forget(c.ID)
-				continue
-			}
-			return nil, err
-		}
-		seen[c.ID] = true
-		if _, ok := st.firstOOM[c.ID]; !ok {
-			st.firstOOM[c.ID] = u.OOMKills
-		}
-		// A container seen for the first time gets its row at once, as in
-		// docker stats: what one reading tells (memory, pids, OOM kills)
-		// is known, the rates need the next one and are null until then.
-		// A process moved into a container shows in the next sample.
-		p := st.prev[c.ID]
-		rows = append(rows, report.Stats(report.StatsInput{Container: *c, Prev: p, Cur: u, PrevHost: st.prevHost, Host: host, MemTotal: st.memTotal, FirstOOM: st.firstOOM[c.ID]}))
-		st.prev[c.ID] = u
-	}
-	for id := range st.prev {
-		if !seen[id] {
-			delete(st.prev, id)
-			st.sampler.Forget(id)
-		}
-	}
-	st.prevHost = host
-	return rows, nil
-}
-
-func (st *statsRun) render(rows []report.StatsRow) error {
-	if st.form == "json" {
+func (v statsView) render(rows []report.StatsRow) error {
+	if v.table == nil {
 		for _, r := range rows {
-			if err := report.WriteJSONLine(st.out, r); err != nil {
+			if err := report.WriteJSONLine(v.out, r); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	if st.live {
+	if v.live {
 		// Redraw in place: cursor home, clear the screen, hide the cursor.
-		fmt.Fprint(st.out, "\x1b[H\x1b[2J\x1b[?25l")
+		fmt.Fprint(v.out, "\x1b[H\x1b[2J\x1b[?25l")
 	}
-	return st.table.Write(st.out, rows)
+	return v.table.Write(v.out, rows)
 }
