@@ -50,6 +50,7 @@ func addCompletion(root *cobra.Command, g *globals) {
 		case "stats":
 			c.ValidArgsFunction = completeContainers(g, runningContainers)
 			c.RegisterFlagCompletionFunc("output", completeValues("table", "wide", "json"))
+			c.RegisterFlagCompletionFunc("sort", completeValues("name", "cpu", "mem"))
 		case "exec":
 			// After the name comes the container's command: nothing of the
 			// host's to offer.

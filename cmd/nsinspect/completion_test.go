@@ -64,6 +64,7 @@ func TestCompletions(t *testing.T) {
 		{"pid -o", []string{"pid", "self", "-o", ""}, []string{"table", "json"}, noFile},
 		{"ps --output", []string{"ps", "--output", ""}, []string{"table", "wide", "json"}, noFile},
 		{"stats -o w", []string{"stats", "-o", "w"}, []string{"wide"}, noFile},
+		{"stats --sort", []string{"stats", "--sort", ""}, []string{"name", "cpu", "mem"}, noFile},
 		{"run --network", []string{"run", "--network", ""}, []string{"none", "host"}, noFile},
 		{"kill -s", []string{"kill", "-s", ""}, allSignals, noFile},
 		{"kill -s TE", []string{"kill", "-s", "TE"}, []string{"TERM\t15"}, noFile},

@@ -73,7 +73,7 @@ like -n, also looks at what --all lists.`,
 	}
 	out.register(cmd)
 	cmd.Flags().Lookup("output").Usage = "output form: table, wide or json"
-	cmd.Flags().BoolVar(&noTrunc, "no-trunc", false, "print full ids and commands")
+	cmd.Flags().BoolVar(&noTrunc, "no-trunc", false, "print full ids and commands, and do not fit the table to the terminal")
 	cmd.Flags().BoolVarP(&all, "all", "a", false, "also stopped nsinspect containers and unclaimed namespace groups")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only the short ids")
 	cmd.Flags().StringArrayVarP(&filters, "filter", "f", nil, "keep containers matching `KEY=VALUE` (id, name, runtime, status, pod, namespace); repeatable")
@@ -89,10 +89,8 @@ func named(refs []string, name, id string) bool {
 	})
 }
 
-// hostNamespaces and pickContainer are stats' (inspect's, with lookup
-// errors as usage errors).
-func hostNamespaces(fsys inspect.FS) []inspect.Namespace { return fsys.HostNamespaces() }
-
+// pickContainer is inspect.PickContainer with its lookup errors as usage
+// errors (exit 2).
 func pickContainer(cs []inspect.Container, ref string) (inspect.Container, error) {
 	c, err := inspect.PickContainer(cs, ref)
 	return c, lookupError(err)

@@ -62,7 +62,7 @@ more there are; --no-trunc shows everything. Piped output is never cut.`,
 			}
 			// docker's columns need six counters per container; the rest
 			// only when shown.
-			sess := fsys.NewStatsSession(inspect.StatsOptions{Extended: f.Kind != "table", Host: hostNamespaces(fsys), Select: namedContainers(args)})
+			sess := fsys.NewStatsSession(inspect.StatsOptions{Extended: f.Kind != "table", Host: fsys.HostNamespaces(), Select: namedContainers(args)})
 			defer sess.Close()
 			return v.stream(sess, noStream, interval)
 		},

@@ -44,7 +44,7 @@ func nodeStats(t *testing.T) []report.StatsRow {
 	// as stats does for -o wide, JSON and templates: the counters docker
 	// leaves out too
 	s0.Extended, s1.Extended = true, true
-	s0.HostNamespaces, s1.HostNamespaces = hostNamespaces(fs0), hostNamespaces(fs1)
+	s0.HostNamespaces, s1.HostNamespaces = fs0.HostNamespaces(), fs1.HostNamespaces()
 	h0, err := s0.Host()
 	if err != nil {
 		t.Fatal(err)

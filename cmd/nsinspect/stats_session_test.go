@@ -24,7 +24,7 @@ func TestStatsSessionGivesNodeStatsRows(t *testing.T) {
 	fixture.CopyUnescaped(t, filepath.Join("..", "..", "testdata", "node-v2", "sys", "fs", "cgroup"), cg)
 	fsys := inspect.NewFS(proc, cg)
 	now := statsT0
-	sess := fsys.NewStatsSession(inspect.StatsOptions{Extended: true, Host: hostNamespaces(fsys), Now: func() time.Time { return now }})
+	sess := fsys.NewStatsSession(inspect.StatsOptions{Extended: true, Host: fsys.HostNamespaces(), Now: func() time.Time { return now }})
 	defer sess.Close()
 	if _, err := sess.Next(); err != nil {
 		t.Fatal(err)
