@@ -223,12 +223,12 @@ func TestSortStats(t *testing.T) {
 }
 
 func TestParseStatsSort(t *testing.T) {
-	for _, key := range []string{"cpu", "mem", "name"} {
+	for _, key := range []string{"cpu", "mem", "name", ""} { // "": the listing's order
 		if got, err := ParseStatsSort(key); err != nil || string(got) != key {
 			t.Errorf("ParseStatsSort(%q) = %q, %v", key, got, err)
 		}
 	}
-	for _, key := range []string{"", "CPU", "memory", "pids"} {
+	for _, key := range []string{" ", "CPU", "memory", "pids"} {
 		_, err := ParseStatsSort(key)
 		if want := fmt.Sprintf("unknown --sort %q: want cpu, mem or name", key); err == nil || err.Error() != want {
 			t.Errorf("ParseStatsSort(%q): %v, want %q", key, err, want)

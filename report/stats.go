@@ -400,18 +400,21 @@ var StatsSortKeys = []string{string(SortCPU), string(SortMem), string(SortName)}
 // ParseStatsSort resolves a --sort key; an unknown one is an error naming
 // the keys there are.
 func ParseStatsSort(key string) (StatsOrder, error) {
-	if slices.Contains(StatsSortKeys, key) {
+	if key == "" || slices.Contains(StatsSortKeys, key) {
 		return StatsOrder(key), nil
 	}
 	return "", fmt.Errorf("unknown --sort %q: want cpu, mem or name", key)
 }
 
-// SortStats orders rows in place. By name, names compare naturally
+// SortStats orders rows in place; no order keeps the rows as they are. By name, names compare naturally
 // (CompareNatural: t2 before t10), then runtime and id tell apart equal
 // names. By cpu (CPU %) or mem (memory used, as MEM USAGE counts it) the
 // highest come first, a value not known (a first sample's CPU %) last, and
 // equal values by name.
 func SortStats(rows []StatsRow, by StatsOrder) {
+	if by == "" {
+		return // the listing's own order: runtime, then name, as ps
+	}
 	byName := func(a, b StatsRow) int {
 		if c := CompareNatural(a.Name, b.Name); c != 0 {
 			return c

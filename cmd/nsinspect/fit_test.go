@@ -272,7 +272,7 @@ func psTableAt(t *testing.T, rows []report.ContainerRow, width int, noTrunc bool
 func TestStatsLiveViewFitsTheTerminal(t *testing.T) {
 	master, tty := openPty(t, 100, 10)
 	r := readPty(master)
-	cmd := exec.Command(buildBinary(t), append(nodeArgs(t, "node-v2"), "stats", "--interval", "100ms")...)
+	cmd := exec.Command(buildBinary(t), append(nodeArgs(t, "node-v2"), "stats", "--interval", "100ms", "--sort", "name")...)
 	cmd.Stdout, cmd.Stderr = tty, tty
 	cmd.Env = slices.DeleteFunc(os.Environ(), func(e string) bool {
 		return strings.HasPrefix(e, "NO_COLOR=") || strings.HasPrefix(e, "COLUMNS=") || strings.HasPrefix(e, "LINES=")
@@ -302,7 +302,7 @@ func TestStatsLiveViewFitsTheTerminal(t *testing.T) {
 	for _, l := range first[1 : len(first)-1] {
 		names = append(names, strings.Fields(l)[1])
 	}
-	// by name (--sort's default), the names cut to fit 100 columns
+	// by name, the names cut to fit 100 columns
 	if want := []string{"api", "be42b6838156", "build-01", "c1", "db", "default/w...", "default/w..."}; !slices.Equal(names, want) {
 		t.Errorf("rows %q, want %q (--sort name)", names, want)
 	}
@@ -345,8 +345,15 @@ func TestStatsSort(t *testing.T) {
 	byName := []string{"api", "be42b6838156", "build-01", "c1", "db", "default/web-5d8f7b9c4-abcde/d984babdc8aa",
 		"default/web-5d8f7b9c4-abcde/nginx", "demo", "prod/payments-6b7f9c-kx2lp/0d7871fc800b", "prod/payments-6b7f9c-kx2lp/payments",
 		"tools/debug-shell/2ea9fd0e4ba3", "tools/debug-shell/shell", "web"}
-	if got := names(t); !slices.Equal(got, byName) {
-		t.Errorf("default order %q, want by name %q", got, byName)
+	// Without --sort, ps's order (runtime, then name), as before --sort.
+	psOrder := []string{"be42b6838156", "web", "default/web-5d8f7b9c4-abcde/d984babdc8aa", "default/web-5d8f7b9c4-abcde/nginx",
+		"prod/payments-6b7f9c-kx2lp/0d7871fc800b", "prod/payments-6b7f9c-kx2lp/payments", "tools/debug-shell/2ea9fd0e4ba3",
+		"tools/debug-shell/shell", "c1", "demo", "api", "db", "build-01"}
+	if got := names(t); !slices.Equal(got, psOrder) {
+		t.Errorf("default order %q, want ps's %q", got, psOrder)
+	}
+	if got := names(t, "--sort", "name"); !slices.Equal(got, byName) {
+		t.Errorf("--sort name %q, want %q", got, byName)
 	}
 	// MEM USAGE at t0 (usage minus inactive file), highest first; the
 	// three pause containers' 624KiB tie, and go by name

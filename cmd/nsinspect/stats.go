@@ -29,8 +29,8 @@ container's own quota, throttling, OOM kills, memory limit hits, PSI and the
 runtime. --no-stream takes two samples --interval apart (default 500ms)
 and prints one table.
 
-Rows come in --sort order: name (the default; t2 before t10), cpu or mem
-(highest first). On a terminal the table fits its width, names cut first,
+Rows come in ps's order (runtime, then name), or by --sort: name (t2
+before t10), cpu or mem (highest first). On a terminal the table fits its width, names cut first,
 and the live view its height too, with a last line saying how many rows
 more there are; --no-trunc shows everything. Piped output is never cut.`,
 		Example: `  nsinspect stats
@@ -72,7 +72,7 @@ more there are; --no-trunc shows everything. Piped output is never cut.`,
 	cmd.Flags().BoolVar(&noTrunc, "no-trunc", false, "print full ids, and cut nothing to fit the terminal")
 	cmd.Flags().BoolVar(&noStream, "no-stream", false, "take two samples and print one table")
 	cmd.Flags().DurationVar(&interval, "interval", time.Second, "time between samples (default 1s; 500ms with --no-stream)")
-	cmd.Flags().StringVar(&sortKey, "sort", string(report.SortName), "order rows by `KEY`: name (natural order), cpu or mem (highest first)")
+	cmd.Flags().StringVar(&sortKey, "sort", "", "order rows by `KEY`: name (natural order), cpu or mem (highest first); by default as ps lists them (runtime, then name)")
 	return cmd
 }
 
