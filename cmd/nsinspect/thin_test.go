@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,6 +17,9 @@ func TestCommandsAreWiring(t *testing.T) {
 	files, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(files) == 0 && os.Getenv("NSINSPECT_TEST_BIN") != "" {
+		t.Skip("no package sources here: the test binary runs without them (scripts/vm guests)")
 	}
 	fset := token.NewFileSet()
 	commands := 0
