@@ -6,7 +6,9 @@ package launch_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
+	"os/signal"
 	"slices"
 	"strconv"
 	"strings"
@@ -106,7 +108,11 @@ func TestChecklistKillLogsRm(t *testing.T) {
 	procLeakCheck(t)
 	name := "hup-" + token(t)
 	id, pid := detach(t, name, "--", "sh", "-c", `trap "echo got-hup" HUP; echo started; while :; do sleep 0.1; done`)
-	waitFor(t, "the container's HUP trap", func() bool { return trapped(pid, syscall.SIGHUP) })
+	if !poll(60*time.Second, func() bool { return trapped(pid, syscall.SIGHUP) }) {
+		argv, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		t.Fatalf("timed out waiting for the container's HUP trap: pid %d, cmdline %q, SigCgt %s, state %s; ps: %s; logs: %q",
+			pid, argv, statusField(pid, "SigCgt"), statusField(pid, "State"), nsi(t, "ps", "-a", "--no-trunc", name).stdout, nsi(t, "logs", name).stdout)
+	}
 	mustRun(t, "kill", "-s", "HUP", name)
 	waitFor(t, "got-hup in the log", func() bool { return strings.Contains(nsi(t, "logs", name).stdout, "got-hup") })
 	if got := mustRun(t, "logs", name); got != "started\ngot-hup\n" {
@@ -271,4 +277,25 @@ func TestKillWhileStarting(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A launcher started with SIGHUP ignored (nohup, a daemon) still gives the
+// container's command every signal at its default, as Docker's daemon
+// does: a shell in it can trap HUP. Found when the suite ran under nohup
+// and TestChecklistKillLogsRm waited for a trap the shell could not set.
+func TestChecklistSignalsStartAtDefault(t *testing.T) {
+	requireRoot(t)
+	leakCheck(t)
+	procLeakCheck(t)
+	signal.Ignore(syscall.SIGHUP, syscall.SIGINT) // inherited by nsinspect run, as under nohup
+	defer signal.Reset(syscall.SIGHUP, syscall.SIGINT)
+	name := "sigdfl-" + token(t)
+	id, pid := detach(t, name, "--", "sh", "-c", `trap "echo got-hup" HUP; while :; do sleep 0.1; done`)
+	waitFor(t, "the container's HUP trap", func() bool { return trapped(pid, syscall.SIGHUP) })
+	ign, err := strconv.ParseUint(statusField(pid, "SigIgn"), 16, 64)
+	if err != nil || ign&(1<<(uint(syscall.SIGINT)-1)) != 0 {
+		t.Errorf("the container's shell ignores SIGINT (SigIgn %s), which only its launcher's caller did", statusField(pid, "SigIgn"))
+	}
+	mustRun(t, "rm", "-f", name)
+	assertNothingLeft(t, id)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -180,6 +181,14 @@ func run(cfg *initConfig) error {
 			return setupErr("%w", err)
 		}
 	}
+	// A signal the launcher's caller ignored (nohup, a daemon's SIGHUP)
+	// is still ignored here, and execve keeps an ignored signal ignored:
+	// the command could not even trap it (a shell may not trap what it
+	// started ignoring). Docker's containers start from its daemon with
+	// every signal at its default; so do these. The Go runtime leaves
+	// only SIGHUP and SIGINT ignored when it found them so, and handles
+	// every other; taking those two as well makes execve reset them all.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGHUP, syscall.SIGINT)
 	ex, err := prepareExec(spec, path, env, pidsFd)
 	if err != nil {
 		return err
