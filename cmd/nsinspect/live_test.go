@@ -85,6 +85,13 @@ func newTestCgroupAt(t *testing.T, rel, leaf string) *testCgroup {
 				t.Errorf("removing test cgroup %s: %v", d, err)
 			}
 		}
+		// The shared parent goes with the last test using it, whoever
+		// made it: another test binary (a second go test on the host) may
+		// have made it while this one's cgroup was there. Still in use,
+		// the removal fails, and that is fine.
+		for _, p := range []string{"/sys/fs/cgroup/nsinspect-test", "/sys/fs/cgroup/memory/nsinspect-test", "/sys/fs/cgroup/cpu/nsinspect-test", "/sys/fs/cgroup/pids/nsinspect-test"} {
+			os.Remove(p)
+		}
 	})
 	join := func(dir string) {
 		leafDir := filepath.Join(dir, leaf)
