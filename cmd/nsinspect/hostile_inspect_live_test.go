@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/nsinspect/nsinspect/inspect/fixture"
 )
 
 // Live tests of nsinspect beside hostile containers: a process in its own
@@ -330,7 +332,7 @@ func TestHostileDockerSocketPs(t *testing.T) {
 	for _, e := range entries {
 		from, to := filepath.Join(procSrc, e.Name()), filepath.Join(proc, e.Name())
 		if e.Name() == "1" {
-			copyTree(t, from, to)
+			fixture.CopyUnescaped(t, from, to)
 			continue
 		}
 		if e.Type()&os.ModeSymlink != 0 {
@@ -381,35 +383,4 @@ func TestHostileDockerSocketPs(t *testing.T) {
 		t.Fatalf("decoding ps --json: %v", err)
 	}
 	checkHostileNames(t, "ps", out, rows, map[string]string{id: id[:12]})
-}
-
-// copyTree copies the fixture tree src to dst, symlinks as symlinks (the
-// fixture's ns entries are links whose text names the namespace).
-func copyTree(t *testing.T, src, dst string) {
-	t.Helper()
-	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		to := filepath.Join(dst, rel)
-		switch {
-		case d.IsDir():
-			return os.MkdirAll(to, 0o755)
-		case d.Type()&os.ModeSymlink != 0:
-			link, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			return os.Symlink(link, to)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(to, b, 0o644)
-	})
-	if err != nil {
-		t.Fatalf("copying %s: %v", src, err)
-	}
 }
