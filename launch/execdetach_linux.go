@@ -1,14 +1,10 @@
 package launch
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
-	"os/exec"
 	"strings"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -49,44 +45,9 @@ func ExecDetached(st *State, opt ExecOptions) error {
 	if opt.TTY || opt.Interactive {
 		return failure(errors.New("a detached exec has no terminal and no stdin"))
 	}
-	jobR, jobW, err := os.Pipe()
-	if err != nil {
-		return failure(err)
-	}
-	defer jobW.Close()
-	resR, resW, err := os.Pipe()
-	if err != nil {
-		jobR.Close()
-		return failure(err)
-	}
-	defer resR.Close()
-	cmd := exec.Command("/proc/self/exe", ExecKeeperArg)
-	cmd.Env = []string{execKeeperEnv}
-	cmd.Dir = "/" // it outlives us: it must hold no directory of ours
-	cmd.ExtraFiles = []*os.File{jobR, resW}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	err = cmd.Start()
-	jobR.Close()
-	resW.Close()
-	if err != nil {
-		return failure(err)
-	}
-	if err := json.NewEncoder(jobW).Encode(detachedExec{State: *st, Options: opt}); err != nil {
-		cmd.Process.Kill()
-		cmd.Wait()
-		return failure(fmt.Errorf("passing the command to its keeper: %w", err))
-	}
-	jobW.Close()
-	var res detachResult
-	err = json.NewDecoder(bufio.NewReader(resR)).Decode(&res)
-	go cmd.Wait() // reap it should it exit at once; otherwise it outlives us
-	if err != nil {
-		return failure(fmt.Errorf("the keeper of the detached command died: %w", err))
-	}
-	if res.Error != "" {
-		return &ExitError{Code: res.Code, Err: errors.New(res.Error)}
-	}
-	return nil
+	// "/": it outlives us, and must hold no directory of ours.
+	_, err := startBackground(ExecKeeperArg, []string{execKeeperEnv}, "/", "the keeper of the detached command", detachedExec{State: *st, Options: opt})
+	return err
 }
 
 // ExecKeep is the body of a detached exec's keeper. It never returns.

@@ -34,39 +34,61 @@ type detachResult struct {
 // StartDetached starts a supervisor for spec and returns the container's
 // state once its command runs (or an *ExitError if it could not start).
 func StartDetached(spec *Spec) (*State, error) {
-	specR, specW, err := os.Pipe()
-	if err != nil {
-		return nil, failure(err)
-	}
-	resR, resW, err := os.Pipe()
-	if err != nil {
-		return nil, failure(err)
-	}
-	cmd := exec.Command("/proc/self/exe", SuperviseArg)
-	cmd.Env = []string{superviseEnv}
+	env := []string{superviseEnv}
 	if v := os.Getenv("NSINSPECT_TEST_PAUSE_AT"); v != "" {
-		cmd.Env = append(cmd.Env, "NSINSPECT_TEST_PAUSE_AT="+v)
+		env = append(env, "NSINSPECT_TEST_PAUSE_AT="+v)
 	}
-	cmd.ExtraFiles = []*os.File{specR, resW}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := cmd.Start(); err != nil {
-		return nil, failure(err)
-	}
-	specR.Close()
-	resW.Close()
-	json.NewEncoder(specW).Encode(spec)
-	specW.Close()
-	var res detachResult
-	err = json.NewDecoder(bufio.NewReader(resR)).Decode(&res)
-	resR.Close()
-	go cmd.Wait() // reap it should it exit at once; otherwise it outlives us
+	res, err := startBackground(SuperviseArg, env, "", "the supervisor of the detached container", spec)
 	if err != nil {
-		return nil, failure(fmt.Errorf("the supervisor of the detached container died: %w", err))
-	}
-	if res.Error != "" {
-		return nil, &ExitError{Code: res.Code, Err: errors.New(res.Error)}
+		return nil, err
 	}
 	return Find(res.ID)
+}
+
+// startBackground starts nsinspect again as arg (the supervisor of run -d,
+// the keeper of exec -d) in a session of its own, hands it job as JSON on
+// fd 3 and returns what it answers on fd 4 once it has started what it
+// was given: its failure as an *ExitError, else its result. who names it
+// in errors.
+func startBackground(arg string, env []string, dir, who string, job any) (detachResult, error) {
+	jobR, jobW, err := os.Pipe()
+	if err != nil {
+		return detachResult{}, failure(err)
+	}
+	defer jobW.Close()
+	resR, resW, err := os.Pipe()
+	if err != nil {
+		jobR.Close()
+		return detachResult{}, failure(err)
+	}
+	defer resR.Close()
+	cmd := exec.Command("/proc/self/exe", arg)
+	cmd.Env = env
+	cmd.Dir = dir
+	cmd.ExtraFiles = []*os.File{jobR, resW}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	err = cmd.Start()
+	jobR.Close()
+	resW.Close()
+	if err != nil {
+		return detachResult{}, failure(err)
+	}
+	if err := json.NewEncoder(jobW).Encode(job); err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return detachResult{}, failure(fmt.Errorf("passing the job to %s: %w", who, err))
+	}
+	jobW.Close()
+	var res detachResult
+	err = json.NewDecoder(bufio.NewReader(resR)).Decode(&res)
+	go cmd.Wait() // reap it should it exit at once; otherwise it outlives us
+	if err != nil {
+		return detachResult{}, failure(fmt.Errorf("%s died: %w", who, err))
+	}
+	if res.Error != "" {
+		return detachResult{}, &ExitError{Code: res.Code, Err: errors.New(res.Error)}
+	}
+	return res, nil
 }
 
 // Supervise is the body of a detached container's supervisor. It never
