@@ -96,9 +96,9 @@ func alignRows(w io.Writer, header []string, rows [][]string) error {
 	return alignRowsCut(w, header, rows, 0)
 }
 
-// alignRowsCut is alignRows with every line cut to cut columns (cutLine);
-// 0 cuts nothing.
-func alignRowsCut(w io.Writer, header []string, rows [][]string, cut int) error {
+// columnWidths is each column's display width: its widest cell, header
+// included.
+func columnWidths(header []string, rows [][]string) []int {
 	width := make([]int, len(header))
 	measure := func(r []string) {
 		for i, c := range r {
@@ -112,6 +112,13 @@ func alignRowsCut(w io.Writer, header []string, rows [][]string, cut int) error 
 	for _, r := range rows {
 		measure(r)
 	}
+	return width
+}
+
+// alignRowsCut is alignRows with every line cut to cut columns (cutLine);
+// 0 cuts nothing.
+func alignRowsCut(w io.Writer, header []string, rows [][]string, cut int) error {
+	width := columnWidths(header, rows)
 	var b bytes.Buffer
 	line := func(r []string) {
 		start := b.Len()
@@ -248,19 +255,7 @@ func fitRows(header []string, rows [][]string, width int, long []fitColumn) {
 	if width <= 0 {
 		return
 	}
-	colw := make([]int, len(header))
-	measure := func(r []string) {
-		for i, c := range r {
-			if i >= len(colw) {
-				colw = append(colw, 0)
-			}
-			colw[i] = max(colw[i], displayWidth(c))
-		}
-	}
-	measure(header)
-	for _, r := range rows {
-		measure(r)
-	}
+	colw := columnWidths(header, rows)
 	total := columnGap * (len(colw) - 1)
 	for _, cw := range colw {
 		total += cw
