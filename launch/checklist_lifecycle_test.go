@@ -296,6 +296,15 @@ func TestChecklistSignalsStartAtDefault(t *testing.T) {
 	if err != nil || ign&(1<<(uint(syscall.SIGINT)-1)) != 0 {
 		t.Errorf("the container's shell ignores SIGINT (SigIgn %s), which only its launcher's caller did", statusField(pid, "SigIgn"))
 	}
+	// nsinspect exec starts its command through a helper of its own, not
+	// through the container's init: the same holds there.
+	for _, line := range strings.Split(mustRun(t, "exec", name, "--", "cat", "/proc/self/status"), "\n") {
+		if v, ok := strings.CutPrefix(line, "SigIgn:"); ok {
+			if v = strings.TrimSpace(v); v != "0000000000000000" {
+				t.Errorf("a command from nsinspect exec starts with SigIgn %s, want none ignored", v)
+			}
+		}
+	}
 	mustRun(t, "rm", "-f", name)
 	assertNothingLeft(t, id)
 }
