@@ -271,9 +271,11 @@ func (fsys FS) scanKnown(known map[int]Proc, recheck func(Proc) bool) ([]Proc, b
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
+			r := newProcReader()
+			defer r.done()
 			for j := w; j < len(fresh); j += workers {
 				i := fresh[j]
-				out[i], ok[i] = fsys.readProc(pids[i])
+				out[i], ok[i] = fsys.readProcWith(pids[i], r)
 			}
 		}(w)
 	}
@@ -288,7 +290,34 @@ func (fsys FS) scanKnown(known map[int]Proc, recheck func(Proc) bool) ([]Proc, b
 }
 
 func (fsys FS) readProc(pid int) (Proc, bool) {
-	b, err := readFile(fsys.pid(pid, "stat"))
+	r := newProcReader()
+	defer r.done()
+	return fsys.readProcWith(pid, r)
+}
+
+// procReader reads processes for one worker of a scan: into one buffer,
+// and with the parsed cgroup file of each distinct content kept, since
+// the processes of a host sit in few cgroups (every process of a
+// container, every service's workers): those share one string and one
+// parsed slice, which nothing changes, instead of an allocation each.
+type procReader struct {
+	bp      *[]byte
+	cgroups map[string]parsedCgroup
+}
+
+type parsedCgroup struct {
+	raw   string
+	lines []CgroupLine
+}
+
+func newProcReader() *procReader {
+	return &procReader{bp: bufPool.Get().(*[]byte), cgroups: map[string]parsedCgroup{}}
+}
+
+func (r *procReader) done() { bufPool.Put(r.bp) }
+
+func (fsys FS) readProcWith(pid int, r *procReader) (Proc, bool) {
+	b, err := readSingleShowInto(fsys.pid(pid, "stat"), r.bp)
 	if err != nil {
 		return Proc{}, false
 	}
@@ -300,9 +329,14 @@ func (fsys FS) readProc(pid int) (Proc, bool) {
 	if p.kernelThread() {
 		return p, true
 	}
-	if b, err := readFile(fsys.pid(pid, "cgroup")); err == nil {
-		p.cgroupRaw = string(b)
-		p.Cgroup, _ = parseCgroupFile(bytes.NewReader(b))
+	if b, err := readSingleShowInto(fsys.pid(pid, "cgroup"), r.bp); err == nil {
+		c, seen := r.cgroups[string(b)]
+		if !seen {
+			c.raw = string(b)
+			c.lines, _ = parseCgroupFile(strings.NewReader(c.raw))
+			r.cgroups[c.raw] = c
+		}
+		p.cgroupRaw, p.Cgroup = c.raw, c.lines
 	}
 	return p, true
 }

@@ -31,10 +31,28 @@ func parseStat(b []byte) (*Stat, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parsing stat pid: %w", err)
 	}
-	rest := bytes.Fields(b[closing+1:])
-	// rest[0] is field 3 (state); field n is rest[n-3].
-	if len(rest) < 20 {
-		return nil, fmt.Errorf("parsing stat: %d fields after comm, want at least 20", len(rest))
+	// Fields 3 (state), 4 (ppid) and 22 (starttime), found in place: the
+	// scan parses every process's stat, and splitting all 52 fields cost
+	// an allocation per process.
+	var rest [20][]byte // rest[0] is field 3; field n is rest[n-3]
+	nf := 0
+	for f := b[closing+1:]; nf < len(rest); nf++ {
+		i := 0
+		for i < len(f) && asciiSpace(f[i]) {
+			i++
+		}
+		f = f[i:]
+		if len(f) == 0 {
+			break
+		}
+		j := 0
+		for j < len(f) && !asciiSpace(f[j]) {
+			j++
+		}
+		rest[nf], f = f[:j], f[j:]
+	}
+	if nf < len(rest) {
+		return nil, fmt.Errorf("parsing stat: %d fields after comm, want at least 20", nf)
 	}
 	ppid, err := strconv.Atoi(string(rest[1]))
 	if err != nil {
@@ -45,6 +63,11 @@ func parseStat(b []byte) (*Stat, error) {
 		return nil, fmt.Errorf("parsing stat starttime: %w", err)
 	}
 	return &Stat{PID: pid, Comm: string(b[open+1 : closing]), State: string(rest[0]), PPid: ppid, StartTicks: start}, nil
+}
+
+// asciiSpace is what bytes.Fields splits on, for the ASCII the kernel writes.
+func asciiSpace(c byte) bool {
+	return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\v' || c == '\f'
 }
 
 // Stat reads /proc/<pid>/stat.

@@ -2,7 +2,9 @@ package inspect
 
 import (
 	"bytes"
+	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -80,6 +82,9 @@ func FuzzParseStat(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s, err := parseStat(b)
+		if ref, rerr := parseStatFields(b); asciiAfterComm(b) && ((rerr == nil) != (err == nil) || err == nil && *ref != *s) {
+			t.Fatalf("parseStat %+v, %v; split with bytes.Fields %+v, %v", s, err, ref, rerr)
+		}
 		if err != nil {
 			return
 		}
@@ -92,4 +97,46 @@ func FuzzParseStat(f *testing.F) {
 			t.Fatalf("state %q", s.State)
 		}
 	})
+}
+
+// parseStatFields is parseStat as it was, splitting every field with
+// bytes.Fields: the reference the fuzzer holds the in-place parser to.
+func parseStatFields(b []byte) (*Stat, error) {
+	open := bytes.IndexByte(b, '(')
+	closing := bytes.LastIndexByte(b, ')')
+	if open < 1 || closing < open {
+		return nil, fmt.Errorf("no (comm)")
+	}
+	pid, err := strconv.Atoi(string(bytes.TrimSpace(b[:open])))
+	if err != nil {
+		return nil, err
+	}
+	rest := bytes.Fields(b[closing+1:])
+	if len(rest) < 20 {
+		return nil, fmt.Errorf("%d fields", len(rest))
+	}
+	ppid, err := strconv.Atoi(string(rest[1]))
+	if err != nil {
+		return nil, err
+	}
+	start, err := strconv.ParseUint(string(rest[19]), 10, 64)
+	if err != nil {
+		return nil, err
+	}
+	return &Stat{PID: pid, Comm: string(b[open+1 : closing]), State: string(rest[0]), PPid: ppid, StartTicks: start}, nil
+}
+
+// asciiAfterComm: the kernel writes only ASCII after the comm; bytes.Fields
+// also splits on Unicode spaces, which the in-place parser need not.
+func asciiAfterComm(b []byte) bool {
+	closing := bytes.LastIndexByte(b, ')')
+	if closing < 0 {
+		return true
+	}
+	for _, c := range b[closing+1:] {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
