@@ -81,7 +81,7 @@ func TestHostilePIDReport(t *testing.T) {
 	}
 
 	var explain bytes.Buffer
-	if err := WriteExplain(&explain, in); err != nil {
+	if err := WriteExplain(&explain, in, ExplainOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	// the runtime and host-root summaries, the kernel-shared detail

@@ -23,6 +23,14 @@ func (s Severity) Rank() int {
 	return slices.Index([]Severity{Info, Warn, Critical}, s)
 }
 
+// ParseSeverity reads a severity as the flags take it (--severity warn).
+func ParseSeverity(s string) (Severity, error) {
+	if v := Severity(s); v.Rank() >= 0 {
+		return v, nil
+	}
+	return "", fmt.Errorf("unknown severity %q: want info, warn or critical", s)
+}
+
 // Finding is one plain statement about the target with the evidence behind
 // it: the files an operator can cat to check it by hand.
 type Finding struct {

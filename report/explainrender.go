@@ -6,12 +6,30 @@ import (
 	"strings"
 )
 
+// ExplainOptions tune WriteExplain.
+type ExplainOptions struct {
+	// MinSeverity leaves out the findings below it ("": none left out).
+	MinSeverity Severity
+}
+
 // WriteExplain writes one paragraph per finding, each followed by the files
 // that back it and what they held, so every claim can be checked with cat.
-func WriteExplain(w io.Writer, in *Inspection) error {
+func WriteExplain(w io.Writer, in *Inspection, opt ExplainOptions) error {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "EXPLAINED — each claim cites the file it came from; check it with cat.")
-	for _, f := range in.Findings {
+	shown := in.Findings
+	if opt.MinSeverity != "" {
+		shown = nil
+		for _, f := range in.Findings {
+			if f.Severity.Rank() >= opt.MinSeverity.Rank() {
+				shown = append(shown, f)
+			}
+		}
+		if left := len(in.Findings) - len(shown); left > 0 {
+			fmt.Fprintf(w, "(%s below %s not shown)\n", plural(left, "finding", "findings"), opt.MinSeverity)
+		}
+	}
+	for _, f := range shown {
 		fmt.Fprintln(w)
 		// Summaries, details and evidence quote what the container named
 		// (hostname, mount points, layers, raw file lines): escaped, and

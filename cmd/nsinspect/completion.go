@@ -41,6 +41,7 @@ func addCompletion(root *cobra.Command, g *globals) {
 			c.ValidArgsFunction = firstArg(completePIDsAndContainers(g))
 			c.RegisterFlagCompletionFunc("vs", completePIDsAndContainers(g))
 			c.RegisterFlagCompletionFunc("output", completeValues("table", "json"))
+			c.RegisterFlagCompletionFunc("severity", completeValues("info", "warn", "critical"))
 		case "inspect":
 			c.ValidArgsFunction = completePIDsAndContainers(g)
 		case "ps":

@@ -16,7 +16,7 @@ import (
 func newPIDCmd(s streams, g *globals) *cobra.Command {
 	var out outputFlags
 	var explain bool
-	var vs string
+	var severity, vs string
 	cmd := &cobra.Command{
 		Use:   "pid PID|self|CONTAINER",
 		Short: "Everything about one process, side by side with the host",
@@ -29,10 +29,11 @@ cannot be read) or with another process (--vs).`,
   nsinspect pid 1234 --json | jq .cgroup.memory.limitBytes
   nsinspect pid 1234 --format '{{.Cgroup.Memory.LimitBytes}}'
   nsinspect pid 1234 --explain
+  nsinspect pid 1234 --explain --severity warn
   nsinspect pid 1234 --vs 5678`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f, err := out.parse(report.PidFormat)
+			f, opt, err := pidOutput(cmd, &out, explain, severity)
 			if err != nil {
 				return err
 			}
@@ -48,7 +49,7 @@ cannot be read) or with another process (--vs).`,
 			default:
 				err = report.WriteTable(s.out, in, report.TableOptions{Color: colorful(s.out)})
 				if err == nil && explain {
-					err = report.WriteExplain(s.out, in)
+					err = report.WriteExplain(s.out, in, opt)
 				}
 			}
 			if err != nil {
@@ -64,6 +65,7 @@ cannot be read) or with another process (--vs).`,
 	}
 	out.register(cmd)
 	cmd.Flags().BoolVar(&explain, "explain", false, "after the table, explain each finding in plain words with its evidence")
+	cmd.Flags().StringVar(&severity, "severity", "", "with --explain, only the findings at or above this `LEVEL` (info, warn, critical)")
 	cmd.Flags().StringVar(&vs, "vs", "", "compare with this `PID` instead of the host")
 	// "nsinspect pid -5" reaches pflag as a shorthand flag; say what is wrong.
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
@@ -105,4 +107,22 @@ func lookupError(err error) error {
 		return usageError{err}
 	}
 	return err
+}
+
+// pidOutput checks pid's output flags: the format, and --severity, which
+// narrows --explain only (given alone it would filter nothing, and silently
+// doing nothing misleads).
+func pidOutput(cmd *cobra.Command, out *outputFlags, explain bool, severity string) (report.Format, report.ExplainOptions, error) {
+	f, err := out.parse(report.PidFormat)
+	if err != nil || !cmd.Flags().Changed("severity") {
+		return f, report.ExplainOptions{}, err
+	}
+	if !explain {
+		return f, report.ExplainOptions{}, usagef("--severity filters the findings of --explain: add --explain")
+	}
+	v, err := report.ParseSeverity(severity)
+	if err != nil {
+		return f, report.ExplainOptions{}, usagef("--severity: %v", err)
+	}
+	return f, report.ExplainOptions{MinSeverity: v}, nil
 }
