@@ -275,7 +275,7 @@ func (fsys FS) scanKnown(known map[int]Proc, recheck func(Proc) bool) ([]Proc, b
 			defer r.done()
 			for j := w; j < len(fresh); j += workers {
 				i := fresh[j]
-				out[i], ok[i] = fsys.readProcWith(pids[i], r)
+				out[i], ok[i] = fsys.readProc(pids[i], r)
 			}
 		}(w)
 	}
@@ -287,12 +287,6 @@ func (fsys FS) scanKnown(known map[int]Proc, recheck func(Proc) bool) ([]Proc, b
 		}
 	}
 	return procs, moved, nil
-}
-
-func (fsys FS) readProc(pid int) (Proc, bool) {
-	r := newProcReader()
-	defer r.done()
-	return fsys.readProcWith(pid, r)
 }
 
 // procReader reads processes for one worker of a scan: into one buffer,
@@ -316,8 +310,8 @@ func newProcReader() *procReader {
 
 func (r *procReader) done() { bufPool.Put(r.bp) }
 
-func (fsys FS) readProcWith(pid int, r *procReader) (Proc, bool) {
-	b, err := readSingleShowInto(fsys.pid(pid, "stat"), r.bp)
+func (fsys FS) readProc(pid int, r *procReader) (Proc, bool) {
+	b, err := readInto(fsys.pid(pid, "stat"), r.bp, true)
 	if err != nil {
 		return Proc{}, false
 	}
@@ -329,7 +323,7 @@ func (fsys FS) readProcWith(pid int, r *procReader) (Proc, bool) {
 	if p.kernelThread() {
 		return p, true
 	}
-	if b, err := readSingleShowInto(fsys.pid(pid, "cgroup"), r.bp); err == nil {
+	if b, err := readInto(fsys.pid(pid, "cgroup"), r.bp, true); err == nil {
 		c, seen := r.cgroups[string(b)]
 		if !seen {
 			c.raw = string(b)

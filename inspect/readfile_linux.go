@@ -18,56 +18,26 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }
 // would also register each file with the runtime's poller (an fcntl and an
 // epoll_ctl that fails for regular files), tripling the calls per file.
 func readFile(path string) ([]byte, error) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: path, Err: err}
-	}
-	defer unix.Close(fd)
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
-	buf := *bp
-	n := 0
-	for {
-		if n == len(buf) {
-			buf = append(buf, make([]byte, len(buf))...)
-			*bp = buf
-		}
-		m, err := unix.Read(fd, buf[n:])
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return nil, &os.PathError{Op: "read", Path: path, Err: err}
-		}
-		if m == 0 {
-			break
-		}
-		n += m
-	}
-	return bytes.Clone(buf[:n]), nil
-}
-
-// readSingleShow reads a kernel file that the kernel makes in one go,
-// with a single show (single_open: /proc/<pid>/stat, /proc/<pid>/cgroup),
-// in one read when it can: such a seq_file copies all it holds to the
-// caller, so a read that leaves room in the buffer is the whole file and
-// the read that would return 0 is skipped. The scan reads two of these per
-// process; on a host of 2000 processes that is 4000 system calls fewer.
-// Multi-record files (mountinfo) stop short at every kernel page and must
-// be read with readFile.
-func readSingleShow(path string) ([]byte, error) {
-	bp := bufPool.Get().(*[]byte)
-	defer bufPool.Put(bp)
-	b, err := readSingleShowInto(path, bp)
+	b, err := readInto(path, bp, false)
 	if err != nil {
 		return nil, err
 	}
 	return bytes.Clone(b), nil
 }
 
-// readSingleShowInto is readSingleShow into *buf (grown when the file
-// fills it); the result is valid until the next read into it.
-func readSingleShowInto(path string, buf *[]byte) ([]byte, error) {
+// readInto reads the file at path into *buf, grown when the file fills it;
+// the result is valid until the next read into it.
+//
+// singleShow is for the files the kernel makes with a single show
+// (single_open: /proc/<pid>/stat, /proc/<pid>/cgroup): such a seq_file
+// copies all it holds to the caller, so a read that leaves room in the
+// buffer is the whole file and the read that would return 0 is skipped.
+// The scan reads two of these per process; on a host of 2000 processes
+// that is 4000 system calls fewer. Multi-record files (mountinfo) stop
+// short at every kernel page and must be read to the end.
+func readInto(path string, buf *[]byte, singleShow bool) ([]byte, error) {
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: path, Err: err}
@@ -86,7 +56,7 @@ func readSingleShowInto(path string, buf *[]byte) ([]byte, error) {
 			return nil, &os.PathError{Op: "read", Path: path, Err: err}
 		}
 		n += m
-		if m == 0 || n < len(*buf) {
+		if m == 0 || singleShow && n < len(*buf) {
 			return (*buf)[:n], nil
 		}
 	}

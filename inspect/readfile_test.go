@@ -11,6 +11,12 @@ import (
 	"time"
 )
 
+// singleShow reads path as the scan does, into a buffer of the pool's size.
+func singleShow(path string) ([]byte, error) {
+	buf := make([]byte, 32<<10)
+	return readInto(path, &buf, true)
+}
+
 // TestReadSingleShowReadsWhole: one read is the whole file when it leaves
 // room in the buffer, and a file that fills it (32 KiB, the pool's size) or
 // exceeds it is still read to the end.
@@ -22,12 +28,12 @@ func TestReadSingleShowReadsWhole(t *testing.T) {
 		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		got, err := readSingleShow(path)
+		got, err := singleShow(path)
 		if err != nil || string(got) != want {
 			t.Errorf("size %d: got %d bytes, %v", size, len(got), err)
 		}
 	}
-	if _, err := readSingleShow(filepath.Join(dir, "missing")); !os.IsNotExist(err) {
+	if _, err := singleShow(filepath.Join(dir, "missing")); !os.IsNotExist(err) {
 		t.Errorf("a missing file: %v, want not-exist", err)
 	}
 }
@@ -57,7 +63,7 @@ func TestReadSingleShowProc(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := readSingleShow(path)
+		got, err := singleShow(path)
 		if err != nil || string(got) != string(want) {
 			t.Errorf("%s: got %q, %v; want %q", path, got, err, want)
 		}

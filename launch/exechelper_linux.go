@@ -3,7 +3,6 @@ package launch
 import (
 	"fmt"
 	"os"
-	"os/signal"
 	"runtime"
 	"syscall"
 
@@ -60,10 +59,7 @@ func execHelper(cfg *initConfig) error {
 		return err
 	}
 	capability.LastCap() // read /proc/sys/kernel/cap_last_cap now, on the host, once
-	// As in the init: an ignored SIGHUP or SIGINT would survive the exec
-	// into the command. Taking both here resets them whoever started the
-	// helper and whatever it left ignored.
-	signal.Notify(make(chan os.Signal, 1), syscall.SIGHUP, syscall.SIGINT)
+	unignoreSignals()    // whoever started the helper, and whatever it left ignored
 	if err := loadCgroups(t.Cgroups).add(os.Getpid()); err != nil {
 		return setupErr("%w", err)
 	}

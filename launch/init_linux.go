@@ -181,14 +181,7 @@ func run(cfg *initConfig) error {
 			return setupErr("%w", err)
 		}
 	}
-	// A signal the launcher's caller ignored (nohup, a daemon's SIGHUP)
-	// is still ignored here, and execve keeps an ignored signal ignored:
-	// the command could not even trap it (a shell may not trap what it
-	// started ignoring). Docker's containers start from its daemon with
-	// every signal at its default; so do these. The Go runtime leaves
-	// only SIGHUP and SIGINT ignored when it found them so, and handles
-	// every other; taking those two as well makes execve reset them all.
-	signal.Notify(make(chan os.Signal, 1), syscall.SIGHUP, syscall.SIGINT)
+	unignoreSignals()
 	ex, err := prepareExec(spec, path, env, pidsFd)
 	if err != nil {
 		return err
@@ -548,4 +541,16 @@ func dropPrivileges(spec *Spec) error {
 		return setupErr("setting no_new_privs: %w", err)
 	}
 	return nil
+}
+
+// unignoreSignals makes the command about to be exec'd start with every
+// signal at its default. A signal the launcher's caller ignored (nohup, a
+// daemon's SIGHUP) is still ignored here, and execve keeps an ignored
+// signal ignored: the command could not even trap it (a shell may not trap
+// what it started ignoring). Docker's containers start from its daemon
+// with every signal at its default; so do these. The Go runtime leaves
+// only SIGHUP and SIGINT ignored when it found them so, and handles every
+// other; taking those two as well makes execve reset them all.
+func unignoreSignals() {
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGHUP, syscall.SIGINT)
 }
