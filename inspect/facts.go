@@ -12,6 +12,7 @@ type (
 
 	Process     = facts.Process
 	ProcessInfo = facts.ProcessInfo
+	View        = facts.View
 	Reference   = facts.Reference
 	Kernel      = facts.Kernel
 	Host        = facts.Host

@@ -111,6 +111,7 @@ func (fsys FS) Inspect(pid int, opt Options) (*Process, error) {
 			wchan = ""
 		}
 		p.Signals = newSignals(st, wchan, statusFile, wchanFile)
+		p.Fail("signals", fsys.addChildren(p.Signals, pid))
 	}
 
 	mountsFile := fsys.pid(pid, "mountinfo")

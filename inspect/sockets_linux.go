@@ -49,6 +49,10 @@ func (fsys FS) hostSockets(table mountTable) ([]NotableMount, error) {
 		budget := socketEntries
 		var out []NotableMount
 		for _, m := range table.mounts {
+			if src, ok := hostSource(host.mounts, m); ok && m.Mountpoint != "/" && !ownKernelMount(m) && sensitiveHostDir(src) {
+				out = append(out, NotableMount{Kind: "host-sensitive", Mountpoint: m.Mountpoint, Source: m.Source, Root: m.Root,
+					HostPath: src, ReadOnly: readOnly(m), Line: table.line(m)})
+			}
 			if m.Mountpoint == "/" || isRuntimeSocket(m.Mountpoint) || isRuntimeSocket(m.Root) {
 				continue // the container's own root; a socket bound by name is flagged already
 			}
@@ -77,6 +81,36 @@ var noSockets = map[string]bool{
 	"proc": true, "sysfs": true, "devtmpfs": true, "devpts": true, "cgroup": true, "cgroup2": true,
 	"mqueue": true, "debugfs": true, "tracefs": true, "securityfs": true, "bpf": true, "pstore": true,
 	"configfs": true, "fusectl": true, "hugetlbfs": true, "autofs": true, "binfmt_misc": true, "nsfs": true,
+}
+
+// sensitiveHostDirs are the host directories a container should never
+// have bound in (CIS Docker Benchmark v1.6.0 5.5, the Kubernetes Pod
+// Security Standard's HostPath volumes): the host's configuration, its
+// kernel interfaces, its devices and the kubelet's state with every
+// pod's secrets. The host's / itself is host-root.
+var sensitiveHostDirs = []string{"/etc", "/proc", "/sys", "/dev", "/boot", "/root", "/var/lib/kubelet"}
+
+// sensitiveHostDir reports whether the host path dir is one of
+// sensitiveHostDirs or holds one (-v /var:/host/var holds the kubelet's).
+func sensitiveHostDir(dir string) bool {
+	if dir == "/" {
+		return false
+	}
+	for _, d := range sensitiveHostDirs {
+		if d == dir || strings.HasPrefix(d, dir+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// ownKernelMount reports whether m is the container's own /proc, /sys or
+// /dev: with --net=host its sysfs is the host's instance (one superblock
+// per network namespace), which is the sys-writable finding's business,
+// not a bind of the host's /sys.
+func ownKernelMount(m *mountinfo.Info) bool {
+	return (m.Mountpoint == "/proc" && m.FSType == "proc") || (m.Mountpoint == "/sys" && m.FSType == "sysfs") ||
+		(m.Mountpoint == "/dev" && m.FSType == "devtmpfs")
 }
 
 func hostSource(host []*mountinfo.Info, m *mountinfo.Info) (string, bool) {

@@ -28,13 +28,14 @@ type Rootfs struct {
 
 // NotableMount is a mount that changes what a container can reach.
 type NotableMount struct {
-	Kind       string `json:"kind"` // host-root, runtime-socket, host-devices, writable-sys
+	Kind       string `json:"kind"` // host-root, runtime-socket, host-devices, host-sensitive
 	Mountpoint string `json:"mountpoint"`
 	Source     string `json:"source"`
 	Root       string `json:"root"`
 	ReadOnly   bool   `json:"readOnly"`
-	// HostPath is, for a runtime socket found inside a bind-mounted
-	// directory, where it lies on the host.
+	// HostPath is where the mount's source lies on the host: for a
+	// runtime socket found inside a bind-mounted directory, the socket;
+	// for host-sensitive, the host directory (/etc, /var/lib/kubelet, ...).
 	HostPath string `json:"hostPath,omitempty"`
 	Line     string `json:"line"`
 }

@@ -86,8 +86,15 @@ type Signals struct {
 	SIGINT  string `json:"sigint"`
 	// Heuristic is set when a verdict rests on /proc/<pid>/wchan rather than
 	// on the signal masks.
-	Heuristic bool    `json:"heuristic"`
-	Sources   Sources `json:"evidence,omitempty"`
+	Heuristic bool `json:"heuristic"`
+	// Children and ZombieChildren count a namespace init's children, and
+	// those of them that have exited but were not reaped (state Z): an
+	// init that never calls wait(2) lets zombies pile up until the pid
+	// namespace runs out of pids. Both are nil for a process that is not
+	// PID 1 of its namespace, or when its children could not be read.
+	Children       *int    `json:"children"`
+	ZombieChildren *int    `json:"zombieChildren"`
+	Sources        Sources `json:"evidence,omitempty"`
 }
 
 // verdict says what delivering sig will do, by the kernel's order of checks:
