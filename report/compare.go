@@ -34,6 +34,9 @@ type Inspection struct {
 	// "privileged"; grantFromHost is false when it is the kernel's whole set.
 	grant         facts.CapSet
 	grantFromHost bool
+	// window is the audit's earlier reading of the same target, for the
+	// rules that judge a change (cpu-throttled, zombies); nil for explain.
+	window *window
 }
 
 // Reference says what the "host" column was read from and why.

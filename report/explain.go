@@ -39,6 +39,10 @@ type Finding struct {
 	Summary  string           `json:"summary"`
 	Detail   string           `json:"detail"`
 	Evidence []facts.Evidence `json:"evidence"`
+
+	// pass marks a finding that says a rule's check passed ("Not
+	// privileged: ..."): explain prints it, audit does not count it.
+	pass bool
 }
 
 // rule looks at an inspection and returns zero or more findings.
@@ -48,8 +52,9 @@ type rule func(in *Inspection) []Finding
 // what an operator should worry about.
 var rules = []rule{
 	hostProcess, runtimeRule, kernelShared, pid1Rule, memoryView, oomKills,
-	cpuView, cpuThrottled, namespacesRule, userNamespace, privilegedRule,
-	dangerousCapabilities, extraCapabilities, seccompRule, unionFS, notableMounts, procSysWritable,
+	noPidsLimit, workingSetHigh, cpuView, noCPULimit, cpuThrottled, zombies, namespacesRule, userNamespace, privilegedRule,
+	dangerousCapabilities, extraCapabilities, seccompRule, noNewPrivs, lsmUnconfined, unionFS, notableMounts,
+	procSysWritable, sysWritable, devicesAllowAll,
 }
 
 func findings(in *Inspection) []Finding {
@@ -187,14 +192,17 @@ func pid1Rule(in *Inspection) []Finding {
 		strings.Trim(fmt.Sprint(p.NSpid), "[]"), p.Comm)
 	b.WriteString("The kernel shields a namespace's init: a signal whose action is still the default is dropped, " +
 		"so SIGTERM and SIGINT do nothing unless the program installs a handler; only SIGKILL or SIGSTOP sent from the host get through. ")
+	var stop *Finding
 	switch s.SIGTERM {
 	case facts.VerdictDropped:
-		f.Severity = Warn
 		b.WriteString("This process has no SIGTERM handler: docker stop (or nsinspect stop) will wait for its timeout and then SIGKILL it. " +
 			"Run it with --init, or make it handle SIGTERM.")
+		stop = &Finding{ID: "pid1-sigterm", Severity: Warn,
+			Summary: fmt.Sprintf("PID 1 (%s) has no SIGTERM handler: the kernel drops SIGTERM, and docker stop waits its timeout before SIGKILL", p.Comm)}
 	case facts.VerdictIgnored:
-		f.Severity = Warn
 		b.WriteString("This process ignores SIGTERM outright: only SIGKILL will stop it.")
+		stop = &Finding{ID: "pid1-sigterm", Severity: Warn,
+			Summary: fmt.Sprintf("PID 1 (%s) ignores SIGTERM: only SIGKILL stops it", p.Comm)}
 	case facts.VerdictHandled:
 		b.WriteString("This process has a SIGTERM handler (SigCgt), so a stop request reaches it; what it does then is up to the program.")
 	case facts.VerdictProbablyHandled:
@@ -204,7 +212,12 @@ func pid1Rule(in *Inspection) []Finding {
 		b.WriteString("SIGTERM is blocked: it stays pending until the program unblocks it or reads it with sigwait or signalfd.")
 	}
 	f.Detail = b.String()
-	return one(f)
+	if stop == nil || !in.InContainer() {
+		return one(f)
+	}
+	stop.Detail = "Run it with an init that forwards signals (docker run --init, nsinspect run --init), or make the program install a SIGTERM handler. See the pid1 finding for the kernel's rule."
+	stop.Evidence = ev(s.Sources, "pid1", "caught", "ignored", "blocked")
+	return []Finding{f, *stop}
 }
 
 func memoryView(in *Inspection) []Finding {
@@ -364,25 +377,42 @@ func cpuThrottled(in *Inspection) []Finding {
 		return nil
 	}
 	c := in.Cgroup.CPU
-	if c.Periods == nil || c.ThrottledPeriods == nil || *c.Periods == 0 {
+	if c.Periods == nil || c.ThrottledPeriods == nil {
 		return nil
 	}
-	ratio := float64(*c.ThrottledPeriods) / float64(*c.Periods)
-	if ratio < 0.2 {
+	periods, throttled, over := *c.Periods, *c.ThrottledPeriods, "since the cgroup was made"
+	if w := in.window; w != nil {
+		// the audit's sampling window: what happened during it
+		b := w.before.Cgroup
+		if b == nil || b.CPU.Periods == nil || b.CPU.ThrottledPeriods == nil || *b.CPU.Periods > periods || *b.CPU.ThrottledPeriods > throttled {
+			return nil
+		}
+		periods, throttled = periods-*b.CPU.Periods, throttled-*b.CPU.ThrottledPeriods
+		over = "in the last " + w.length.String()
+	}
+	if periods == 0 {
+		return nil
+	}
+	ratio := float64(throttled) / float64(periods)
+	if ratio <= throttledRatio {
 		return nil
 	}
 	t := ""
-	if c.ThrottledTimeMicros != nil {
+	if c.ThrottledTimeMicros != nil && in.window == nil {
 		t = fmt.Sprintf(", %s in all", Micros(*c.ThrottledTimeMicros))
 	}
 	return one(Finding{
 		ID: "cpu-throttled", Severity: Warn,
-		Summary: fmt.Sprintf("Heavy CPU throttling: %d of %d periods (%s) hit the quota%s", *c.ThrottledPeriods, *c.Periods, Percent(ratio), t),
+		Summary: fmt.Sprintf("Heavy CPU throttling: %d of %d periods (%s) hit the quota %s%s", throttled, periods, Percent(ratio), over, t),
 		Detail: "Each throttled period stalled every thread of the group until the next period began, which shows up as latency spikes " +
 			"even when average CPU use looks low. Raise the quota (--cpus), or lower the parallelism the program derives from nproc.",
 		Evidence: ev(c.Sources, "periods", "throttledPeriods", "throttledTimeMicros", "quotaMicros"),
 	})
 }
+
+// throttledRatio is the share of CFS periods throttled above which
+// cpu-throttled fires.
+const throttledRatio = 0.25
 
 // exposure says what sharing a namespace type with the host hands over.
 var exposure = map[facts.NamespaceType]string{
@@ -407,6 +437,11 @@ func sharedUser(in *Inspection) string {
 // hostShareWarn are the namespaces a container should not share: sharing
 // one is docker's --pid=host, --net=host, --ipc=host or --uts=host.
 var hostShareWarn = []facts.NamespaceType{facts.NSPID, facts.NSNet, facts.NSIPC, facts.NSMount, facts.NSUTS}
+
+// hostShareID is the rule of sharing each of them.
+var hostShareID = map[facts.NamespaceType]string{
+	facts.NSPID: "host-pid", facts.NSNet: "host-network", facts.NSIPC: "host-ipc", facts.NSMount: "host-mount", facts.NSUTS: "host-uts",
+}
 
 func namespacesRule(in *Inspection) []Finding {
 	if len(in.Namespaces) == 0 {
@@ -457,19 +492,21 @@ func namespacesRule(in *Inspection) []Finding {
 		Evidence: e,
 	}}
 	if in.InContainer() && in.Reference.Partial == "" && in.Reference.PID != in.PID {
-		var bad []string
+		var bad []Namespace
 		for _, t := range hostShareWarn {
 			if n, ok := in.namespace(t); ok && n.Isolated != nil && !*n.Isolated && in.Reference.Kind != facts.ReferenceProcess {
-				bad = append(bad, string(t))
+				bad = append(bad, n)
 			}
 		}
-		if len(bad) > 0 && len(bad) < len(hostShareWarn) {
-			out = append(out, Finding{
-				ID: "host-namespace-shared", Severity: Warn,
-				Summary:  "The container shares the host's " + strings.Join(bad, ", ") + " namespace" + pluralS(len(bad)),
-				Detail:   "This is what docker run --pid=host, --net=host, --ipc=host or --uts=host do: the isolation of that kind is gone. See the namespaces finding for what each exposes.",
-				Evidence: e,
-			})
+		if len(bad) < len(hostShareWarn) {
+			for _, n := range bad {
+				out = append(out, Finding{
+					ID: hostShareID[n.Type], Severity: Warn,
+					Summary:  fmt.Sprintf("The container shares the host's %s namespace: %s", n.Type, exposure[n.Type]),
+					Detail:   "This is what docker run --pid=host, --net=host, --ipc=host or --uts=host (Kubernetes hostPID, hostNetwork, hostIPC) do: the isolation of that kind is gone.",
+					Evidence: []facts.Evidence{{File: n.File, Raw: fmt.Sprintf("%s:[%d] (reference %s:[%d])", n.Type, n.Inode, n.Type, n.ReferenceInode)}},
+				})
+			}
 		}
 	}
 	return out
@@ -509,7 +546,7 @@ func userNamespace(in *Inspection) []Finding {
 		return nil
 	}
 	f := Finding{
-		ID: "user-namespace", Severity: Info,
+		ID: "root-without-userns", Severity: Info,
 		Summary:  "No user namespace: uid 0 in the container is uid 0 on the host",
 		Detail:   "uid_map is the identity map \"0 0 4294967295\". Only capabilities, seccomp and the LSM stand between root inside and root outside.",
 		Evidence: ev(s.Sources, "uidMap"),
@@ -520,6 +557,7 @@ func userNamespace(in *Inspection) []Finding {
 		if p.EUID != p.UID {
 			uid += fmt.Sprintf(" (effective %d)", p.EUID)
 		}
+		f.ID = "host-user-namespace"
 		f.Summary = fmt.Sprintf("No user namespace: %s in the container is %s on the host; root in the container would be root on the host", uid, uid)
 		f.Detail = "uid_map is the identity map \"0 0 4294967295\": ids are not translated. This process runs as " + uid +
 			", so what it reaches on the host is what that host user may reach. A process that becomes root in the container " +
@@ -571,7 +609,7 @@ func privilegedRule(in *Inspection) []Finding {
 		sum = "Not privileged: " + c.PrivilegedReason
 		detail = what + fmt.Sprintf(" This process holds %d capabilities effective, but %s.", c.Effective.Count(), c.PrivilegedReason)
 	}
-	return one(Finding{ID: "privileged", Severity: Info, Summary: sum, Detail: detail, Evidence: e})
+	return one(Finding{ID: "privileged", Severity: Info, Summary: sum, Detail: detail, Evidence: e, pass: true})
 }
 
 // dangerousCapabilities rates each capability of the catalogue a
@@ -733,6 +771,19 @@ func notableMounts(in *Inspection) []Finding {
 				f.Summary = fmt.Sprintf("A container-runtime socket is reachable at %s: the host's %s, through a bind-mounted directory", m.Mountpoint, m.HostPath)
 				f.Detail = "The bind mount below names no socket, but the host directory it shows holds " + m.HostPath +
 					" (found on the host's side of the bind; ls -l it there). " + f.Detail
+			}
+			out = append(out, f)
+		case "host-sensitive":
+			f := Finding{
+				ID: "host-sensitive", Severity: Warn,
+				Summary:  fmt.Sprintf("The host's %s is mounted at %s, read-only", m.HostPath, m.Mountpoint),
+				Detail:   "A bind of a sensitive host directory: the host's configuration, kernel interfaces, devices or the kubelet's pod secrets are visible inside.",
+				Evidence: e,
+			}
+			if !m.ReadOnly {
+				f.Severity = Critical
+				f.Summary = fmt.Sprintf("The host's %s is mounted at %s, writable", m.HostPath, m.Mountpoint)
+				f.Detail += " Writable, root in the container changes them: a cron job or a user in /etc, a sysctl in /proc, a pod's token in /var/lib/kubelet."
 			}
 			out = append(out, f)
 		case "host-devices":

@@ -30,23 +30,28 @@ func WriteExplain(w io.Writer, in *Inspection, opt ExplainOptions) error {
 		}
 	}
 	for _, f := range shown {
-		fmt.Fprintln(w)
-		// Summaries, details and evidence quote what the container named
-		// (hostname, mount points, layers, raw file lines): escaped, and
-		// before wrapping, which would otherwise split at a raw newline.
-		fmt.Fprintf(w, "[%s] %s: %s\n", f.Severity, f.ID, Escape(f.Summary))
-		for _, line := range wrap(Escape(f.Detail), 76) {
-			fmt.Fprintf(w, "    %s\n", line)
-		}
-		for _, e := range f.Evidence {
-			if e.Raw != "" {
-				fmt.Fprintf(w, "    evidence: %s: %s\n", Escape(e.File), Escape(oneLine(e.Raw)))
-			} else {
-				fmt.Fprintf(w, "    evidence: %s\n", Escape(e.File))
-			}
-		}
+		writeFinding(w, f)
 	}
 	return nil
+}
+
+// writeFinding is one finding of --explain and explain TOPIC.
+func writeFinding(w io.Writer, f Finding) {
+	fmt.Fprintln(w)
+	// Summaries, details and evidence quote what the container named
+	// (hostname, mount points, layers, raw file lines): escaped, and
+	// before wrapping, which would otherwise split at a raw newline.
+	fmt.Fprintf(w, "[%s] %s: %s\n", f.Severity, f.ID, Escape(f.Summary))
+	for _, line := range wrap(Escape(f.Detail), 76) {
+		fmt.Fprintf(w, "    %s\n", line)
+	}
+	for _, e := range f.Evidence {
+		if e.Raw != "" {
+			fmt.Fprintf(w, "    evidence: %s: %s\n", Escape(e.File), Escape(oneLine(e.Raw)))
+		} else {
+			fmt.Fprintf(w, "    evidence: %s\n", Escape(e.File))
+		}
+	}
 }
 
 func oneLine(s string) string {

@@ -39,6 +39,9 @@ type FormatSpec struct {
 	// Headers are the column names of fields in a table template, as the
 	// command's own table names them; others are the field in capitals.
 	Headers map[string]string
+	// Extra are forms of the command's own beyond table, wide and json
+	// (audit's junit).
+	Extra []string
 }
 
 // ParseFormat resolves the -o, --json and --format flags of one command.
@@ -52,20 +55,25 @@ func ParseFormat(output string, json bool, format string, spec FormatSpec) (Form
 	if json {
 		form = "json"
 	}
-	switch format {
-	case "":
-	case "table", "json", "wide":
+	switch {
+	case format == "":
+	case format == "table", format == "json", format == "wide", slices.Contains(spec.Extra, format):
 		form = format
 	default:
 		return parseTemplateFormat(format, spec)
 	}
 	switch {
-	case form == "table", form == "json", form == "wide" && spec.Wide:
+	case form == "table", form == "json", form == "wide" && spec.Wide, slices.Contains(spec.Extra, form):
 		return Format{Kind: form}, nil
-	case spec.Wide:
-		return Format{}, fmt.Errorf("unknown output %q: want table, wide or json", form)
 	}
-	return Format{}, fmt.Errorf("unknown output %q: want table or json", form)
+	forms := []string{"table"}
+	if spec.Wide {
+		forms = append(forms, "wide")
+	}
+	forms = append(forms, "json")
+	forms = append(forms, spec.Extra...)
+	last := len(forms) - 1
+	return Format{}, fmt.Errorf("unknown output %q: want %s or %s", form, strings.Join(forms[:last], ", "), forms[last])
 }
 
 func parseTemplateFormat(text string, spec FormatSpec) (Format, error) {

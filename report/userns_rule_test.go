@@ -14,16 +14,16 @@ func TestUserNamespaceSpeaksOfTheProcessUID(t *testing.T) {
 	for _, tc := range []struct {
 		name          string
 		uid, euid     uint32
-		summary       string
+		id, summary   string
 		detail, share string
 	}{
-		{"root", 0, 0, "No user namespace: uid 0 in the container is uid 0 on the host",
+		{"root", 0, 0, "root-without-userns", "No user namespace: uid 0 in the container is uid 0 on the host",
 			"Only capabilities, seccomp and the LSM stand between root inside and root outside.", "Shared user: uid 0 inside is uid 0 on the host."},
-		{"--user 1000:1000", 1000, 1000,
+		{"--user 1000:1000", 1000, 1000, "host-user-namespace",
 			"No user namespace: uid 1000 in the container is uid 1000 on the host; root in the container would be root on the host",
 			"This process runs as uid 1000, so what it reaches on the host is what that host user may reach.",
 			"Shared user: its ids are the host's: uid 1000 inside is uid 1000 on the host, and root inside would be root on the host."},
-		{"setuid to 0", 1000, 0,
+		{"setuid to 0", 1000, 0, "host-user-namespace",
 			"No user namespace: uid 1000 (effective 0) in the container is uid 1000 (effective 0) on the host; root in the container would be root on the host",
 			"This process runs as uid 1000 (effective 0)", "Shared user: its ids are the host's: uid 1000"},
 	} {
@@ -37,7 +37,7 @@ func TestUserNamespaceSpeaksOfTheProcessUID(t *testing.T) {
 			p.Namespaces = append(p.Namespaces, facts.Namespace{Type: facts.NSUser, Inode: 4026531837, File: "/proc/4242/ns/user"})
 			ref.Process.Namespaces = append(ref.Process.Namespaces, facts.Namespace{Type: facts.NSUser, Inode: 4026531837, File: "/proc/1/ns/user"})
 			in := Compare(p, ref, nil, nil)
-			f := finding(t, in, "user-namespace")
+			f := finding(t, in, tc.id)
 			if f.Summary != tc.summary {
 				t.Errorf("summary\n got %q\nwant %q", f.Summary, tc.summary)
 			}

@@ -29,7 +29,7 @@ var fixtures = []struct {
 		"security.seccomp": "filter", "security.label": "docker-default (enforce)",
 		"capabilities.privileged": false, "reference.kind": "init", "reference.pid": 1.0,
 		"isolated": "ipc mnt net pid pid_for_children uts", "rootfs.fsType": "overlay", "lowerDirs": 3,
-		"warnings": "pid1 oom-kills",
+		"warnings": "pid1-sigterm oom-kills",
 	}},
 	{"v1-hybrid", 5681, map[string]any{
 		"cgroup.mode": "hybrid", "cgroup.memory.limitBytes": 268435456.0, "cgroup.cpu.quotaMicros": 50000.0,
@@ -53,7 +53,7 @@ var fixtures = []struct {
 	{"v2-podman-rootless", 9001, map[string]any{
 		"cgroup.mode": "v2", "cgroup.memory.limitBytes": nil, "cgroup.cpu.quotaMicros": nil, "cgroup.pids.max": 2048.0,
 		"runtime.name": "podman", "runtime.rootless": true, "security.userNamespaced": true, "security.rootMapsTo": 1000.0,
-		"isolated": "cgroup ipc mnt net pid pid_for_children user uts", "warnings": "pid1 no-memory-limit",
+		"isolated": "cgroup ipc mnt net pid pid_for_children user uts", "warnings": "pid1-sigterm no-memory-limit",
 	}},
 	{"v2-podman-rootless", 8999, map[string]any{
 		"runtime.name": "podman", "runtime.role": "monitor", "capabilities.privileged": false,
