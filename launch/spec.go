@@ -85,6 +85,14 @@ type Resources struct {
 	PidsLimit       *int64  `json:"pidsLimit,omitempty"`
 }
 
+// The limits nsinspect run sets unless told otherwise: a container
+// without them can take the host's memory or pids (audit's
+// no-memory-limit and no-pids-limit). 2048 pids is Podman's default.
+const (
+	DefaultMemoryBytes = 1 << 30
+	DefaultPidsLimit   = 2048
+)
+
 // defaultTmpfsSize is the default bound of the writable layer and the
 // fresh directories together: 1 GiB, so one container cannot fill the
 // host's memory through tmpfs (tmpfs defaults to half of RAM).

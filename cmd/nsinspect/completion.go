@@ -44,6 +44,18 @@ func addCompletion(root *cobra.Command, g *globals) {
 			c.RegisterFlagCompletionFunc("severity", completeValues("info", "warn", "critical"))
 		case "inspect":
 			c.ValidArgsFunction = completePIDsAndContainers(g)
+		case "audit":
+			c.ValidArgsFunction = completePIDsAndContainers(g)
+			c.RegisterFlagCompletionFunc("output", completeValues("table", "json", "junit"))
+			c.RegisterFlagCompletionFunc("fail-on", completeValues("info", "warn", "critical"))
+			var ids []string
+			for _, r := range report.Rules() {
+				ids = append(ids, r.ID)
+			}
+			c.RegisterFlagCompletionFunc("rule", completeValues(ids...))
+			c.RegisterFlagCompletionFunc("skip", completeValues(ids...))
+		case "explain":
+			c.RegisterFlagCompletionFunc("pid", completePIDsAndContainers(g))
 		case "ps":
 			c.ValidArgsFunction = completeContainers(g, runningContainers)
 			c.RegisterFlagCompletionFunc("output", completeValues("table", "wide", "json"))

@@ -75,7 +75,7 @@ func TestCompletions(t *testing.T) {
 		{"ps -f n", []string{"ps", "-f", "n"}, []string{"name=", "namespace="}, noFileNoSpace},
 		{"ps -f status=", []string{"ps", "-f", "status="}, []string{"status=created", "status=restarting", "status=running", "status=removing", "status=paused", "status=exited", "status=dead"}, noFile},
 		{"--proc-root", []string{"ps", "--proc-root", ""}, nil, dirs},
-		{"commands", []string{"s"}, []string{"stats\tLive resource usage of every container, like docker stats for all runtimes", "stop\tStop containers: SIGTERM, then SIGKILL after the timeout (default 10 s)"}, noFile},
+		{"commands", []string{"s"}, []string{"schema\tPrint the JSON Schema of a command's JSON output", "stats\tLive resource usage of every container, like docker stats for all runtimes", "stop\tStop containers: SIGTERM, then SIGKILL after the timeout (default 10 s)"}, noFile},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, directive := complete(t, tc.args...)

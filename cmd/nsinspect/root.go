@@ -134,7 +134,8 @@ host, as a table, as JSON, or explained in plain words with evidence.`,
 
 	root.AddCommand(newPIDCmd(s, g), newRunCmd(s, g), newPsCmd(s, g), newExecCmd(s, g),
 		newStopCmd(s, g), newKillCmd(s, g), newRmCmd(s, g), newLogsCmd(s, g), newGCCmd(s), newStatsCmd(s, g),
-		newInspectCmd(s, g))
+		newInspectCmd(s, g), newAuditCmd(s, g), newExplainCmd(s, g))
+	root.AddCommand(newSchemaCmd(s))
 	addCompletion(root, g)
 	return root
 }

@@ -68,12 +68,12 @@ nsinspect itself failed.`,
 	}
 	fl := cmd.Flags()
 	fl.SetInterspersed(false) // everything after the command belongs to it
-	fl.StringVarP(&f.memory, "memory", "m", "", "memory limit (e.g. 512m, 1g)")
+	fl.StringVarP(&f.memory, "memory", "m", "", "memory limit (e.g. 512m, 1g; default 1g, 0 for none)")
 	fl.StringVar(&f.memorySwap, "memory-swap", "", "memory plus swap limit; -1 for unlimited swap")
 	fl.StringVar(&f.cpus, "cpus", "", "number of CPUs (CFS quota), e.g. 1.5")
 	fl.StringVarP(&f.cpuShares, "cpu-shares", "c", "", "relative CPU weight, 2 to 262144 (default 1024)")
 	fl.StringVar(&f.cpusetCPUs, "cpuset-cpus", "", "CPUs the container may use, e.g. 0-1")
-	fl.StringVar(&f.pidsLimit, "pids-limit", "", "maximum number of tasks (0 or -1: unlimited)")
+	fl.StringVar(&f.pidsLimit, "pids-limit", "", "maximum number of tasks (default 2048; 0 or -1: unlimited)")
 	fl.StringVar(&f.name, "name", "", "container name")
 	fl.StringVar(&f.hostname, "hostname", "", "hostname (default: the short id)")
 	fl.BoolVarP(&f.detach, "detach", "d", false, "run in the background and print the container id")
@@ -182,7 +182,13 @@ func (f *runFlags) spec(cmd *cobra.Command, args []string) (*launch.Spec, error)
 		}
 	}
 	r := &spec.Resources
-	if f.memory != "" {
+	// Limits by default (launch.DefaultMemoryBytes, DefaultPidsLimit):
+	// one container must not take the host's memory or pids; 0 lifts them.
+	mem, pids := int64(launch.DefaultMemoryBytes), int64(launch.DefaultPidsLimit)
+	r.MemoryBytes, r.PidsLimit = &mem, &pids
+	if f.memory == "0" || f.memory == "-1" {
+		r.MemoryBytes = nil
+	} else if f.memory != "" {
 		v, err := launch.ParseBytes(f.memory)
 		if err != nil {
 			return nil, fmt.Errorf("invalid --memory %q: want a size such as 512m or 1g (units b, k, m, g)", f.memory)
@@ -231,6 +237,7 @@ func (f *runFlags) spec(cmd *cobra.Command, args []string) (*launch.Spec, error)
 		if err != nil || n < -1 {
 			return nil, fmt.Errorf("invalid --pids-limit %q: want a positive number, or 0 / -1 for unlimited", f.pidsLimit)
 		}
+		r.PidsLimit = nil
 		if n > 0 {
 			r.PidsLimit = &n
 		}

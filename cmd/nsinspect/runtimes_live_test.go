@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/nsinspect/nsinspect/report"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -393,7 +394,7 @@ func TestLiveRealRuntimes(t *testing.T) {
 	// apparmor_parser when the kernel has AppArmor on (the VM guests'
 	// Debian kernel) and refuses to start containers without it.
 	var opts []string
-	if b, _ := os.ReadFile("/sys/module/apparmor/parameters/enabled"); strings.TrimSpace(string(b)) == "Y" {
+	if apparmorOn() {
 		if _, err := exec.LookPath("apparmor_parser"); err != nil {
 			opts = []string{"--security-opt", "apparmor=unconfined"}
 			t.Log("AppArmor is on but apparmor_parser is not installed: the Docker containers run with --security-opt apparmor=unconfined")
@@ -441,6 +442,47 @@ func TestLiveRealRuntimes(t *testing.T) {
 		dockerRun("--name", r.ns+"-t4", "--cap-add", "SYS_ADMIN", "--device", disk, r.image, "sleep", "300")
 	}
 	dockerRun("--name", r.ns+"-t3", "-v", r.dir+":/var/run:ro", r.image, "sh", "-c", "sleep 300 & sleep 300 & wait")
+
+	// audit: Docker's defaults, and the daemon's socket mounted by name
+	// and (t3) through its directory.
+	dockerRun("--name", r.ns+"-default", r.image, "sh", "-c", "trap 'exit 0' TERM; sleep 300 & wait")
+	dockerRun("--name", r.ns+"-sock", "--memory", "64m", "--pids-limit", "50", "-v", r.dockerSock+":/var/run/docker.sock", r.image, "sleep", "300")
+	t.Run("audit", func(t *testing.T) {
+		code, out, errOut := run(t, "audit", "--window", "0", "--json", r.ns+"-default", r.ns+"-sock", r.ns+"-t3")
+		if code != 0 {
+			t.Fatalf("audit: exit %d, %s", code, errOut)
+		}
+		var fs []report.AuditFinding
+		if err := json.Unmarshal([]byte(out), &fs); err != nil {
+			t.Fatal(err)
+		}
+		got := map[string][]string{}
+		for _, f := range fs {
+			got[f.Name] = append(got[f.Name], f.Rule+"="+string(f.Severity))
+		}
+		// Docker's defaults, as docs/rules.md lists them (lsm-unconfined
+		// only without an AppArmor profile).
+		var want []string
+		for _, id := range report.DockerDefaultRules {
+			if id == "lsm-unconfined" && len(opts) == 0 && apparmorOn() {
+				continue
+			}
+			rule, _ := report.RuleByID(id)
+			want = append(want, id+"="+string(rule.Severity))
+		}
+		slices.Sort(want)
+		def := got[r.ns+"-default"]
+		slices.Sort(def)
+		if !slices.Equal(def, want) {
+			t.Errorf("a default Docker container: %v, want %v", def, want)
+		}
+		if !slices.Contains(got[r.ns+"-sock"], "runtime-socket=critical") || !slices.Contains(got[r.ns+"-t3"], "runtime-socket=critical") {
+			t.Errorf("docker.sock by name: %v; through /var/run: %v; want runtime-socket=critical in both", got[r.ns+"-sock"], got[r.ns+"-t3"])
+		}
+		if code, _, _ := run(t, "audit", "--window", "0", "--fail-on", "critical", r.ns+"-sock"); code != 3 {
+			t.Errorf("audit --fail-on critical of the socket's container: exit %d, want 3", code)
+		}
+	})
 
 	t.Run("docker", func(t *testing.T) {
 		for _, name := range names {
@@ -743,4 +785,10 @@ func TestLiveRealRuntimes(t *testing.T) {
 		n := r.tally[rt]
 		t.Logf("%s: %d of %d compared values equal", rt, n[1], n[0])
 	}
+}
+
+// apparmorOn reports whether the kernel has AppArmor on.
+func apparmorOn() bool {
+	b, _ := os.ReadFile("/sys/module/apparmor/parameters/enabled")
+	return strings.TrimSpace(string(b)) == "Y"
 }

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/xml"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/nsinspect/nsinspect/report"
+)
+
+// auditRuleSets runs audit --json on names and maps each container's
+// name to its sorted "rule=severity" list.
+func auditRuleSets(t *testing.T, bin string, args ...string) (int, map[string][]string) {
+	t.Helper()
+	code, out, errOut := runGuarded(t, bin, append([]string{"audit", "--json"}, args...)...)
+	var fs []report.AuditFinding
+	if err := json.Unmarshal([]byte(out), &fs); err != nil {
+		t.Fatalf("audit --json: %v (exit %d, stderr %q)", err, code, errOut)
+	}
+	got := map[string][]string{}
+	for _, f := range fs {
+		got[f.Name] = append(got[f.Name], f.Rule+"="+string(f.Severity))
+	}
+	for _, v := range got {
+		slices.Sort(v)
+	}
+	return code, got
+}
+
+// launched is detached with run flags before the command.
+func launched(t *testing.T, bin string, flags []string, args ...string) string {
+	t.Helper()
+	b := make([]byte, 4)
+	rand.Read(b)
+	name := "nsi-test-" + hex.EncodeToString(b)
+	t.Cleanup(func() { runGuarded(t, bin, "rm", "-f", name) })
+	code, out, errOut := runGuarded(t, bin, append(append(append([]string{"run", "-d", "--name", name}, flags...), "--"), args...)...)
+	if code != 0 || len(strings.TrimSpace(out)) != 64 {
+		t.Fatalf("run -d: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	return name
+}
+
+func ruleSet(ids ...string) []string {
+	var out []string
+	for _, id := range ids {
+		r, ok := report.RuleByID(id)
+		if !ok {
+			panic("no rule " + id)
+		}
+		out = append(out, id+"="+string(r.Severity))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestLiveAuditLaunched: the exact rules of nsinspect run's containers —
+// with default flags (the set docs/rules.md lists), without limits,
+// --cap-add SYS_ADMIN, --privileged, a PID 1 that leaves zombies, a busy
+// one under a quota — and the exit codes a gate branches on.
+func TestLiveAuditLaunched(t *testing.T) {
+	requireRoot(t)
+	containerTestLock(t)
+	bin := buildBinary(t)
+	handles := "trap 'exit 0' TERM; while :; do sleep 1; done"
+	def := detached(t, bin, "sh", "-c", handles)
+	nolim := launched(t, bin, []string{"--memory", "0", "--pids-limit", "0"}, "sh", "-c", handles)
+	admin := launched(t, bin, []string{"--cap-add", "SYS_ADMIN"}, "sh", "-c", handles)
+	priv := launched(t, bin, []string{"--privileged"}, "sh", "-c", handles)
+	// Six children that exit at once and a PID 1 (sleep, after exec) that
+	// never waits for them.
+	zomb := detached(t, bin, "sh", "-c", "for i in 1 2 3 4 5 6; do true & done; exec sleep 300")
+	busy := launched(t, bin, []string{"--cpus", "0.1"}, "sh", "-c", "trap 'exit 0' TERM; while :; do :; done")
+
+	base := report.LaunchDefaultRules
+	with := func(ids ...string) []string { return ruleSet(append(slices.Clone(base), ids...)...) }
+	code, got := auditRuleSets(t, bin, "--window", "0", def, nolim, admin, priv)
+	if code != 0 {
+		t.Errorf("audit without --fail-on: exit %d, want 0", code)
+	}
+	for _, tc := range []struct {
+		name string
+		want []string
+	}{
+		{def, ruleSet(base...)},
+		{nolim, with("no-memory-limit", "no-pids-limit")},
+		{admin, with("cap-sys-admin")},
+	} {
+		if !slices.Equal(got[tc.name], tc.want) {
+			t.Errorf("%s:\n got %v\nwant %v", tc.name, got[tc.name], tc.want)
+		}
+	}
+
+	// nsinspect run --privileged: every capability, the host's devices,
+	// writable /sys and /proc/sys, no seccomp filter (critical where
+	// cgroup v1 or a cgroup2 without nsdelegate lets root raise its own
+	// limits, else warn); it keeps no_new_privs.
+	seccomp := "seccomp-disabled=warn"
+	if slices.Contains(got[priv], "seccomp-disabled=critical") {
+		seccomp = "seccomp-disabled=critical"
+	}
+	want := append(with("privileged", "sys-writable", "proc-sys-writable", "host-devices"), seccomp)
+	// cgroup v1's device list is a file; v2's is an eBPF program no file shows
+	if _, err := os.Stat("/sys/fs/cgroup/devices/devices.list"); err == nil {
+		want = append(want, "devices-allow-all=critical")
+	}
+	slices.Sort(want)
+	if !slices.Equal(got[priv], want) {
+		t.Errorf("%s (--privileged):\n got %v\nwant %v", priv, got[priv], want)
+	}
+
+	// The rate rules: one window for both.
+	_, got = auditRuleSets(t, bin, "--window", "1s", "--rule", "cpu-throttled,zombies", zomb, busy)
+	if want := ruleSet("zombies"); !slices.Equal(got[zomb], want) {
+		t.Errorf("zombies: %v, want %v", got[zomb], want)
+	}
+	if want := ruleSet("cpu-throttled"); !slices.Equal(got[busy], want) {
+		t.Errorf("--cpus 0.1 busy loop: %v, want %v", got[busy], want)
+	}
+
+	for _, tc := range []struct {
+		args []string
+		code int
+		err  string
+	}{
+		{[]string{"--fail-on", "warn", def}, 0, ""},
+		{[]string{"--fail-on", "warn", nolim}, 3, ""},
+		{[]string{"--fail-on", "critical", nolim}, 0, ""},
+		{[]string{"--fail-on", "critical", "--skip", "privileged,devices-allow-all,seccomp-disabled", priv}, 0, ""},
+		{[]string{"--fail-on", "warn", "--rule", "no-memory-limit", def, nolim}, 3, ""},
+		{[]string{"no-such-container-" + def}, 2, "no such container"},
+		{[]string{"--rule", "no-such-rule"}, 2, `unknown rule "no-such-rule"`},
+		{[]string{"--fail-on", "bad"}, 2, `unknown severity "bad"`},
+		{[]string{"--window", "-1s"}, 2, "invalid --window"},
+		{[]string{"-o", "xml"}, 2, "want table, json or junit"},
+	} {
+		code, _, errOut := runGuarded(t, bin, append([]string{"audit", "--window", "0"}, tc.args...)...)
+		if code != tc.code || !strings.Contains(errOut, tc.err) || (tc.err != "" && strings.Count(errOut, "\n") != 1) {
+			t.Errorf("audit %q: exit %d, stderr %q; want exit %d and one line with %q", tc.args, code, errOut, tc.code, tc.err)
+		}
+	}
+
+	// JUnit: one suite per container, a failure per finding at or above
+	// --fail-on.
+	code, out, _ := runGuarded(t, bin, "audit", "--window", "0", "--format", "junit", "--fail-on", "warn", def, nolim)
+	var doc struct {
+		Failures int `xml:"failures,attr"`
+		Suites   []struct {
+			Name     string `xml:"name,attr"`
+			Failures int    `xml:"failures,attr"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal([]byte(out), &doc); err != nil || code != 3 {
+		t.Fatalf("junit: exit %d, %v\n%s", code, err, out)
+	}
+	if len(doc.Suites) != 2 || doc.Suites[0].Failures != 0 || doc.Suites[1].Failures != 2 || !strings.HasPrefix(doc.Suites[1].Name, nolim+" (nsinspect ") {
+		t.Errorf("junit suites %+v, want %s with 0 failures, %s with 2", doc.Suites, def, nolim)
+	}
+
+	// The table, every container of the host: ours are there.
+	code, out, _ = runGuarded(t, bin, "audit", "--window", "0")
+	for _, name := range []string{def, nolim, admin, priv} {
+		if !strings.Contains(out, name+" (nsinspect ") {
+			t.Errorf("audit of the host lists no %s:\n%s", name, out)
+		}
+	}
+	if code != 0 && code != 1 {
+		t.Errorf("audit of the host: exit %d", code)
+	}
+}
