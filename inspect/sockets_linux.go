@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/moby/sys/mountinfo"
@@ -46,10 +47,16 @@ func (fsys FS) hostSockets(table mountTable) ([]NotableMount, error) {
 			return nil, err
 		}
 		defer unix.Close(rootfd)
-		budget := socketEntries
 		var out []NotableMount
+		sensitive, seenAt := map[string]int{}, map[string]bool{}
 		for _, m := range table.mounts {
-			if src, ok := hostSource(host.mounts, m); ok && m.Mountpoint != "/" && !ownKernelMount(m) && sensitiveHostDir(src) {
+			// One host directory bound many times (rbind floods) is
+			// reported for its first few mountpoints: the verdict is the
+			// same, and the report stays readable.
+			if src, ok := hostSource(host.mounts, m); ok && m.Mountpoint != "/" && !ownKernelMount(m) && sensitiveHostDir(src) &&
+				sensitive[src] < sensitiveShown && !seenAt[src+"\x00"+m.Mountpoint] {
+				sensitive[src]++
+				seenAt[src+"\x00"+m.Mountpoint] = true
 				out = append(out, NotableMount{Kind: "host-sensitive", Mountpoint: m.Mountpoint, Source: m.Source, Root: m.Root,
 					HostPath: src, ReadOnly: readOnly(m), Line: table.line(m)})
 			}
@@ -63,7 +70,18 @@ func (fsys FS) hostSockets(table mountTable) ([]NotableMount, error) {
 			if !ok {
 				continue
 			}
+			// The well-known sockets first, by name: a walk's budget can be
+			// spent by a container that fills a writable bind with
+			// entries, a direct look cannot. Then the walk, with a budget
+			// of its own per bind, for sockets elsewhere.
+			found := knownSockets(rootfd, src)
+			budget := socketEntries
 			for _, rel := range findSockets(rootfd, src, &budget) {
+				if !slices.Contains(found, rel) {
+					found = append(found, rel)
+				}
+			}
+			for _, rel := range found {
 				out = append(out, NotableMount{Kind: "runtime-socket", Mountpoint: path.Join(m.Mountpoint, rel),
 					Source: m.Source, Root: m.Root, HostPath: path.Join(src, rel), ReadOnly: readOnly(m), Line: table.line(m)})
 			}
@@ -83,21 +101,66 @@ var noSockets = map[string]bool{
 	"configfs": true, "fusectl": true, "hugetlbfs": true, "autofs": true, "binfmt_misc": true, "nsfs": true,
 }
 
+// sensitiveShown is how many binds of one sensitive host directory are
+// reported.
+const sensitiveShown = 3
+
+// knownSocketPaths are where runtimes put their sockets on the host.
+var knownSocketPaths = []string{
+	"/run/docker.sock", "/run/containerd/containerd.sock", "/run/crio/crio.sock", "/run/podman/podman.sock",
+	"/run/cri-dockerd.sock", "/run/dockershim.sock", "/var/lib/kubelet/device-plugins/kubelet.sock",
+	"/var/lib/kubelet/pod-resources/kubelet.sock", "/run/k3s/containerd/containerd.sock",
+	"/var/snap/lxd/common/lxd/unix.socket", "/var/lib/incus/unix.socket",
+}
+
+// knownSockets are the knownSocketPaths under the host directory dir that
+// are sockets, relative to dir; resolved inside rootfd without symlinks.
+func knownSockets(rootfd int, dir string) []string {
+	var out []string
+	for _, p := range knownSocketPaths {
+		rel, ok := strings.CutPrefix(p, strings.TrimSuffix(dir, "/")+"/")
+		if !ok {
+			continue
+		}
+		how := unix.OpenHow{Flags: unix.O_PATH | unix.O_NOFOLLOW | unix.O_CLOEXEC,
+			Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS}
+		fd, err := unix.Openat2(rootfd, p, &how)
+		if err != nil {
+			continue
+		}
+		var st unix.Stat_t
+		if unix.Fstat(fd, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFSOCK {
+			out = append(out, rel)
+		}
+		unix.Close(fd)
+	}
+	return out
+}
+
 // sensitiveHostDirs are the host directories a container should never
 // have bound in (CIS Docker Benchmark v1.6.0 5.5, the Kubernetes Pod
 // Security Standard's HostPath volumes): the host's configuration, its
 // kernel interfaces, its devices and the kubelet's state with every
 // pod's secrets. The host's / itself is host-root.
-var sensitiveHostDirs = []string{"/etc", "/proc", "/sys", "/dev", "/boot", "/root", "/var/lib/kubelet"}
+var sensitiveHostDirs = []string{"/etc", "/proc", "/sys", "/dev", "/boot", "/root", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/var/lib/kubelet"}
 
 // sensitiveHostDir reports whether the host path dir is one of
-// sensitiveHostDirs or holds one (-v /var:/host/var holds the kubelet's).
+// sensitiveHostDirs, lies inside one (-v /etc/cron.d, -v /root/.ssh), or
+// holds one (-v /var:/host/var holds the kubelet's). A pod's own volumes
+// under /var/lib/kubelet/pods/<uid>/ are the pod's, not the node's: the
+// kubelet binds its /etc/hosts and volumes from there.
 func sensitiveHostDir(dir string) bool {
 	if dir == "/" {
 		return false
 	}
+	if rest, ok := strings.CutPrefix(dir, "/var/lib/kubelet/pods/"); ok && strings.Contains(rest, "/") {
+		return false
+	}
 	for _, d := range sensitiveHostDirs {
-		if d == dir || strings.HasPrefix(d, dir+"/") {
+		// Inside /dev are the host's shm, mqueue and pty mounts, which
+		// a shared IPC namespace (--ipc=host) or the host's /dev bring
+		// along: host-ipc and host-devices judge those.
+		if d == dir || strings.HasPrefix(d, dir+"/") || (d != "/dev" && strings.HasPrefix(dir, d+"/")) {
 			return true
 		}
 	}
@@ -109,8 +172,14 @@ func sensitiveHostDir(dir string) bool {
 // per network namespace), which is the sys-writable finding's business,
 // not a bind of the host's /sys.
 func ownKernelMount(m *mountinfo.Info) bool {
-	return (m.Mountpoint == "/proc" && m.FSType == "proc") || (m.Mountpoint == "/sys" && m.FSType == "sysfs") ||
-		(m.Mountpoint == "/dev" && m.FSType == "devtmpfs")
+	// Not /proc: a container's procfs is always a superblock of its own
+	// (one per mount since Linux 5.8), so the host's instance there is
+	// the host's /proc, bound or moved over the container's own.
+	// cgroupfs: the container's view of its own cgroup is a mount of the
+	// host's hierarchy, which the cap-sys-admin and privileged findings
+	// judge, not a bind of /sys.
+	return (m.Mountpoint == "/sys" && m.FSType == "sysfs") || (m.Mountpoint == "/dev" && m.FSType == "devtmpfs") ||
+		m.FSType == "cgroup" || m.FSType == "cgroup2"
 }
 
 func hostSource(host []*mountinfo.Info, m *mountinfo.Info) (string, bool) {

@@ -266,7 +266,7 @@ func (s *Spec) Validate() error {
 			return errors.New("--memory-swap needs --memory")
 		}
 		if *r.MemorySwapBytes < *r.MemoryBytes {
-			return errors.New("--memory-swap must be at least --memory (it counts memory plus swap)")
+			return fmt.Errorf("--memory-swap must be at least --memory, %s (1GiB unless given; it counts memory plus swap)", humanBytes(*r.MemoryBytes))
 		}
 	}
 	if r.MemoryBytes != nil && *r.MemoryBytes < 6<<20 {

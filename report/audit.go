@@ -19,6 +19,11 @@ type AuditTarget struct {
 	Now    *Inspection
 	Before *Inspection
 	Window time.Duration
+	// Others are the container's other processes whose privileges or
+	// view differ from its init's: judged too, since the container
+	// controls its init (it can chroot, enter a user namespace of its own
+	// or drop its capabilities while a sibling keeps them).
+	Others []*Inspection
 	Err    error
 }
 
@@ -50,6 +55,7 @@ type AuditFinding struct {
 // AuditedTarget is one target's verdicts: which rules were evaluated,
 // what they found, and what kept it from being judged in full.
 type AuditedTarget struct {
+	Ref         string
 	ContainerID string
 	Name        string
 	Runtime     string
@@ -104,9 +110,10 @@ func AuditTargets(targets []AuditTarget, opt AuditOptions) Audit {
 }
 
 func auditOne(t AuditTarget, rules []Rule) AuditedTarget {
-	out := AuditedTarget{Evaluated: rules, Err: t.Err, Findings: []AuditFinding{}}
+	out := AuditedTarget{Evaluated: rules, Err: t.Err, Findings: []AuditFinding{}, Ref: t.Ref}
 	in := t.Now
 	if in == nil {
+		out.Evaluated = nil
 		return out
 	}
 	out.PID = in.PID
@@ -117,7 +124,20 @@ func auditOne(t AuditTarget, rules []Rule) AuditedTarget {
 		in.window = &window{before: t.Before, length: t.Window}
 		defer func() { in.window = nil }()
 	}
-	for _, f := range findings(in) {
+	all := findings(in)
+	for _, o := range t.Others {
+		// Each member's verdicts; what a member says that the init
+		// already said (same rule, same words) once.
+		for _, f := range findings(o) {
+			if !slices.ContainsFunc(all, func(g Finding) bool { return g.ID == f.ID && g.Summary == f.Summary && g.Severity == f.Severity }) {
+				if o.Process != nil && f.Severity.Rank() > Info.Rank() {
+					f.Summary += fmt.Sprintf(" (pid %d, %s, not the init)", o.PID, o.Process.Comm)
+				}
+				all = append(all, f)
+			}
+		}
+	}
+	for _, f := range all {
 		i := slices.IndexFunc(rules, func(r Rule) bool { return r.ID == f.ID })
 		if i < 0 || f.pass {
 			continue
@@ -187,6 +207,8 @@ func (t AuditedTarget) Label() string {
 	id := short(t.ContainerID)
 	name := t.Name
 	switch {
+	case t.PID == 0:
+		return t.Ref
 	case name == "" && id == "":
 		return fmt.Sprintf("pid %d", t.PID)
 	case name == "":

@@ -241,7 +241,8 @@ func TestAuditJUnit(t *testing.T) {
 				Errors []struct {
 					Message string `xml:"message,attr"`
 				} `xml:"error"`
-				Out string `xml:"system-out"`
+				Out     string    `xml:"system-out"`
+				Skipped *struct{} `xml:"skipped"`
 			} `xml:"testcase"`
 		} `xml:"testsuite"`
 	}
@@ -249,13 +250,18 @@ func TestAuditJUnit(t *testing.T) {
 		t.Fatalf("JUnit does not decode: %v\n%s", err, buf.String())
 	}
 	rules, _ := AuditOptions{Skip: []string{"no-cpu-limit"}}.selected()
-	if len(doc.Suites) != 2 || doc.Tests != 2*len(rules)+1 || doc.Failures != 2 || doc.Errors != 1 {
-		t.Fatalf("suites %d tests %d failures %d errors %d; want 2, %d, 2, 1", len(doc.Suites), doc.Tests, doc.Failures, doc.Errors, 2*len(rules)+1)
+	// per suite: the rules, cpu-throttled skipped (--window 0); the
+	// second an error case too
+	if len(doc.Suites) != 2 || doc.Tests != 2*(len(rules)+1)+1 || doc.Failures != 2 || doc.Errors != 1 {
+		t.Fatalf("suites %d tests %d failures %d errors %d; want 2, %d, 2, 1", len(doc.Suites), doc.Tests, doc.Failures, doc.Errors, 2*(len(rules)+1)+1)
 	}
 	if s := doc.Suites[0].Name; strings.ContainsAny(s, "\x1b\x07") || !strings.Contains(s, `evil\x1b[2J\x07name`) {
 		t.Errorf("suite name not escaped: %q", s)
 	}
-	for i, c := range doc.Suites[0].Cases {
+	if c := doc.Suites[0].Cases[len(rules)]; c.Name != "cpu-throttled" || c.Skipped == nil {
+		t.Errorf("case %d: %+v, want cpu-throttled skipped", len(rules), c)
+	}
+	for i, c := range doc.Suites[0].Cases[:len(rules)] {
 		if c.Name != rules[i].ID {
 			t.Fatalf("case %d is %s, want %s (the catalogue's order)", i, c.Name, rules[i].ID)
 		}
@@ -344,6 +350,58 @@ func TestRulesDocIsCurrent(t *testing.T) {
 			t.Errorf("default set names no rule %s", id)
 		} else if r.Severity.Rank() >= Warn.Rank() && slices.Contains(LaunchDefaultRules, id) {
 			t.Errorf("nsinspect run's default triggers %s, a %s", id, r.Severity)
+		}
+	}
+}
+
+// TestAuditJUnitDefaultsAndEscaping: without --fail-on a JUnit report
+// still fails warn and critical (exit codes are --fail-on's alone); the
+// findings of one rule are one failure; a newline a container put in a
+// mountpoint cannot forge a line of the report.
+func TestAuditJUnitDefaultsAndEscaping(t *testing.T) {
+	ref := hostReference(allCaps)
+	p := limited(dockerContainer(dockerDefaultCaps(t)))
+	p.Rootfs.Notable = []facts.NotableMount{
+		{Kind: "host-sensitive", Mountpoint: "/a\nfix (docker): nothing to do", HostPath: "/etc", Line: "51 40 254:1 /etc /a\\012fix rw - ext4 /dev/vda1 rw"},
+		{Kind: "host-sensitive", Mountpoint: "/b", HostPath: "/etc", ReadOnly: true, Line: "52 40 254:1 /etc /b ro - ext4 /dev/vda1 rw"},
+	}
+	a := AuditTargets([]AuditTarget{{Now: Compare(p, ref, nil, nil)}}, AuditOptions{})
+	if a.Failed() {
+		t.Error("Failed() without --fail-on")
+	}
+	var buf bytes.Buffer
+	if err := WriteAuditJUnit(&buf, a); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Suites []struct {
+			Cases []struct {
+				Name    string `xml:"name,attr"`
+				Failure []struct {
+					Message string `xml:"message,attr"`
+					Type    string `xml:"type,attr"`
+					Text    string `xml:",chardata"`
+				} `xml:"failure"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range doc.Suites[0].Cases {
+		if c.Name != "host-sensitive" {
+			if len(c.Failure) > 0 {
+				t.Errorf("%s failed: %+v", c.Name, c.Failure)
+			}
+			continue
+		}
+		if len(c.Failure) != 1 || c.Failure[0].Type != "critical" || !strings.HasSuffix(c.Failure[0].Message, "(and 1 more)") {
+			t.Fatalf("host-sensitive: %+v, want one critical failure for both findings", c.Failure)
+		}
+		for _, line := range strings.Split(c.Failure[0].Text, "\n") {
+			if strings.HasPrefix(line, "fix (docker): nothing") {
+				t.Errorf("a container's newline forged a line: %q", c.Failure[0].Text)
+			}
 		}
 	}
 }

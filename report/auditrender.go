@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -52,6 +53,7 @@ type junitSuites struct {
 	Tests    int          `xml:"tests,attr"`
 	Failures int          `xml:"failures,attr"`
 	Errors   int          `xml:"errors,attr"`
+	Skipped  int          `xml:"skipped,attr"`
 	Suites   []junitSuite `xml:"testsuite"`
 }
 
@@ -60,15 +62,21 @@ type junitSuite struct {
 	Tests    int         `xml:"tests,attr"`
 	Failures int         `xml:"failures,attr"`
 	Errors   int         `xml:"errors,attr"`
+	Skipped  int         `xml:"skipped,attr"`
 	Cases    []junitCase `xml:"testcase"`
 }
 
 type junitCase struct {
 	Name      string        `xml:"name,attr"`
 	ClassName string        `xml:"classname,attr"`
-	Failures  []junitResult `xml:"failure,omitempty"`
-	Errors    []junitResult `xml:"error,omitempty"`
+	Skipped   *junitSkipped `xml:"skipped,omitempty"`
+	Failure   *junitResult  `xml:"failure,omitempty"`
+	Error     *junitResult  `xml:"error,omitempty"`
 	SystemOut string        `xml:"system-out,omitempty"`
+}
+
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
 }
 
 type junitResult struct {
@@ -77,41 +85,73 @@ type junitResult struct {
 	Text    string `xml:",chardata"`
 }
 
+// JUnitFailOn is the severity at which a finding fails its testcase when
+// --fail-on is not given: a JUnit report is read by people looking for red,
+// and a critical finding shown as a passing test would be a gate that
+// passes silently. The exit status still follows --fail-on alone.
+const JUnitFailOn = Warn
+
 // WriteAuditJUnit writes one testsuite per target and one testcase per
-// rule evaluated, in the catalogue's order: a finding at or above
-// --fail-on is a failure, one below it is told in system-out, and a
-// target that could not be read in full has an error case.
+// rule evaluated, in the catalogue's order: a rule with findings at or
+// above --fail-on (JUnitFailOn without it) fails, all its findings in one
+// failure; findings below it are told in system-out; a rule --window 0
+// left out is skipped; a target that could not be read in full has an
+// error case.
 func WriteAuditJUnit(w io.Writer, a Audit) error {
+	failOn := a.Options.FailOn
+	if failOn == "" {
+		failOn = JUnitFailOn
+	}
 	doc := junitSuites{Name: "nsinspect audit"}
 	for _, t := range a.Targets {
-		s := junitSuite{Name: xmlText(t.Label())}
+		s := junitSuite{Name: Escape(t.Label())}
 		for _, r := range t.Evaluated {
 			c := junitCase{Name: r.ID, ClassName: "nsinspect.audit." + r.Family}
+			var failed, below []string
+			worst := Severity("")
 			for _, f := range t.Findings {
 				if f.Rule != r.ID {
 					continue
 				}
-				text := xmlText(f.Summary + "\n" + evidenceText(f) + "fix (docker): " + f.Fix.Docker + "\nfix (kubernetes): " + f.Fix.Kubernetes + "\nfix (nsinspect): " + f.Fix.Nsinspect)
-				if a.Options.FailOn != "" && f.Severity.Rank() >= a.Options.FailOn.Rank() {
-					c.Failures = append(c.Failures, junitResult{Message: xmlText(f.Summary), Type: string(f.Severity), Text: text})
+				text := findingText(f)
+				if f.Severity.Rank() >= failOn.Rank() {
+					failed = append(failed, text)
+					if f.Severity.Rank() > worst.Rank() {
+						worst = f.Severity
+					}
 				} else {
-					c.SystemOut += "[" + string(f.Severity) + "] " + text + "\n"
+					below = append(below, text)
 				}
 			}
-			if len(c.Failures) > 0 {
+			if len(failed) > 0 {
+				msg := Escape(t.Findings[slices.IndexFunc(t.Findings, func(f AuditFinding) bool { return f.Rule == r.ID && f.Severity == worst })].Summary)
+				if len(failed) > 1 {
+					msg += fmt.Sprintf(" (and %d more)", len(failed)-1)
+				}
+				c.Failure = &junitResult{Message: msg, Type: string(worst), Text: strings.Join(failed, "\n")}
 				s.Failures++
 			}
+			c.SystemOut = strings.Join(below, "\n")
 			s.Cases = append(s.Cases, c)
+		}
+		if t.Evaluated != nil {
+			for _, id := range a.Skipped {
+				r, _ := RuleByID(id)
+				s.Cases = append(s.Cases, junitCase{Name: id, ClassName: "nsinspect.audit." + r.Family,
+					Skipped: &junitSkipped{Message: "--window 0: a rate rule needs a sampling window"}})
+				s.Skipped++
+			}
 		}
 		if t.Err != nil {
 			s.Cases = append(s.Cases, junitCase{Name: "evaluated", ClassName: "nsinspect.audit",
-				Errors: []junitResult{{Message: xmlText(t.Err.Error()), Type: "incomplete"}}})
+				Error: &junitResult{Message: Escape(t.Err.Error()), Type: "incomplete"}})
 			s.Errors++
 		}
 		s.Tests = len(s.Cases)
 		doc.Tests += s.Tests
 		doc.Failures += s.Failures
 		doc.Errors += s.Errors
+		doc.Skipped += s.Skipped
 		doc.Suites = append(doc.Suites, s)
 	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
@@ -126,27 +166,16 @@ func WriteAuditJUnit(w io.Writer, a Audit) error {
 	return err
 }
 
-func evidenceText(f AuditFinding) string {
-	var b strings.Builder
+// findingText is a finding as a JUnit report tells it. Every piece that
+// holds what a container chose is escaped on its own (Escape: control
+// characters, newlines included), and only nsinspect's own layout is a
+// real newline, so a container cannot forge a "fix:" line, nor put a
+// character XML 1.0 cannot hold in the document.
+func findingText(f AuditFinding) string {
+	lines := []string{"[" + string(f.Severity) + "] " + Escape(f.Summary)}
 	for _, e := range f.Evidence {
-		fmt.Fprintf(&b, "evidence: %s: %s\n", e.File, e.Raw)
+		lines = append(lines, "evidence: "+Escape(e.File)+": "+Escape(oneLine(e.Raw)))
 	}
-	return b.String()
-}
-
-// xmlText is s as XML 1.0 may hold it: the container chooses names,
-// commands and paths, and a control character other than tab and
-// newline makes the document invalid (encoding/xml writes it as
-// U+FFFD, or as a character reference no parser accepts). They are
-// escaped as the table escapes them.
-func xmlText(s string) string {
-	var b strings.Builder
-	for _, line := range strings.SplitAfter(s, "\n") {
-		nl := strings.HasSuffix(line, "\n")
-		b.WriteString(Escape(strings.TrimSuffix(line, "\n")))
-		if nl {
-			b.WriteByte('\n')
-		}
-	}
-	return b.String()
+	lines = append(lines, "fix (docker): "+f.Fix.Docker, "fix (kubernetes): "+f.Fix.Kubernetes, "fix (nsinspect): "+f.Fix.Nsinspect)
+	return strings.Join(lines, "\n")
 }

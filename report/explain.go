@@ -774,6 +774,15 @@ func notableMounts(in *Inspection) []Finding {
 			}
 			out = append(out, f)
 		case "host-sensitive":
+			if m.HostPath == "/proc" && m.Mountpoint == "/proc" {
+				// A process in the host's pid namespace and a copy of its
+				// mount table sees the host's procfs by right (host-pid
+				// says so); one with a pid namespace of its own has no
+				// business with it.
+				if n, ok := in.namespace(facts.NSPID); ok && n.Isolated != nil && !*n.Isolated {
+					continue
+				}
+			}
 			f := Finding{
 				ID: "host-sensitive", Severity: Warn,
 				Summary:  fmt.Sprintf("The host's %s is mounted at %s, read-only", m.HostPath, m.Mountpoint),

@@ -83,8 +83,9 @@ func buildCatalogue() []Rule {
 				Nsinspect: "remove -v /:…"},
 			References: []string{cis("5.5", "Ensure sensitive host system directories are not mounted on containers"), pss("baseline", "HostPath Volumes")}},
 		{ID: "host-sensitive", Severity: Warn, Family: "escape",
-			Summary: "A sensitive host directory is mounted: /etc, /proc, /sys, /dev, /boot, /root or /var/lib/kubelet (or a directory holding one)",
-			Why:     "The host's configuration, kernel interfaces, devices or the kubelet's pod secrets. Critical when the mount is writable: a writable host /etc or /proc is root on the host.",
+			Summary: "A sensitive host directory is mounted: /etc, /proc, /sys, /dev, /boot, /root, /usr, /bin, /sbin, /lib*, /var/lib/kubelet, a directory inside one (/etc/cron.d, /root/.ssh) or one holding one (/var)",
+			Why: "The host's configuration, binaries, kernel interfaces, devices or the kubelet's keys and pod secrets. Critical when the mount is writable: a writable host /etc, /usr or /proc is root on the host. " +
+				"Found on the host's side of the bind (same filesystem, its host path), so a mount moved or renamed inside is found too; a pod's own volumes under /var/lib/kubelet/pods/<uid>/ are not counted, nor the shm, mqueue and pty mounts inside /dev (host-ipc and host-devices judge those).",
 			Fix: Fix{Docker: "remove the -v of that host directory, or mount only the one file needed, read-only",
 				Kubernetes: "remove the hostPath volume, or use a configMap, secret or projected volume", Nsinspect: "remove the -v of that host directory"},
 			References: []string{cis("5.5", "Ensure sensitive host system directories are not mounted on containers"), pss("baseline", "HostPath Volumes")}},

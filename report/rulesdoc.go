@@ -39,6 +39,22 @@ itself above or below its rule's usual severity; the rule says when.
 ` + "`--fail-on`" + ` audit exits 0 whatever it finds (1 when a target could not be read
 in full, 2 for an unknown target).
 
+## Every process of the container is judged
+
+A container controls its own init: PID 1 can chroot, enter a user
+namespace of its own or drop its capabilities while a sibling keeps them.
+So audit reads, besides the init, one process of each distinct kind in the
+container (capability sets, seccomp mode, no_new_privs, user and mount
+namespace, root directory) and reports what any of them shows; a finding
+that only a sibling shows names it ("(pid 4711, sleep, not the init)"). A
+thousand workers of one kind cost one read. When every process runs
+chrooted, the mounts outside their roots cannot be seen, and the target is
+reported as not read in full (exit 1), never passed; so is a container
+with more than 16 kinds of process. Resource and rate rules read the
+init's cgroup: a container that may write cgroupfs (CAP_SYS_ADMIN or
+--privileged, critical findings of their own) can move its processes into
+a child cgroup without the quota and hide its throttling there.
+
 ## What default containers trigger
 
 A container of ` + "`nsinspect run`" + ` with default flags (memory limit 1 GiB, pids

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -70,11 +72,12 @@ otherwise 0. An unknown container or PID is a usage error (2).`,
 			if err != nil {
 				return err
 			}
-			return auditExit(s, a)
+			return auditExit(s, a, form.Kind != "table")
 		},
 	}
 	f.out.register(cmd)
 	cmd.Flags().Lookup("output").Usage = "output form: table, json or junit"
+	cmd.Flags().Lookup("format").Usage = "table (default), json, junit, or a Go template run over each finding ({{.Rule}} {{.Severity}} {{.Name}}); \\t is a tab"
 	cmd.Flags().StringVar(&f.failOn, "fail-on", "", "exit 3 when a finding is at or above this `LEVEL` (info, warn, critical)")
 	cmd.Flags().StringSliceVar(&f.rules, "rule", nil, "evaluate only these rule `IDS` (comma-separated or repeated; docs/rules.md)")
 	cmd.Flags().StringSliceVar(&f.skip, "skip", nil, "do not evaluate these rule `IDS`")
@@ -100,21 +103,28 @@ func (f *auditFlags) parse(cmd *cobra.Command) (report.Format, report.AuditOptio
 	if err := report.CheckRuleIDs(append(append([]string{}, f.rules...), f.skip...)); err != nil {
 		return form, opt, usageError{err}
 	}
+	if f.window == 0 && len(f.rules) > 0 && !slices.ContainsFunc(f.rules, func(id string) bool { r, _ := report.RuleByID(id); return !r.Window }) {
+		return form, opt, usagef("--rule %s needs a sampling window: --window 0 would evaluate nothing", strings.Join(f.rules, ","))
+	}
 	return form, opt, nil
 }
 
 // auditTargets reads what audit judges: the named containers and PIDs,
-// or every running container, twice, window apart.
+// or every running container, twice, window apart, each container with
+// its other processes (a PID that is a container's init stands for the
+// container).
 func auditTargets(fsys inspect.FS, args []string, window time.Duration) ([]report.AuditTarget, error) {
-	var pids []int
+	var targets []inspect.ReadTarget
 	var refs []string
-	if len(args) == 0 {
-		cs, _, err := fsys.Discover(false)
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range cs {
-			pids, refs = append(pids, c.Pid), append(refs, c.ID)
+	cs, _, err := fsys.Discover(false)
+	if err != nil {
+		return nil, err
+	}
+	members := map[int][]int{}
+	for _, c := range cs {
+		members[c.Pid] = c.Pids
+		if len(args) == 0 {
+			targets, refs = append(targets, inspect.ReadTarget{PID: c.Pid, Members: c.Pids}), append(refs, c.ID)
 		}
 	}
 	for _, a := range args {
@@ -125,13 +135,13 @@ func auditTargets(fsys inspect.FS, args []string, window time.Duration) ([]repor
 		if err != nil {
 			return nil, lookupError(err)
 		}
-		pids, refs = append(pids, t.PID), append(refs, a)
+		targets, refs = append(targets, inspect.ReadTarget{PID: t.PID, Members: members[t.PID]}), append(refs, a)
 	}
-	rd, err := fsys.ReadTwice(pids, window)
+	rd, err := fsys.ReadTwice(targets, window)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]report.AuditTarget, len(pids))
+	out := make([]report.AuditTarget, len(targets))
 	for i, t := range rd.Targets {
 		out[i] = report.AuditTarget{Ref: refs[i], Window: window, Err: t.Err}
 		if t.Now != nil {
@@ -140,6 +150,9 @@ func auditTargets(fsys inspect.FS, args []string, window time.Duration) ([]repor
 		if t.Before != nil {
 			out[i].Before = report.Compare(t.Before, rd.Reference, rd.Host, rd.HostErr)
 		}
+		for _, o := range t.Others {
+			out[i].Others = append(out[i].Others, report.Compare(o, rd.Reference, rd.Host, rd.HostErr))
+		}
 	}
 	return out, nil
 }
@@ -147,7 +160,11 @@ func auditTargets(fsys inspect.FS, args []string, window time.Duration) ([]repor
 // auditExit is audit's exit status: 3 for a finding at or above
 // --fail-on, else 1 when a target could not be read in full (each said on
 // stderr), else 0.
-func auditExit(s streams, a report.Audit) error {
+func auditExit(s streams, a report.Audit, noteSkipped bool) error {
+	// The table says it itself; JSON and JUnit have no place for it.
+	if noteSkipped && len(a.Skipped) > 0 {
+		fmt.Fprintf(s.err, "nsinspect: audit: not evaluated (--window 0): %s\n", strings.Join(a.Skipped, ", "))
+	}
 	for _, t := range a.Incomplete() {
 		fmt.Fprintf(s.err, "nsinspect: audit: %s: %s\n", report.Escape(t.Label()), report.Escape(t.Err.Error()))
 	}

@@ -5,7 +5,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
+	"net"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -171,5 +173,74 @@ func TestLiveAuditLaunched(t *testing.T) {
 	}
 	if code != 0 && code != 1 {
 		t.Errorf("audit of the host: exit %d", code)
+	}
+}
+
+// TestLiveAuditHostileContainer: a container controls its init, its
+// mounts and its files; none of that may turn a critical finding into a
+// pass. Each case is a way a reviewer found to do it.
+func TestLiveAuditHostileContainer(t *testing.T) {
+	requireRoot(t)
+	containerTestLock(t)
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	sockDir, data := filepath.Join(dir, "sock"), filepath.Join(dir, "data")
+	os.Mkdir(sockDir, 0o755)
+	os.Mkdir(data, 0o777)
+	l, err := net.Listen("unix", filepath.Join(sockDir, "docker.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	for _, tc := range []struct {
+		name   string
+		flags  []string
+		script string
+		rules  string
+		want   []string // rule=severity that must be there
+		code   int      // with --fail-on critical
+	}{
+		// The init chroots; a sibling keeps the container's view.
+		{"init chrooted, a sibling not", []string{"-v", "/etc:/hostetc", "-v", sockDir + ":/hostrun"},
+			"sleep 1d & exec chroot /usr /bin/sleep 1d", "host-sensitive,runtime-socket",
+			[]string{"host-sensitive=critical", "runtime-socket=critical"}, 3},
+		// Every process chrooted: the mounts cannot be judged, which is
+		// not a pass.
+		{"every process chrooted", []string{"-v", "/etc:/hostetc"},
+			"exec chroot /usr /bin/sleep 1d", "host-sensitive", nil, 1},
+		// The init enters a user namespace of its own; a sibling keeps
+		// CAP_SYS_ADMIN in the host's.
+		{"init in a nested user namespace", []string{"--cap-add", "SYS_ADMIN"},
+			"sleep 1d & exec unshare -U -r --keep-caps sleep 1d", "cap-sys-admin",
+			[]string{"cap-sys-admin=critical"}, 3},
+		// The host's /proc moved over the container's own.
+		{"host /proc moved onto /proc", []string{"--cap-add", "SYS_ADMIN", "-v", "/proc:/hostproc"},
+			"mount --move /hostproc /proc && exec sleep 1d", "host-sensitive",
+			[]string{"host-sensitive=critical"}, 3},
+		// A writable volume filled with entries before the socket's bind.
+		{"socket search flooded", []string{"-v", data + ":/data", "-v", sockDir + ":/hostrun"},
+			"i=0; while [ $i -lt 5000 ]; do : > /data/f$i; i=$((i+1)); done; exec sleep 1d", "runtime-socket",
+			[]string{"runtime-socket=critical"}, 3},
+		// Host directories inside the sensitive ones.
+		{"host /usr and /etc/default", []string{"-v", "/usr:/hu", "-v", "/etc/default:/x"},
+			"exec sleep 1d", "host-sensitive", []string{"host-sensitive=critical"}, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			name := launched(t, bin, tc.flags, "sh", "-c", tc.script)
+			// the script's setup first: its last step execs sleep as PID 1
+			waitFor(t, func() bool {
+				_, out, _ := runGuarded(t, bin, "pid", name, "--format", "{{.Process.Comm}}")
+				return strings.TrimSpace(out) == "sleep"
+			})
+			code, got := auditRuleSets(t, bin, "--window", "0", "--fail-on", "critical", "--rule", tc.rules, name)
+			for _, w := range tc.want {
+				if !slices.Contains(got[name], w) {
+					t.Errorf("%s: %v, want %s", name, got[name], w)
+				}
+			}
+			if code != tc.code {
+				t.Errorf("audit --fail-on critical: exit %d, want %d", code, tc.code)
+			}
+		})
 	}
 }

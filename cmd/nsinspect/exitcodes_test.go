@@ -81,6 +81,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"audit", "--fail-on", "high"}, 2, `nsinspect: --fail-on: unknown severity "high": want info, warn or critical`, false},
 		{[]string{"audit", "-o", "yaml"}, 2, `nsinspect: unknown output "yaml": want table, json or junit`, false},
 		{[]string{"audit", "--window", "-1s"}, 2, "nsinspect: invalid --window -1s: want 0 or more (e.g. 5s)", false},
+		{[]string{"audit", "--window", "0", "--rule", "cpu-throttled"}, 2, "nsinspect: --rule cpu-throttled needs a sampling window: --window 0 would evaluate nothing", false},
 		{[]string{"explain", "nope"}, 2, `nsinspect: unknown topic "nope": want one of kernel, namespaces, pid1, cgroups, memory, cpu, free, unionfs, capabilities, privileged, seccomp`, false},
 		{[]string{"explain", "free", "--pid", "99999999"}, 2, "nsinspect: pid 99999999: no such process", false},
 		{[]string{"schema", "nope"}, 2, `nsinspect: unknown schema "nope": want one of audit, inspect, pid, ps, stats`, false},

@@ -186,17 +186,21 @@ func (f *runFlags) spec(cmd *cobra.Command, args []string) (*launch.Spec, error)
 	// one container must not take the host's memory or pids; 0 lifts them.
 	mem, pids := int64(launch.DefaultMemoryBytes), int64(launch.DefaultPidsLimit)
 	r.MemoryBytes, r.PidsLimit = &mem, &pids
-	if f.memory == "0" || f.memory == "-1" {
+	if f.memory == "-1" {
 		r.MemoryBytes = nil
 	} else if f.memory != "" {
 		v, err := launch.ParseBytes(f.memory)
 		if err != nil {
 			return nil, fmt.Errorf("invalid --memory %q: want a size such as 512m or 1g (units b, k, m, g)", f.memory)
 		}
-		if v < 6<<20 { // the kernel's and Docker's minimum
+		switch {
+		case v == 0: // 0, 0m, 0g: no limit, as Docker's
+			r.MemoryBytes = nil
+		case v < 6<<20: // the kernel's and Docker's minimum
 			return nil, fmt.Errorf("invalid --memory %q: the minimum is 6m", f.memory)
+		default:
+			r.MemoryBytes = &v
 		}
-		r.MemoryBytes = &v
 	}
 	if f.memorySwap != "" {
 		v := int64(-1)
