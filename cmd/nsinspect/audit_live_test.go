@@ -192,6 +192,17 @@ func TestLiveAuditHostileContainer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
+	// The chroot cases need a static busybox in the container's /bin
+	// (busybox-static): it is the one binary that runs chrooted there.
+	if _, err := os.Stat("/bin/busybox"); err != nil {
+		t.Skip("needs /bin/busybox, statically linked (apt-get install busybox-static)")
+	}
+	// /bin, or where it links to (Debian's merged /usr): run refuses a
+	// volume path with a symlink in it.
+	binDir, err := filepath.EvalSymlinks("/bin")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name   string
 		flags  []string
@@ -202,12 +213,12 @@ func TestLiveAuditHostileContainer(t *testing.T) {
 	}{
 		// The init chroots; a sibling keeps the container's view.
 		{"init chrooted, a sibling not", []string{"-v", "/etc:/hostetc", "-v", sockDir + ":/hostrun"},
-			"sleep 1d & exec chroot /usr /bin/sleep 1d", "host-sensitive,runtime-socket",
+			"sleep 1d & exec chroot /bin /busybox sleep 1d", "host-sensitive,runtime-socket",
 			[]string{"host-sensitive=critical", "runtime-socket=critical"}, 3},
 		// Every process chrooted: the mounts cannot be judged, which is
 		// not a pass.
 		{"every process chrooted", []string{"-v", "/etc:/hostetc"},
-			"exec chroot /usr /bin/sleep 1d", "host-sensitive", nil, 1},
+			"exec chroot /bin /busybox sleep 1d", "host-sensitive", nil, 1},
 		// The init enters a user namespace of its own; a sibling keeps
 		// CAP_SYS_ADMIN in the host's.
 		{"init in a nested user namespace", []string{"--cap-add", "SYS_ADMIN"},
@@ -222,7 +233,7 @@ func TestLiveAuditHostileContainer(t *testing.T) {
 			"i=0; while [ $i -lt 5000 ]; do : > /data/f$i; i=$((i+1)); done; exec sleep 1d", "runtime-socket",
 			[]string{"runtime-socket=critical"}, 3},
 		// Host directories inside the sensitive ones.
-		{"host /usr and /etc/default", []string{"-v", "/usr:/hu", "-v", "/etc/default:/x"},
+		{"host /bin and /proc/sys", []string{"-v", binDir + ":/hb", "-v", "/proc/sys:/x"},
 			"exec sleep 1d", "host-sensitive", []string{"host-sensitive=critical"}, 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -230,13 +241,16 @@ func TestLiveAuditHostileContainer(t *testing.T) {
 			// the script's setup first: its last step execs sleep as PID 1
 			waitFor(t, func() bool {
 				_, out, _ := runGuarded(t, bin, "pid", name, "--format", "{{.Process.Comm}}")
-				return strings.TrimSpace(out) == "sleep"
+				return strings.TrimSpace(out) == "sleep" || strings.TrimSpace(out) == "busybox"
 			})
 			code, got := auditRuleSets(t, bin, "--window", "0", "--fail-on", "critical", "--rule", tc.rules, name)
 			for _, w := range tc.want {
 				if !slices.Contains(got[name], w) {
 					t.Errorf("%s: %v, want %s", name, got[name], w)
 				}
+			}
+			if tc.name == "host /bin and /proc/sys" && len(got[name]) != 2 {
+				t.Errorf("%s: %v, want a host-sensitive finding for each bind", name, got[name])
 			}
 			if code != tc.code {
 				t.Errorf("audit --fail-on critical: exit %d, want %d", code, tc.code)
