@@ -1,0 +1,238 @@
+package metrics
+
+import (
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/nsinspect/nsinspect/inspect/facts"
+	"github.com/nsinspect/nsinspect/report"
+)
+
+// Sample is one container at one scrape.
+type Sample struct {
+	Container facts.Container
+	Started   time.Time
+	Usage     facts.Usage
+	// Limits are the container's cgroup limits, read once per container
+	// (nil: could not be read).
+	Limits  *facts.Cgroup
+	Posture *Posture
+}
+
+// Posture is what audit and the comparison with the host say of a
+// container, read once per container.
+type Posture struct {
+	Privileged    bool
+	Seccomp       string
+	UserNamespace bool
+	HostPID       bool
+	HostNet       bool
+	Capabilities  int // effective
+	Findings      []report.AuditFinding
+}
+
+// PostureOf is the posture of a container from its init's inspection.
+func PostureOf(in *report.Inspection) *Posture {
+	p := &Posture{Seccomp: "unknown"}
+	if c := in.Capabilities; c != nil {
+		p.Privileged, p.Capabilities = c.Privileged, c.Effective.Count()
+	}
+	if s := in.Security; s != nil {
+		p.Seccomp, p.UserNamespace = s.Seccomp, s.UserNamespaced
+	}
+	shared := in.Shared()
+	p.HostPID, p.HostNet = slices.Contains(shared, string(facts.NSPID)), slices.Contains(shared, string(facts.NSNet))
+	p.Findings = report.AuditTargets([]report.AuditTarget{{Now: in}}, report.AuditOptions{}).Findings()
+	return p
+}
+
+// Scrape is what one scrape read: the containers, and how many reads of
+// each section failed (a container that left mid-scrape, an unreadable
+// file): those count in nsinspect_scrape_errors_total, and the scrape
+// still answers.
+type Scrape struct {
+	Samples []Sample
+	Errors  map[string]int
+}
+
+// Collector answers each scrape with what read returns then.
+type Collector struct {
+	read func() Scrape
+	now  func() time.Time
+
+	mu     sync.Mutex
+	errors map[string]float64
+}
+
+// NewCollector makes the collector; now stamps the scrape duration (nil:
+// time.Now), for tests with a fixed clock.
+func NewCollector(read func() Scrape, now func() time.Time) *Collector {
+	if now == nil {
+		now = time.Now
+	}
+	return &Collector{read: read, now: now, errors: map[string]float64{}}
+}
+
+// Labels of every container metric: cAdvisor's, and the runtime.
+var containerLabels = []string{"id", "name", "image", "container", "pod", "namespace", "runtime"}
+
+func desc(name, help string, extra ...string) *prometheus.Desc {
+	return prometheus.NewDesc(name, help, append(slices.Clone(containerLabels), extra...), nil)
+}
+
+var (
+	cpuUsage      = desc("container_cpu_usage_seconds_total", "Cumulative cpu time consumed in seconds.")
+	cfsPeriods    = desc("container_cpu_cfs_periods_total", "Number of elapsed enforcement period intervals.")
+	cfsThrottled  = desc("container_cpu_cfs_throttled_periods_total", "Number of throttled period intervals.")
+	workingSet    = desc("container_memory_working_set_bytes", "Current working set in bytes.")
+	memUsage      = desc("container_memory_usage_bytes", "Current memory usage in bytes, including all memory regardless of when it was accessed")
+	memLimit      = desc("container_spec_memory_limit_bytes", "Memory limit for the container.")
+	cpuQuota      = desc("container_spec_cpu_quota", "CPU quota of the container.")
+	cpuPeriod     = desc("container_spec_cpu_period", "CPU period of the container.")
+	cpuShares     = desc("container_spec_cpu_shares", "CPU share of the container.")
+	oomEvents     = desc("container_oom_events_total", "Count of out of memory events observed for the container")
+	netRx         = desc("container_network_receive_bytes_total", "Cumulative count of bytes received")
+	netTx         = desc("container_network_transmit_bytes_total", "Cumulative count of bytes transmitted")
+	fsReads       = desc("container_fs_reads_bytes_total", "Cumulative count of bytes read")
+	fsWrites      = desc("container_fs_writes_bytes_total", "Cumulative count of bytes written")
+	processes     = desc("container_processes", "Number of processes running inside the container.")
+	startTime     = desc("container_start_time_seconds", "Start time of the container since unix epoch in seconds.")
+	info          = desc("nsinspect_container_info", "A container nsinspect found, with its posture: privileged, seccomp mode, own user namespace, the host's pid and network namespaces shared.", "privileged", "seccomp", "user_namespace", "host_pid", "host_net")
+	capabilities  = desc("nsinspect_container_capabilities", "Effective capabilities of the container's init.")
+	finding       = desc("nsinspect_finding", "An audit finding of a container (docs/rules.md): 1 while it holds.", "rule", "severity")
+	scrapeSeconds = prometheus.NewDesc("nsinspect_scrape_duration_seconds", "How long reading the node took for this scrape.", nil, nil)
+	scrapeErrors  = prometheus.NewDesc("nsinspect_scrape_errors_total", "Reads that failed during scrapes, by section; the scrape still answers with the rest.", []string{"section"}, nil)
+	containersN   = prometheus.NewDesc("nsinspect_containers", "Containers found on the node at this scrape.", nil, nil)
+)
+
+// Describe sends nothing: the collector is unchecked, as its label
+// values come and go with the containers (prometheus.Collector).
+func (c *Collector) Describe(chan<- *prometheus.Desc) {}
+
+// Collect reads the node once and sends every metric.
+func (c *Collector) Collect(ch chan<- prometheus.Metric) {
+	start := c.now()
+	s := c.read()
+	took := c.now().Sub(start)
+	for _, smp := range s.Samples {
+		collectOne(ch, smp)
+	}
+	c.mu.Lock()
+	for section, n := range s.Errors {
+		c.errors[section] += float64(n)
+	}
+	for _, section := range sortedKeys(c.errors) {
+		ch <- prometheus.MustNewConstMetric(scrapeErrors, prometheus.CounterValue, c.errors[section], section)
+	}
+	c.mu.Unlock()
+	ch <- prometheus.MustNewConstMetric(containersN, prometheus.GaugeValue, float64(len(s.Samples)))
+	ch <- prometheus.MustNewConstMetric(scrapeSeconds, prometheus.GaugeValue, took.Seconds())
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// labels are cAdvisor's for a container: id is its cgroup path; name
+// the runtime's name; a Kubernetes container, named
+// namespace/pod/container by ps, has those three too. image is not known
+// yet and stays empty (an empty label is an absent one to Prometheus).
+func labels(c facts.Container) []string {
+	name, container, pod, namespace := c.Name, "", "", ""
+	if c.Runtime.Name == facts.RuntimeKubernetes {
+		if parts := strings.SplitN(c.Name, "/", 3); len(parts) == 3 {
+			namespace, pod, container = parts[0], parts[1], parts[2]
+		} else if len(parts) == 2 {
+			namespace, pod = parts[0], parts[1]
+		}
+	}
+	return []string{c.Cgroup, name, "", container, pod, namespace, c.Runtime.Name}
+}
+
+func collectOne(ch chan<- prometheus.Metric, s Sample) {
+	l := labels(s.Container)
+	u := s.Usage
+	put := func(d *prometheus.Desc, t prometheus.ValueType, v float64, extra ...string) {
+		ch <- prometheus.MustNewConstMetric(d, t, v, append(slices.Clone(l), extra...)...)
+	}
+	counter := func(d *prometheus.Desc, v *uint64, scale float64) {
+		if v != nil {
+			put(d, prometheus.CounterValue, float64(*v)*scale)
+		}
+	}
+	gauge := func(d *prometheus.Desc, v *uint64) {
+		if v != nil {
+			put(d, prometheus.GaugeValue, float64(*v))
+		}
+	}
+	counter(cpuUsage, u.CPUNanos, 1e-9)
+	counter(cfsPeriods, u.Periods, 1)
+	counter(cfsThrottled, u.Throttled, 1)
+	gauge(memUsage, u.MemUsage)
+	if u.MemUsage != nil {
+		ws := *u.MemUsage
+		if u.InactiveFile != nil && *u.InactiveFile < ws {
+			ws -= *u.InactiveFile
+		}
+		put(workingSet, prometheus.GaugeValue, float64(ws))
+	}
+	counter(oomEvents, u.OOMKills, 1)
+	counter(netRx, u.NetRx, 1)
+	counter(netTx, u.NetTx, 1)
+	counter(fsReads, u.BlkRead, 1)
+	counter(fsWrites, u.BlkWrite, 1)
+	gauge(processes, u.Pids)
+	if !s.Started.IsZero() {
+		put(startTime, prometheus.GaugeValue, float64(s.Started.UnixNano())/1e9)
+	}
+	if lim := s.Limits; lim != nil {
+		// cAdvisor's spec values: 0 for no memory limit, as it reports
+		// the absence; the quota only when there is one.
+		if _, known := lim.Memory.Sources["limitBytes"]; known {
+			v := 0.0
+			if lim.Memory.LimitBytes != nil {
+				v = float64(*lim.Memory.LimitBytes)
+			}
+			put(memLimit, prometheus.GaugeValue, v)
+		}
+		gauge(cpuQuota, lim.CPU.QuotaMicros)
+		gauge(cpuPeriod, lim.CPU.PeriodMicros)
+		shares := lim.CPU.Shares
+		if shares == nil && lim.CPU.Weight != nil {
+			// v2: cAdvisor converts cpu.weight back to shares
+			// (the inverse of runc's shares → weight).
+			w := *lim.CPU.Weight
+			v := 2 + ((w-1)*262142)/9999
+			shares = &v
+		}
+		gauge(cpuShares, shares)
+	}
+	if p := s.Posture; p != nil {
+		put(info, prometheus.GaugeValue, 1, boolLabel(p.Privileged), p.Seccomp, boolLabel(p.UserNamespace), boolLabel(p.HostPID), boolLabel(p.HostNet))
+		put(capabilities, prometheus.GaugeValue, float64(p.Capabilities))
+		seen := map[[2]string]bool{}
+		for _, f := range p.Findings {
+			k := [2]string{f.Rule, string(f.Severity)}
+			if !seen[k] {
+				seen[k] = true
+				put(finding, prometheus.GaugeValue, 1, f.Rule, string(f.Severity))
+			}
+		}
+	}
+}
+
+func boolLabel(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}
