@@ -33,7 +33,7 @@ func exposition(t *testing.T, fsys inspect.FS) string {
 	t.Helper()
 	at := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	now := func() time.Time { return at }
-	src := newSource(fsys, now)
+	src := newSource(fsys, now, "")
 	defer src.close()
 	reg := prometheus.NewPedanticRegistry()
 	reg.MustRegister(metrics.NewCollector(src.read, now))

@@ -55,7 +55,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 }
 
 type flags struct {
-	listen, path, webConfig, procfs, sysfs string
+	listen, path, webConfig, procfs, sysfs, devfs string
 }
 
 func newCommand(stderr io.Writer) *cobra.Command {
@@ -80,6 +80,7 @@ func newCommand(stderr io.Writer) *cobra.Command {
 	fl.StringVar(&f.webConfig, "web.config.file", "", "exporter-toolkit web configuration: TLS and basic authentication (https://github.com/prometheus/exporter-toolkit/blob/master/docs/web-configuration.md)")
 	fl.StringVar(&f.procfs, "path.procfs", inspect.DefaultProcRoot, "procfs mountpoint (the host's, /host/proc, in a DaemonSet)")
 	fl.StringVar(&f.sysfs, "path.sysfs", "/sys", "sysfs mountpoint; cgroups are read under its fs/cgroup")
+	fl.StringVar(&f.devfs, "path.devfs", "/dev", "devfs holding kmsg, the kernel log the OOM kills of removed containers are read from")
 	return cmd
 }
 
@@ -109,7 +110,7 @@ func (f flags) check() (net.Listener, inspect.FS, error) {
 }
 
 func serve(ln net.Listener, f flags, fsys inspect.FS, stderr io.Writer) error {
-	src := newSource(fsys, nil)
+	src := newSource(fsys, nil, f.devfs)
 	defer src.close()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(metrics.NewCollector(src.read, nil))

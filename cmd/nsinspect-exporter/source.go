@@ -1,6 +1,8 @@
 package main
 
 import (
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,9 +20,12 @@ import (
 type source struct {
 	fsys    inspect.FS
 	session *inspect.StatsSession
+	oom     *inspect.OOMWatch // nil when the kernel log cannot be read
+	oomErr  error
 
 	mu    sync.Mutex
 	known map[string]known
+	kills *oomCounts
 }
 
 // known is what is read once per container; a container whose init
@@ -35,12 +40,23 @@ type known struct {
 
 // newSource reads fsys; now stamps the readings (nil: time.Now), fixed in
 // the golden tests.
-func newSource(fsys inspect.FS, now func() time.Time) *source {
-	return &source{fsys: fsys, known: map[string]known{},
+// kmsg is the kernel log's directory ("" to follow no log: the golden
+// tests).
+func newSource(fsys inspect.FS, now func() time.Time, kmsgDir string) *source {
+	s := &source{fsys: fsys, known: map[string]known{}, kills: newOOMCounts(maxOOMNames),
 		session: fsys.NewStatsSession(inspect.StatsOptions{Extended: true, Host: fsys.HostNamespaces(), Now: now})}
+	if kmsgDir != "" {
+		s.oom, s.oomErr = fsys.WatchOOMKills(kmsgDir)
+	}
+	return s
 }
 
-func (s *source) close() { s.session.Close() }
+func (s *source) close() {
+	s.session.Close()
+	if s.oom != nil {
+		s.oom.Close()
+	}
+}
 
 // read is one scrape.
 func (s *source) read() metrics.Scrape {
@@ -71,11 +87,105 @@ func (s *source) read() metrics.Scrape {
 		}
 		out.Samples = append(out.Samples, metrics.Sample{Container: c, Started: k.started.Started, Usage: r.Cur, Limits: k.limits, Posture: k.posture})
 	}
+	// The kills logged since the last scrape, before the containers gone
+	// since are forgotten: one OOM-killed and removed in between is
+	// still known by its cgroup.
+	s.countKills(&out)
 	for id := range s.known {
 		if !seen[id] {
 			delete(s.known, id)
 		}
 	}
+	out.OOMKills = s.kills.list()
+	return out
+}
+
+// countKills reads the kernel log's OOM kills and counts each under the
+// identity of the container whose cgroup holds the killed task (on
+// cgroup v2 the limit hit may be a parent's: a pod's); a cgroup of no
+// container seen is counted under its path.
+func (s *source) countKills(out *metrics.Scrape) {
+	if s.oom == nil {
+		if s.oomErr != nil {
+			out.Errors["oom-watch"]++
+		}
+		return
+	}
+	kills, lost, err := s.oom.Read()
+	if err != nil {
+		out.Errors["oom-watch"]++
+	}
+	if lost > 0 {
+		out.Errors["oom-watch-lost"] += lost
+	}
+	for _, k := range kills {
+		s.kills.add(s.attribute(k))
+	}
+}
+
+// attribute is the identity a kill counts under: the container seen
+// whose cgroup is, or holds, the killed task's.
+func (s *source) attribute(k inspect.OOMKill) metrics.OOMCount {
+	path := k.TaskMemcg
+	if path == "" {
+		path = k.Memcg
+	}
+	id := metrics.OOMCount{Name: path}
+	best := -1
+	for _, c := range s.known {
+		cg := c.started.Cgroup
+		if cg != "" && (path == cg || strings.HasPrefix(path, cg+"/")) && len(cg) > best {
+			best = len(cg)
+			ns, pod, ctr := metrics.KubernetesNames(c.started.Container)
+			id = metrics.OOMCount{Namespace: ns, Pod: pod, Container: ctr, Name: c.started.Name}
+		}
+	}
+	return id
+}
+
+// maxOOMNames bounds the identities the OOM counter keeps: past it the
+// one counted least recently is dropped, so that a node running a
+// CronJob a minute cannot grow the exporter without end.
+const maxOOMNames = 10000
+
+// oomCounts are the OOM kills by identity, bounded.
+type oomCounts struct {
+	max   int
+	tick  uint64
+	count map[metrics.OOMCount]uint64 // the key's Count is 0
+	last  map[metrics.OOMCount]uint64
+}
+
+func newOOMCounts(max int) *oomCounts {
+	return &oomCounts{max: max, count: map[metrics.OOMCount]uint64{}, last: map[metrics.OOMCount]uint64{}}
+}
+
+func (o *oomCounts) add(id metrics.OOMCount) {
+	o.tick++
+	o.count[id]++
+	o.last[id] = o.tick
+	for len(o.count) > o.max {
+		var oldest metrics.OOMCount
+		min := ^uint64(0)
+		for k, t := range o.last {
+			if t < min {
+				oldest, min = k, t
+			}
+		}
+		delete(o.count, oldest)
+		delete(o.last, oldest)
+	}
+}
+
+func (o *oomCounts) list() []metrics.OOMCount {
+	out := make([]metrics.OOMCount, 0, len(o.count))
+	for k, n := range o.count {
+		k.Count = n
+		out = append(out, k)
+	}
+	slices.SortFunc(out, func(a, b metrics.OOMCount) int {
+		return strings.Compare(a.Namespace+"\x00"+a.Pod+"\x00"+a.Container+"\x00"+a.Name, b.Namespace+"\x00"+b.Pod+"\x00"+b.Container+"\x00"+b.Name)
+	})
 	return out
 }
 

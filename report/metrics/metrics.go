@@ -57,6 +57,18 @@ func PostureOf(in *report.Inspection) *Posture {
 type Scrape struct {
 	Samples []Sample
 	Errors  map[string]int
+	// OOMKills are the exporter's lifetime counts of OOM kills by
+	// container identity, removed containers included.
+	OOMKills []OOMCount
+}
+
+// OOMCount is the OOM kills of one container identity (a Kubernetes
+// namespace, pod and container, or a runtime's name) since the exporter
+// started: a replaced container keeps counting under its name, and one
+// removed right after its kill is still counted, from the kernel's log.
+type OOMCount struct {
+	Namespace, Pod, Container, Name string
+	Count                           uint64
 }
 
 // Collector answers each scrape with what read returns then.
@@ -107,6 +119,7 @@ var (
 	scrapeSeconds = prometheus.NewDesc("nsinspect_scrape_duration_seconds", "How long reading the node took for this scrape.", nil, nil)
 	scrapeErrors  = prometheus.NewDesc("nsinspect_scrape_errors_total", "Reads that failed during scrapes, by section; the scrape still answers with the rest.", []string{"section"}, nil)
 	containersN   = prometheus.NewDesc("nsinspect_containers", "Containers found on the node at this scrape.", nil, nil)
+	oomKills      = prometheus.NewDesc("nsinspect_container_oom_kills_total", "Memory cgroup OOM kills by container identity since the exporter started, from the kernel log: kept when the container is replaced or removed.", []string{"namespace", "pod", "container", "name"}, nil)
 )
 
 // Describe sends nothing: the collector is unchecked, as its label
@@ -129,6 +142,9 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(scrapeErrors, prometheus.CounterValue, c.errors[section], section)
 	}
 	c.mu.Unlock()
+	for _, o := range s.OOMKills {
+		ch <- prometheus.MustNewConstMetric(oomKills, prometheus.CounterValue, float64(o.Count), o.Namespace, o.Pod, o.Container, o.Name)
+	}
 	ch <- prometheus.MustNewConstMetric(containersN, prometheus.GaugeValue, float64(len(s.Samples)))
 	ch <- prometheus.MustNewConstMetric(scrapeSeconds, prometheus.GaugeValue, took.Seconds())
 }
@@ -147,15 +163,25 @@ func sortedKeys[V any](m map[string]V) []string {
 // namespace/pod/container by ps, has those three too. image is not known
 // yet and stays empty (an empty label is an absent one to Prometheus).
 func labels(c facts.Container) []string {
-	name, container, pod, namespace := c.Name, "", "", ""
-	if c.Runtime.Name == facts.RuntimeKubernetes {
-		if parts := strings.SplitN(c.Name, "/", 3); len(parts) == 3 {
-			namespace, pod, container = parts[0], parts[1], parts[2]
-		} else if len(parts) == 2 {
-			namespace, pod = parts[0], parts[1]
-		}
+	namespace, pod, container := KubernetesNames(c)
+	return []string{c.Cgroup, c.Name, "", container, pod, namespace, c.Runtime.Name}
+}
+
+// KubernetesNames are a Kubernetes container's namespace, pod and
+// container, from the namespace/pod/container name ps gives it; empty
+// for other runtimes.
+func KubernetesNames(c facts.Container) (namespace, pod, container string) {
+	if c.Runtime.Name != facts.RuntimeKubernetes {
+		return "", "", ""
 	}
-	return []string{c.Cgroup, name, "", container, pod, namespace, c.Runtime.Name}
+	parts := strings.SplitN(c.Name, "/", 3)
+	switch len(parts) {
+	case 3:
+		return parts[0], parts[1], parts[2]
+	case 2:
+		return parts[0], parts[1], ""
+	}
+	return "", "", ""
 }
 
 func collectOne(ch chan<- prometheus.Metric, s Sample) {
