@@ -300,12 +300,15 @@ func (s *Sampler) Sample(c *Container) (Usage, error) {
 		return Usage{}, fmt.Errorf("%w: %w", ErrGone, err)
 	}
 	if g.v2 {
-		st, e := keys(g.cpuStat, "usage_usec", "nr_periods", "nr_throttled")
+		st, e := keys(g.cpuStat, "usage_usec", "nr_periods", "nr_throttled", "throttled_usec")
 		if !gone(e) {
 			if st[0] != nil {
 				u.CPUNanos = ptr(*st[0] * 1000)
 			}
 			u.Periods, u.Throttled = st[1], st[2]
+			if st[3] != nil {
+				u.ThrottledNanos = ptr(*st[3] * 1000)
+			}
 		}
 		ev, e := keys(g.oom, "oom_kill", "max")
 		if !gone(e) {
@@ -315,9 +318,9 @@ func (s *Sampler) Sample(c *Container) (Usage, error) {
 		var e error
 		u.CPUNanos, e = num(g.cpu)
 		gone(e)
-		st, e := keys(g.cpuStat, "nr_periods", "nr_throttled")
+		st, e := keys(g.cpuStat, "nr_periods", "nr_throttled", "throttled_time")
 		if !gone(e) {
-			u.Periods, u.Throttled = st[0], st[1]
+			u.Periods, u.Throttled, u.ThrottledNanos = st[0], st[1], st[2]
 		}
 		oc, e := keys(g.oom, "oom_kill")
 		if !gone(e) {
@@ -326,8 +329,12 @@ func (s *Sampler) Sample(c *Container) (Usage, error) {
 		u.LimitHits, e = num(g.failcnt)
 		gone(e)
 	}
-	if ms, e := keys(g.memStat, g.inactiveKey); !gone(e) {
-		u.InactiveFile = ms[0]
+	rss, cache := "total_rss", "total_cache"
+	if g.v2 {
+		rss, cache = "anon", "file"
+	}
+	if ms, e := keys(g.memStat, g.inactiveKey, rss, cache); !gone(e) {
+		u.InactiveFile, u.RSS, u.Cache = ms[0], ms[1], ms[2]
 	}
 	var e error
 	u.Pids, e = num(g.pids)
@@ -348,17 +355,24 @@ func (s *Sampler) Sample(c *Container) (Usage, error) {
 		}
 	}
 	for _, p := range []struct {
-		f         *counterFile
-		some, all **float64
-	}{{g.psiCPU, &u.CPUPressure, nil}, {g.psiMem, &u.MemPressure, &u.MemFull}, {g.psiIO, &u.IOPressure, nil}} {
+		f                   *counterFile
+		some, all           **float64
+		someTotal, allTotal **uint64
+	}{{g.psiCPU, &u.CPUPressure, nil, &u.CPUSomeMicros, &u.CPUFullMicros},
+		{g.psiMem, &u.MemPressure, &u.MemFull, &u.MemSomeMicros, &u.MemFullMicros},
+		{g.psiIO, &u.IOPressure, nil, &u.IOSomeMicros, &u.IOFullMicros}} {
 		if p.f == nil {
 			continue
 		}
 		if b, e := p.f.read(&buf); e == nil {
 			if psi, perr := parsePSI(b); perr == nil {
 				*p.some = &psi.Some.Avg10
-				if p.all != nil && psi.Full != nil {
-					*p.all = &psi.Full.Avg10
+				*p.someTotal = ptr(psi.Some.TotalMicros)
+				if psi.Full != nil {
+					if p.all != nil {
+						*p.all = &psi.Full.Avg10
+					}
+					*p.allTotal = ptr(psi.Full.TotalMicros)
 				}
 			}
 		}

@@ -106,6 +106,13 @@ func TestExpositionValues(t *testing.T) {
 		`nsinspect_finding{`,
 		`rule="no-memory-limit"`,
 		"nsinspect_scrape_duration_seconds 0\n",
+		// web's cgroup files: cpu.stat throttled_usec 30000000, memory.stat
+		// anon 167391232 and file 94371840, cpu.pressure some total=240000
+		webLabels("container_cpu_cfs_throttled_seconds_total") + " 30\n",
+		webLabels("container_memory_rss") + " 1.67391232e+08\n",
+		webLabels("container_memory_cache") + " 9.437184e+07\n",
+		webLabels("container_pressure_cpu_waiting_seconds_total") + " 0.24\n",
+		webLabels("container_pressure_cpu_stalled_seconds_total") + " 0.216\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("exposition lacks %q", want)
@@ -241,4 +248,9 @@ func freeAddr(t *testing.T) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
+}
+
+// webLabels is the series of node-v2's Docker container web.
+func webLabels(metric string) string {
+	return metric + `{container="",id="/system.slice/docker-f83b8fa7c0fc84f9d10b69fcaa1013ee4a15e0d57d62df6f0b052edc0337b1c3.scope",image="",name="web",namespace="",pod="",runtime="docker"}`
 }

@@ -30,6 +30,18 @@ type Usage struct {
 	MemPressure *float64
 	MemFull     *float64
 	IOPressure  *float64
+	// ThrottledNanos is the time the group spent throttled (v1 cpu.stat
+	// throttled_time, v2 throttled_usec).
+	ThrottledNanos *uint64
+	// RSS and Cache are anonymous memory and page cache of memory.stat
+	// (v1 total_rss, total_cache; v2 anon, file): cAdvisor's rss and cache.
+	RSS, Cache *uint64
+	// PSI totals of the group's own pressure files, in microseconds: the
+	// time some (Some) or all (Full) of its tasks stalled. Nil where the
+	// group's files would be the host's (its cgroup is the root).
+	CPUSomeMicros, CPUFullMicros *uint64
+	MemSomeMicros, MemFullMicros *uint64
+	IOSomeMicros, IOFullMicros   *uint64
 }
 
 // HostUsage is docker's system_cpu_usage and online CPU count: the first

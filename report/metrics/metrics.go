@@ -100,6 +100,15 @@ var (
 	cpuUsage      = desc("container_cpu_usage_seconds_total", "Cumulative cpu time consumed in seconds.")
 	cfsPeriods    = desc("container_cpu_cfs_periods_total", "Number of elapsed enforcement period intervals.")
 	cfsThrottled  = desc("container_cpu_cfs_throttled_periods_total", "Number of throttled period intervals.")
+	throttledSecs = desc("container_cpu_cfs_throttled_seconds_total", "Total time duration the container has been throttled.")
+	memRSS        = desc("container_memory_rss", "Size of RSS in bytes.")
+	memCache      = desc("container_memory_cache", "Number of bytes of page cache memory.")
+	cpuWaiting    = desc("container_pressure_cpu_waiting_seconds_total", "Total time duration tasks in the container have waited due to CPU congestion.")
+	cpuStalled    = desc("container_pressure_cpu_stalled_seconds_total", "Total time duration no tasks in the container could make progress due to CPU congestion.")
+	memWaiting    = desc("container_pressure_memory_waiting_seconds_total", "Total time duration tasks in the container have waited due to memory congestion.")
+	memStalled    = desc("container_pressure_memory_stalled_seconds_total", "Total time duration no tasks in the container could make progress due to memory congestion.")
+	ioWaiting     = desc("container_pressure_io_waiting_seconds_total", "Total time duration tasks in the container have waited due to IO congestion.")
+	ioStalled     = desc("container_pressure_io_stalled_seconds_total", "Total time duration no tasks in the container could make progress due to IO congestion.")
 	workingSet    = desc("container_memory_working_set_bytes", "Current working set in bytes.")
 	memUsage      = desc("container_memory_usage_bytes", "Current memory usage in bytes, including all memory regardless of when it was accessed")
 	memLimit      = desc("container_spec_memory_limit_bytes", "Memory limit for the container.")
@@ -190,9 +199,11 @@ func collectOne(ch chan<- prometheus.Metric, s Sample) {
 	put := func(d *prometheus.Desc, t prometheus.ValueType, v float64, extra ...string) {
 		ch <- prometheus.MustNewConstMetric(d, t, v, append(slices.Clone(l), extra...)...)
 	}
-	counter := func(d *prometheus.Desc, v *uint64, scale float64) {
+	// counter divides (never multiplies by 1e-9, which turns 30 s into
+	// 30.000000000000004)
+	counter := func(d *prometheus.Desc, v *uint64, per float64) {
 		if v != nil {
-			put(d, prometheus.CounterValue, float64(*v)*scale)
+			put(d, prometheus.CounterValue, float64(*v)/per)
 		}
 	}
 	gauge := func(d *prometheus.Desc, v *uint64) {
@@ -200,9 +211,20 @@ func collectOne(ch chan<- prometheus.Metric, s Sample) {
 			put(d, prometheus.GaugeValue, float64(*v))
 		}
 	}
-	counter(cpuUsage, u.CPUNanos, 1e-9)
+	counter(cpuUsage, u.CPUNanos, 1e9)
 	counter(cfsPeriods, u.Periods, 1)
 	counter(cfsThrottled, u.Throttled, 1)
+	counter(throttledSecs, u.ThrottledNanos, 1e9)
+	gauge(memRSS, u.RSS)
+	gauge(memCache, u.Cache)
+	// PSI only from the container's own cgroup (the sampler leaves it nil
+	// where that would be the host's root).
+	counter(cpuWaiting, u.CPUSomeMicros, 1e6)
+	counter(cpuStalled, u.CPUFullMicros, 1e6)
+	counter(memWaiting, u.MemSomeMicros, 1e6)
+	counter(memStalled, u.MemFullMicros, 1e6)
+	counter(ioWaiting, u.IOSomeMicros, 1e6)
+	counter(ioStalled, u.IOFullMicros, 1e6)
 	gauge(memUsage, u.MemUsage)
 	if u.MemUsage != nil {
 		ws := *u.MemUsage
