@@ -81,7 +81,12 @@ func (s *source) read() metrics.Scrape {
 				ref = s.reference(&out)
 			}
 			if ref != nil {
-				k.posture = s.posture(c, ref, &out)
+				var cg *facts.Cgroup
+				// the init's full reading: shares and weight too, which
+				// a listing's limits leave out
+				if k.posture, cg = s.posture(c, ref, &out); cg != nil {
+					k.limits = cg
+				}
 			}
 			s.known[c.ID] = k
 		}
@@ -205,7 +210,7 @@ func (s *source) reference(out *metrics.Scrape) *inspect.Reference {
 
 // posture is audit's judgement of the container's init (no window: rates
 // are Prometheus's to compute from the counters).
-func (s *source) posture(c inspect.Container, ref *inspect.Reference, out *metrics.Scrape) *metrics.Posture {
+func (s *source) posture(c inspect.Container, ref *inspect.Reference, out *metrics.Scrape) (*metrics.Posture, *facts.Cgroup) {
 	opt := inspect.Options{}
 	if ref.Process.Rootfs != nil {
 		opt.HostRootDevice = ref.Process.Rootfs.Device
@@ -213,7 +218,7 @@ func (s *source) posture(c inspect.Container, ref *inspect.Reference, out *metri
 	p, err := s.fsys.Inspect(c.Pid, opt)
 	if p == nil {
 		out.Errors["posture"]++
-		return nil
+		return nil, nil
 	}
 	if err != nil {
 		out.Errors["posture"]++ // it left mid-read: judged on what was read
@@ -225,5 +230,5 @@ func (s *source) posture(c inspect.Container, ref *inspect.Reference, out *metri
 			out.Errors[e.Section]++
 		}
 	}
-	return metrics.PostureOf(report.Compare(p, ref, nil, nil))
+	return metrics.PostureOf(report.Compare(p, ref, nil, nil)), p.Cgroup
 }
