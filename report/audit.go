@@ -120,15 +120,18 @@ func auditOne(t AuditTarget, rules []Rule) AuditedTarget {
 	if rt := in.Runtime; rt != nil {
 		out.ContainerID, out.Name, out.Runtime = rt.ContainerID, rt.ContainerName, rt.Name
 	}
+	// Compare judged each inspection already; only the rate rules need the
+	// window, so the init is judged again when there is one.
+	all := slices.Clone(in.Findings)
 	if t.Before != nil {
 		in.window = &window{before: t.Before, length: t.Window}
-		defer func() { in.window = nil }()
+		all = findings(in)
+		in.window = nil
 	}
-	all := findings(in)
 	for _, o := range t.Others {
 		// Each member's verdicts; what a member says that the init
 		// already said (same rule, same words) once.
-		for _, f := range findings(o) {
+		for _, f := range o.Findings {
 			if !slices.ContainsFunc(all, func(g Finding) bool { return g.ID == f.ID && g.Summary == f.Summary && g.Severity == f.Severity }) {
 				if o.Process != nil && f.Severity.Rank() > Info.Rank() {
 					f.Summary += fmt.Sprintf(" (pid %d, %s, not the init)", o.PID, o.Process.Comm)

@@ -14,9 +14,9 @@ import (
 // path when no container seen has it.
 func TestAttributeOOMKill(t *testing.T) {
 	s := &source{known: map[string]known{
-		"a": {started: facts.ContainerFacts{Container: facts.Container{Name: "prod/payments-1/payments", Runtime: facts.Runtime{Name: facts.RuntimeKubernetes}, Cgroup: "/kubepods.slice/kubepods-pod1.slice/cri-containerd-a.scope"}}},
-		"p": {started: facts.ContainerFacts{Container: facts.Container{Name: "prod/payments-1", Runtime: facts.Runtime{Name: facts.RuntimeKubernetes}, Cgroup: "/kubepods.slice/kubepods-pod1.slice"}}},
-		"w": {started: facts.ContainerFacts{Container: facts.Container{Name: "web", Runtime: facts.Runtime{Name: facts.RuntimeDocker}, Cgroup: "/docker/w"}}},
+		"a": {container: facts.Container{Name: "prod/payments-1/payments", Runtime: facts.Runtime{Name: facts.RuntimeKubernetes}, Cgroup: "/kubepods.slice/kubepods-pod1.slice/cri-containerd-a.scope"}},
+		"p": {container: facts.Container{Name: "prod/payments-1", Runtime: facts.Runtime{Name: facts.RuntimeKubernetes}, Cgroup: "/kubepods.slice/kubepods-pod1.slice"}},
+		"w": {container: facts.Container{Name: "web", Runtime: facts.Runtime{Name: facts.RuntimeDocker}, Cgroup: "/docker/w"}},
 	}}
 	for _, tc := range []struct {
 		kill inspect.OOMKill

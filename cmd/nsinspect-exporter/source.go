@@ -31,17 +31,15 @@ type source struct {
 // known is what is read once per container; a container whose init
 // changed (same id, another start) is read again.
 type known struct {
-	pid     int
-	start   uint64
-	started facts.ContainerFacts
-	limits  *facts.Cgroup
-	posture *metrics.Posture
+	container facts.Container
+	started   time.Time
+	limits    *facts.Cgroup
+	posture   *metrics.Posture
 }
 
-// newSource reads fsys; now stamps the readings (nil: time.Now), fixed in
-// the golden tests.
-// kmsg is the kernel log's directory ("" to follow no log: the golden
-// tests).
+// newSource reads fsys; now stamps the readings (nil: time.Now) and
+// kmsgDir is the kernel log's directory ("" follows no log), both for the
+// golden tests.
 func newSource(fsys inspect.FS, now func() time.Time, kmsgDir string) *source {
 	s := &source{fsys: fsys, known: map[string]known{}, kills: newOOMCounts(maxOOMNames),
 		session: fsys.NewStatsSession(inspect.StatsOptions{Extended: true, Host: fsys.HostNamespaces(), Now: now})}
@@ -74,23 +72,22 @@ func (s *source) read() metrics.Scrape {
 		c := r.Container
 		seen[c.ID] = true
 		k, ok := s.known[c.ID]
-		if !ok || k.pid != c.Pid || k.start != c.StartTicks {
-			k = known{pid: c.Pid, start: c.StartTicks, started: s.fsys.Describe(c)}
-			k.limits = k.started.Limits
+		if !ok || k.container.Pid != c.Pid || k.container.StartTicks != c.StartTicks {
+			k = known{container: c, started: s.fsys.StartTime(c.StartTicks)}
 			if ref == nil {
 				ref = s.reference(&out)
 			}
 			if ref != nil {
-				var cg *facts.Cgroup
-				// the init's full reading: shares and weight too, which
-				// a listing's limits leave out
-				if k.posture, cg = s.posture(c, ref, &out); cg != nil {
-					k.limits = cg
-				}
+				// one full reading of the init gives the posture and the
+				// limits, shares and weight included
+				k.posture, k.limits = s.posture(c, ref, &out)
+			}
+			if k.limits == nil {
+				k.limits, _ = s.fsys.ContainerLimits(c.Pid)
 			}
 			s.known[c.ID] = k
 		}
-		out.Samples = append(out.Samples, metrics.Sample{Container: c, Started: k.started.Started, Usage: r.Cur, Limits: k.limits, Posture: k.posture})
+		out.Samples = append(out.Samples, metrics.Sample{Container: c, Started: k.started, Usage: r.Cur, Limits: k.limits, Posture: k.posture})
 	}
 	// The kills logged since the last scrape, before the containers gone
 	// since are forgotten: one OOM-killed and removed in between is
@@ -138,11 +135,11 @@ func (s *source) attribute(k inspect.OOMKill) metrics.OOMCount {
 	id := metrics.OOMCount{Name: path}
 	best := -1
 	for _, c := range s.known {
-		cg := c.started.Cgroup
+		cg := c.container.Cgroup
 		if cg != "" && (path == cg || strings.HasPrefix(path, cg+"/")) && len(cg) > best {
 			best = len(cg)
-			ns, pod, ctr := metrics.KubernetesNames(c.started.Container)
-			id = metrics.OOMCount{Namespace: ns, Pod: pod, Container: ctr, Name: c.started.Name}
+			ns, pod, ctr := metrics.KubernetesNames(c.container)
+			id = metrics.OOMCount{Namespace: ns, Pod: pod, Container: ctr, Name: c.container.Name}
 		}
 	}
 	return id

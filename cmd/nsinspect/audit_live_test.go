@@ -34,7 +34,8 @@ func auditRuleSets(t *testing.T, bin string, args ...string) (int, map[string][]
 	return code, got
 }
 
-// launched is detached with run flags before the command.
+// launched starts `nsinspect run -d --name <unique> FLAGS -- args...` and
+// removes it (rm -f) when the test ends, whatever happened.
 func launched(t *testing.T, bin string, flags []string, args ...string) string {
 	t.Helper()
 	b := make([]byte, 4)

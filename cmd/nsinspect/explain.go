@@ -42,13 +42,14 @@ next to the real memory limit, CPU quota and cpuset.`,
 			if err != nil {
 				return usageError{err}
 			}
-			in, n, inspectErr := pidInspection(g.fs(), pid, "", false, s.err)
+			fsys := g.fs()
+			in, n, inspectErr := pidInspection(fsys, pid, "", false, s.err)
 			if in == nil {
 				return inspectErr
 			}
 			var view *inspect.View
 			if topic.Name == "free" {
-				view, _ = g.fs().View(n)
+				view, _ = fsys.View(n)
 			}
 			if err := report.WriteTopic(s.out, topic, in, view); err != nil {
 				return err

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -18,15 +16,7 @@ import (
 // it (rm -f) when the test ends, whatever happened.
 func detached(t *testing.T, bin string, args ...string) string {
 	t.Helper()
-	b := make([]byte, 4)
-	rand.Read(b)
-	name := "nsi-test-" + hex.EncodeToString(b)
-	t.Cleanup(func() { runGuarded(t, bin, "rm", "-f", name) })
-	code, out, errOut := runGuarded(t, bin, append([]string{"run", "-d", "--name", name, "--"}, args...)...)
-	if code != 0 || len(strings.TrimSpace(out)) != 64 {
-		t.Fatalf("run -d: exit %d, stdout %q, stderr %q", code, out, errOut)
-	}
-	return name
+	return launched(t, bin, nil, args...)
 }
 
 // A signal to a container's PID 1 that the kernel will drop is still sent
