@@ -152,7 +152,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	c.mu.Unlock()
 	for _, o := range s.OOMKills {
-		ch <- prometheus.MustNewConstMetric(oomKills, prometheus.CounterValue, float64(o.Count), o.Namespace, o.Pod, o.Container, o.Name)
+		ch <- prometheus.MustNewConstMetric(oomKills, prometheus.CounterValue, float64(o.Count), validLabels(o.Namespace, o.Pod, o.Container, o.Name)...)
 	}
 	ch <- prometheus.MustNewConstMetric(containersN, prometheus.GaugeValue, float64(len(s.Samples)))
 	ch <- prometheus.MustNewConstMetric(scrapeSeconds, prometheus.GaugeValue, took.Seconds())
@@ -173,7 +173,19 @@ func sortedKeys[V any](m map[string]V) []string {
 // yet and stays empty (an empty label is an absent one to Prometheus).
 func labels(c facts.Container) []string {
 	namespace, pod, container := KubernetesNames(c)
-	return []string{c.Cgroup, c.Name, "", container, pod, namespace, c.Runtime.Name}
+	return validLabels(c.Cgroup, c.Name, "", container, pod, namespace, c.Runtime.Name)
+}
+
+// validLabels makes label values valid UTF-8, as the exposition formats
+// require (client_golang refuses the metric otherwise). A name can be
+// the container's own choice — podman's is read from the container's
+// /run/.containerenv — and one invalid byte must not take the whole
+// scrape down: it becomes U+FFFD.
+func validLabels(v ...string) []string {
+	for i := range v {
+		v[i] = strings.ToValidUTF8(v[i], "\uFFFD")
+	}
+	return v
 }
 
 // KubernetesNames are a Kubernetes container's namespace, pod and

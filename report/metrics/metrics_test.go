@@ -91,3 +91,36 @@ nsinspect_containers 2
 		t.Errorf("scrape errors after three scrapes: %v, want 3", n)
 	}
 }
+
+// A container names itself where podman reads its name (the container's
+// /run/.containerenv): an invalid UTF-8 byte there must not fail the
+// scrape, which client_golang would refuse whole.
+func TestInvalidUTF8Name(t *testing.T) {
+	bad := Sample{Container: facts.Container{ID: "a", Name: "evil\xff\xfe", Runtime: facts.Runtime{Name: facts.RuntimePodman}, Cgroup: "/machine.slice/libpod-a.scope"},
+		Usage: facts.Usage{MemUsage: u64(1)}}
+	c := NewCollector(func() Scrape {
+		return Scrape{Samples: []Sample{bad}, OOMKills: []OOMCount{{Name: "evil\xff", Count: 1}}}
+	}, nil)
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(c)
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatalf("gather: %v", err)
+	}
+	found := 0
+	for _, mf := range mfs {
+		for _, m := range mf.Metric {
+			for _, l := range m.Label {
+				if l.GetName() == "name" {
+					if l.GetValue() != "evil\uFFFD" && l.GetValue() != "evil\uFFFD\uFFFD" {
+						t.Errorf("%s: name %q", mf.GetName(), l.GetValue())
+					}
+					found++
+				}
+			}
+		}
+	}
+	if found < 3 {
+		t.Errorf("only %d series named", found)
+	}
+}
