@@ -369,6 +369,9 @@ func TestSeccompSameVerdictsAsRunc(t *testing.T) {
 	if out, err := exec.Command(runc, "spec", "--bundle", bundle).CombinedOutput(); err != nil {
 		t.Fatalf("runc spec: %v %s", err, out)
 	}
+	// A state root of its own: runc's default, /run/runc, would be left
+	// behind on the host.
+	state := t.TempDir()
 	var rows []string
 	for abi, cmd := range abis(t, root) {
 		var spec map[string]any
@@ -381,8 +384,8 @@ func TestSeccompSameVerdictsAsRunc(t *testing.T) {
 		b, _ = json.Marshal(spec)
 		os.WriteFile(filepath.Join(bundle, "config.json"), b, 0o644)
 		id := "nsi-sc-" + token(t)
-		out, err := exec.Command(runc, "run", "--bundle", bundle, id).Output()
-		exec.Command(runc, "delete", "-f", id).Run()
+		out, err := exec.Command(runc, "--root", state, "run", "--bundle", bundle, id).Output()
+		exec.Command(runc, "--root", state, "delete", "-f", id).Run()
 		if err != nil {
 			t.Fatalf("runc run %v: %v", cmd, err)
 		}
