@@ -116,10 +116,14 @@ func Create(spec *Spec) (*Container, error) {
 }
 
 // cloneFlags are the namespaces of a new container: all but user, with the
-// network shared only for --network host. The time namespace is added when
-// the kernel has one (5.6); Go then clones with clone3.
+// network shared only for --network host and the pid namespace only for
+// --pid host. The time namespace is added when the kernel has one (5.6);
+// Go then clones with clone3.
 func cloneFlags(spec *Spec) uintptr {
-	types := []inspect.NamespaceType{inspect.NSPID, inspect.NSMount, inspect.NSUTS, inspect.NSIPC}
+	types := []inspect.NamespaceType{inspect.NSMount, inspect.NSUTS, inspect.NSIPC}
+	if spec.PID != "host" {
+		types = append(types, inspect.NSPID)
+	}
 	if spec.Network != "host" {
 		types = append(types, inspect.NSNet)
 	}
@@ -483,7 +487,13 @@ type ExitStatus struct {
 func (c *Container) Wait() ExitStatus {
 	es := exitStatus(<-c.done)
 	// PID 1 is gone, and with it its pid namespace: the pipes reach end of
-	// file as soon as the last process in it has been torn down.
+	// file as soon as the last process in it has been torn down. With
+	// --pid host no namespace ends: what the command left running in its
+	// cgroups is killed now, as runc does for a container without a pid
+	// namespace of its own, so that its output ends with the container.
+	if c.State.Spec.PID == "host" && c.cg != nil {
+		c.cg.killAll()
+	}
 	c.relay.wait(time.Second)
 	if es.Code == 137 {
 		if n, err := c.cg.oomKills(); err == nil && n > 0 {

@@ -3,8 +3,11 @@ package launch_test
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // The issue's acceptance line: the limit is visible inside, the command is
@@ -75,6 +78,7 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{[]string{"--cap-add", "NOPE"}, `invalid --cap-add "NOPE"`},
 		{[]string{"--pids-limit", "-5"}, "invalid --pids-limit"},
 		{[]string{"--network", "bridge"}, `invalid --network "bridge"`},
+		{[]string{"--pid", "container:web"}, `invalid --pid "container:web"`},
 		{[]string{"-v", "relative:/x"}, "must be absolute"},
 		{[]string{"-v", "/nonexistent-dir:/x"}, "does not exist"},
 		{[]string{"-u", "nobody"}, "numeric uid"},
@@ -115,5 +119,45 @@ func TestRunLimitsMapping(t *testing.T) {
 		if strings.Contains(line, ":") && strings.HasPrefix(line, fmt.Sprint(line[0:1])) && strings.Count(line, ":") >= 2 && !strings.HasSuffix(line, ":/") {
 			t.Errorf("cgroup line %q: want the container's own cgroup as /", line)
 		}
+	}
+}
+
+// --pid host shares the host's pid namespace and nothing else: the
+// command is not PID 1, its /proc is the host's, and what it leaves
+// running is killed when it exits (no namespace teardown does it), as
+// runc does for a container without a pid namespace of its own.
+func TestRunPidHost(t *testing.T) {
+	requireRoot(t)
+	leakCheck(t)
+	hostPid, _ := os.Readlink("/proc/self/ns/pid")
+	hostMnt, _ := os.Readlink("/proc/self/ns/mnt")
+	r := nsi(t, "run", "--pid", "host", "--", "sh", "-c",
+		`readlink /proc/self/ns/pid /proc/self/ns/mnt; grep '^NSpid:' /proc/self/status | wc -w; sleep 300 & echo $!; exit 3`)
+	if r.code != 3 {
+		t.Fatalf("run --pid host: exit %d, stderr %q; want the command's 3", r.code, r.stderr)
+	}
+	lines := strings.Fields(r.stdout)
+	if len(lines) != 4 {
+		t.Fatalf("run --pid host printed %q, want 4 lines", r.stdout)
+	}
+	if lines[0] != hostPid {
+		t.Errorf("pid namespace %s, want the host's %s", lines[0], hostPid)
+	}
+	if lines[1] == hostMnt {
+		t.Errorf("mount namespace %s is the host's: only the pid namespace may be shared", lines[1])
+	}
+	if lines[2] != "2" {
+		t.Errorf("NSpid has %s words, want 2 (one pid: the host's namespace alone)", lines[2])
+	}
+	bg, err := strconv.Atoi(lines[3])
+	if err != nil || bg <= 1 {
+		t.Fatalf("background pid %q", lines[3])
+	}
+	// The background sleep was in the container's cgroups: run returned
+	// only after killing it. Its pid may be reused, but not by a sleep of
+	// ours in this instant.
+	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", bg)); err == nil && strings.HasPrefix(string(b), "sleep\x00300") {
+		unix.Kill(bg, unix.SIGKILL)
+		t.Errorf("the command's background sleep (pid %d) outlived the container", bg)
 	}
 }

@@ -28,6 +28,10 @@ type Spec struct {
 	ReadOnly bool     `json:"readOnly"`
 	Volumes  []Volume `json:"volumes"`
 	Network  string   `json:"network"` // none or host
+	// PID is "" for a pid namespace of the container's own, or "host" to
+	// share the host's (--pid host, as Docker's): the command is then not
+	// PID 1 and sees, and can signal, every host process of its uid.
+	PID string `json:"pid,omitempty"`
 
 	Privileged bool     `json:"privileged"`
 	CapAdd     []string `json:"capAdd"`
@@ -259,6 +263,11 @@ func (s *Spec) Validate() error {
 	case "", "none", "host":
 	default:
 		return fmt.Errorf("invalid --network %q: want none or host", s.Network)
+	}
+	switch s.PID {
+	case "", "host":
+	default:
+		return fmt.Errorf("invalid --pid %q: want host (or leave it out for a pid namespace of the container's own)", s.PID)
 	}
 	r := s.Resources
 	if r.MemorySwapBytes != nil && *r.MemorySwapBytes != -1 {

@@ -27,7 +27,7 @@ type runFlags struct {
 	// nsinspect's words, echoing what was typed.
 	cpuShares, pidsLimit, oomScoreAdj string
 	name, hostname, workdir, user     string
-	network, rootfs, initPath         string
+	network, pid, rootfs, initPath    string
 	detach, rm, readOnly, privileged  bool
 	initProc, interactive, tty        bool
 	env, volumes, capAdd, capDrop     []string
@@ -85,6 +85,7 @@ nsinspect itself failed.`,
 	fl.BoolVar(&f.readOnly, "read-only", false, "mount the container's / read-only")
 	fl.StringVar(&f.rootfs, "rootfs", "", "directory to use as the read-only lower layer instead of the host's /")
 	fl.StringVar(&f.network, "network", "none", "none (own network namespace with lo up) or host")
+	fl.StringVar(&f.pid, "pid", "", "host to share the host's pid namespace (the command is then not PID 1 and sees every host process); own by default")
 	fl.BoolVar(&f.privileged, "privileged", false, "every capability nsinspect holds, host devices, no masks")
 	fl.StringArrayVar(&f.capAdd, "cap-add", nil, "add a capability (CAP_NET_ADMIN, SYS_PTRACE, ALL)")
 	fl.StringArrayVar(&f.capDrop, "cap-drop", nil, "drop a capability (or ALL)")
@@ -108,7 +109,7 @@ nsinspect itself failed.`,
 // before anything is created.
 func (f *runFlags) spec(cmd *cobra.Command, args []string) (*launch.Spec, error) {
 	spec := &launch.Spec{
-		Args: args, Name: f.name, Hostname: f.hostname, Cwd: f.workdir, Network: f.network,
+		Args: args, Name: f.name, Hostname: f.hostname, Cwd: f.workdir, Network: f.network, PID: f.pid,
 		ReadOnly: f.readOnly, Privileged: f.privileged, CapAdd: f.capAdd, CapDrop: f.capDrop,
 		Init: f.initProc, TTY: f.tty, Interactive: f.interactive, Detach: f.detach,
 	}
