@@ -239,7 +239,7 @@ func appendNew(list []string, v string) []string {
 
 // stateEntries lists the subdirectories of a trusted state directory.
 func (fsys FS) stateEntries(dir string, c *stateCache) []string {
-	full := fsys.hostRoot() + dir
+	full := fsys.stateDir() + dir
 	fi, err := os.Lstat(full)
 	if err != nil || !fi.IsDir() {
 		return nil
@@ -320,7 +320,7 @@ func (fsys FS) knownTasks(procs []Proc, d daemonArgs, c *stateCache) []knownTask
 	}
 	var out []knownTask
 	seen := map[int]bool{}
-	root := fsys.hostRoot()
+	root := fsys.stateDir()
 	scan := func(dir string, f stateFormat, rt func(id string) Runtime, valid func(Proc) bool) {
 		for _, id := range fsys.stateEntries(dir, c) {
 			file := dir + "/" + id + "/" + f.file

@@ -22,6 +22,11 @@ const (
 type FS struct {
 	procRoot   string
 	cgroupRoot string
+	// stateRoot is where the host's state directories (runtimes' state,
+	// Docker's containers, kubelet's logs) are read: "" for the host's
+	// root itself, or a directory they are mounted under (the exporter's
+	// --path.rootfs in a DaemonSet, which mounts them and nothing else).
+	stateRoot string
 	boot       *bootTime // btime never changes while the machine is up
 	mounts     *mountsCache
 	docker     *dockerAPI
@@ -70,6 +75,19 @@ func NewFS(procRoot, cgroupRoot string) FS {
 		cgroupRoot = DefaultCgroupRoot
 	}
 	return FS{procRoot: filepath.Clean(procRoot), cgroupRoot: filepath.Clean(cgroupRoot), boot: &bootTime{}, mounts: &mountsCache{}, docker: &dockerAPI{}, hangs: newHangs(), recent: &recentScan{}}
+}
+
+// WithStateRoot returns fsys reading the host's state directories (the
+// runtimes' and kubelet's, where container names and ids are kept) under
+// dir, the host's / mounted there in part; "" or "/" keeps the host's
+// own root. What is judged against the host itself (its mounts, its
+// sockets) is still read through PID 1 of the proc root.
+func (fs FS) WithStateRoot(dir string) FS {
+	if dir = filepath.Clean(dir); dir == "/" || dir == "." {
+		dir = ""
+	}
+	fs.stateRoot = dir
+	return fs
 }
 
 // ProcessExists reports whether the proc root has a directory for pid (a

@@ -533,10 +533,13 @@ func (fsys FS) namespaceKey(pid int, host []Namespace) (string, bool) {
 	return "ns:" + strings.Join(parts, ","), isolated
 }
 
-// hostPath is where a file of the host's own filesystem can be read: under
-// the root of PID 1 of the proc root (a DaemonSet reading /host/proc), or
-// directly when reading the live /proc.
+// hostPath is where a file of the host's state directories can be read:
+// under WithStateRoot's directory; else under the root of PID 1 of the
+// proc root (reading /host/proc), or directly when reading the live /proc.
 func (fsys FS) hostPath(p string) string {
+	if fsys.stateRoot != "" {
+		return fsys.stateRoot + p
+	}
 	via := fsys.pid(1, "root") + p
 	if _, err := os.Stat(via); err == nil || !fsys.Live() {
 		return via
@@ -544,7 +547,15 @@ func (fsys FS) hostPath(p string) string {
 	return p
 }
 
-// k8sLogRE parses kubelet's log link names; compiled on first use.
+// stateDir is the root the host's state directories are read under:
+// WithStateRoot's, else the host's root.
+func (fsys FS) stateDir() string {
+	if fsys.stateRoot != "" {
+		return fsys.stateRoot
+	}
+	return fsys.hostRoot()
+}
+
 // hostRoot is the host's root directory: that of PID 1 of the proc root,
 // or / when reading the live /proc without access to PID 1's root (a
 // non-root reader), as for hostPath.
@@ -567,7 +578,7 @@ func (fsys FS) podmanStoreName(id, cgroup string) string {
 	if _, rest, ok := strings.Cut(cgroup, "/user@"); ok {
 		if uid, _, ok := strings.Cut(rest, ".service"); ok {
 			if home := fsys.homeOf(uid); home != "" {
-				read = func() ([]byte, error) { return fsys.readIn(storeLimit, fsys.hostRoot(), home, ".local/share/"+store) }
+				read = func() ([]byte, error) { return fsys.readIn(storeLimit, fsys.stateDir(), home, ".local/share/"+store) }
 			}
 		}
 	}
@@ -602,6 +613,7 @@ func (fsys FS) homeOf(uid string) string {
 	return ""
 }
 
+// k8sLogRE parses kubelet's log link names; compiled on first use.
 var k8sLogRE = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`^(.+)_(.+)_([^_]+)-[0-9a-f]{64}\.log$`)
 })

@@ -156,6 +156,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"--web.listen-address", "nonsense"}, "--web.listen-address nonsense: listen tcp: address nonsense: missing port in address"},
 		{[]string{"--path.procfs", "/nonexistent"}, "--path.procfs /nonexistent is not a procfs: stat /nonexistent/self/stat: no such file or directory"},
 		{[]string{"--path.sysfs", "/nonexistent"}, "--path.sysfs /nonexistent has no fs/cgroup: stat /nonexistent/fs/cgroup: no such file or directory"},
+		{[]string{"--path.rootfs", "/nonexistent"}, "--path.rootfs /nonexistent is not a directory"},
 		{[]string{"--web.telemetry-path", "metrics"}, `invalid --web.telemetry-path "metrics": want an absolute path other than /healthz`},
 		{[]string{"--web.config.file", "/nonexistent.yml"}, "--web.config.file /nonexistent.yml: open /nonexistent.yml: no such file or directory"},
 		{[]string{"--bogus"}, "unknown flag: --bogus"},

@@ -59,7 +59,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 }
 
 type flags struct {
-	listen, path, webConfig, procfs, sysfs, devfs string
+	listen, path, webConfig, procfs, sysfs, rootfs, devfs string
 }
 
 func newCommand(stderr io.Writer) *cobra.Command {
@@ -84,6 +84,7 @@ func newCommand(stderr io.Writer) *cobra.Command {
 	fl.StringVar(&f.webConfig, "web.config.file", "", "exporter-toolkit web configuration: TLS and basic authentication (https://github.com/prometheus/exporter-toolkit/blob/master/docs/web-configuration.md)")
 	fl.StringVar(&f.procfs, "path.procfs", inspect.DefaultProcRoot, "procfs mountpoint (the host's, /host/proc, in a DaemonSet)")
 	fl.StringVar(&f.sysfs, "path.sysfs", "/sys", "sysfs mountpoint; cgroups are read under its fs/cgroup")
+	fl.StringVar(&f.rootfs, "path.rootfs", "/", "where the host's state directories (Docker's containers, kubelet's /var/log/pods and /var/log/containers, runtimes' state under /run) are mounted, /host in a DaemonSet; container names are read there")
 	fl.StringVar(&f.devfs, "path.devfs", "/dev", "devfs holding kmsg, the kernel log the OOM kills of removed containers are read from")
 	return cmd
 }
@@ -101,6 +102,9 @@ func (f flags) check() (net.Listener, inspect.FS, error) {
 	if _, err := os.Stat(cg); err != nil {
 		return nil, inspect.FS{}, usageError{fmt.Errorf("--path.sysfs %s has no fs/cgroup: %v", f.sysfs, err)}
 	}
+	if st, err := os.Stat(f.rootfs); err != nil || !st.IsDir() {
+		return nil, inspect.FS{}, usageError{fmt.Errorf("--path.rootfs %s is not a directory", f.rootfs)}
+	}
 	if f.webConfig != "" {
 		if err := web.Validate(f.webConfig); err != nil {
 			return nil, inspect.FS{}, usageError{fmt.Errorf("--web.config.file %s: %v", f.webConfig, err)}
@@ -110,7 +114,7 @@ func (f flags) check() (net.Listener, inspect.FS, error) {
 	if err != nil {
 		return nil, inspect.FS{}, usageError{fmt.Errorf("--web.listen-address %s: %v", f.listen, err)}
 	}
-	return ln, inspect.NewFS(f.procfs, cg), nil
+	return ln, inspect.NewFS(f.procfs, cg).WithStateRoot(f.rootfs), nil
 }
 
 func serve(ln net.Listener, f flags, fsys inspect.FS, stderr io.Writer) error {
