@@ -27,11 +27,11 @@ type FS struct {
 	// root itself, or a directory they are mounted under (the exporter's
 	// --path.rootfs in a DaemonSet, which mounts them and nothing else).
 	stateRoot string
-	boot       *bootTime // btime never changes while the machine is up
-	mounts     *mountsCache
-	docker     *dockerAPI
-	hangs      *hangs // reads that timed out and still hang (confined_linux.go)
-	recent     *recentScan
+	boot      *bootTime // btime never changes while the machine is up
+	mounts    *mountsCache
+	docker    *dockerAPI
+	hangs     *hangs // reads that timed out and still hang (confined_linux.go)
+	recent    *recentScan
 }
 
 // recentScan is the last Scan of the FS: what discover.go's lookups for
