@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -35,10 +36,25 @@ func (fsys FS) cgroupMounts() ([]cgroupMount, CgroupMode, error) {
 	if err != nil {
 		return nil, CgroupNone, fmt.Errorf("parsing %s: %w", file, err)
 	}
+	// A cgroup root other than /sys/fs/cgroup is either a fixture tree
+	// (the reader's own mounts are rebased onto it) or where the host's
+	// cgroupfs is mounted for a reader in a container (--path.sysfs
+	// /host/sys): then the mounts are taken as they are, and the
+	// container's own /sys/fs/cgroup stays its own.
+	mounted := false
+	for _, in := range infos {
+		if rest, ok := strings.CutPrefix(in.Mountpoint, fsys.cgroupRoot); ok && (rest == "" || rest[0] == '/') && fsys.cgroupRoot != DefaultCgroupRoot {
+			mounted = true
+		}
+	}
 	var out []cgroupMount
 	var v1, v2, unifiedAtRoot bool
 	for _, in := range infos {
-		m := cgroupMount{root: in.Root, dir: fsys.cgroupDir(in.Mountpoint), v2: in.FSType == "cgroup2", options: map[string]bool{}}
+		dir := in.Mountpoint
+		if !mounted {
+			dir = fsys.cgroupDir(in.Mountpoint)
+		}
+		m := cgroupMount{root: in.Root, dir: dir, v2: in.FSType == "cgroup2", options: map[string]bool{}}
 		for o := range strings.SplitSeq(in.VFSOptions, ",") {
 			m.options[o] = true
 		}
@@ -91,9 +107,16 @@ func (fsys FS) cachedMounts() ([]cgroupMount, CgroupMode, bool, error) {
 
 // resolve finds the directory of a /proc/<pid>/cgroup line: the mount of
 // that hierarchy plus the path relative to the mount's root. Both paths are
-// relative to the reader's cgroup namespace, so a process outside it shows
-// as "/.." and cannot be located (systemd/systemd#17902).
-func resolve(mounts []cgroupMount, l CgroupLine) (dir, mountDir string, err error) {
+// relative to the reader's cgroup namespace (cgroup_show_path), so a
+// process outside it shows as "/../…" (systemd/systemd#17902). Such a
+// process is found only through a mount whose root is itself above the
+// namespace's root, as the host's cgroupfs bind-mounted into the reader's
+// container shows ("/../.."); a mount of the namespace's own tree never
+// holds it. shown is the path to report: below such a mount, the path
+// relative to it, which is the host's path when the mount is the
+// hierarchy's root (the DaemonSet's /host/sys/fs/cgroup).
+func resolve(mounts []cgroupMount, l CgroupLine) (dir, mountDir, shown string, err error) {
+	outside := l.Path == "/.." || strings.HasPrefix(l.Path, "/../")
 	for _, m := range mounts {
 		if m.v2 != (l.Hierarchy == 0) {
 			continue
@@ -101,22 +124,70 @@ func resolve(mounts []cgroupMount, l CgroupLine) (dir, mountDir string, err erro
 		if !m.v2 && !hasAll(m.options, l.Controllers) {
 			continue
 		}
-		if strings.HasPrefix(l.Path, "/..") {
-			return "", "", fmt.Errorf("cgroup %s is outside the reader's cgroup namespace", l.Path)
-		}
 		if m.root == "/" {
-			return path.Join(m.dir, l.Path), m.dir, nil
+			if outside {
+				continue
+			}
+			return path.Join(m.dir, l.Path), m.dir, l.Path, nil
 		}
-		if l.Path == m.root {
-			return m.dir, m.dir, nil
+		rel, ok := "", l.Path == m.root
+		if !ok {
+			rel, ok = strings.CutPrefix(l.Path, m.root+"/")
 		}
-		if rel, ok := strings.CutPrefix(l.Path, m.root+"/"); ok {
-			return path.Join(m.dir, rel), m.dir, nil
+		// A ".." left below the mount's root climbs out of it: that cgroup
+		// is not under this mount (the kernel writes ".." only as a prefix).
+		if !ok || slices.Contains(strings.Split(rel, "/"), "..") {
+			// The hierarchy may be mounted more than once; try the next mount.
+			continue
 		}
-		// The hierarchy may be mounted more than once; try the next mount.
-		continue
+		shown = l.Path
+		if dotDots(m.root) {
+			shown = "/" + rel
+		}
+		return path.Join(m.dir, rel), m.dir, shown, nil
 	}
-	return "", "", errors.New("no mount of this hierarchy is visible to the reader")
+	if outside {
+		return "", "", l.Path, fmt.Errorf("cgroup %s is outside the reader's cgroup namespace and no mount above it is visible", l.Path)
+	}
+	return "", "", l.Path, errors.New("no mount of this hierarchy is visible to the reader")
+}
+
+// rebaseCgroupLines shows the paths of cgroups outside the reader's
+// cgroup namespace ("/../../docker/<id>") as resolve does: relative to the
+// mount above the namespace that holds them, the host's path when that is
+// the host's cgroupfs. A reader in the initial namespace never sees "/..",
+// and pays nothing.
+func (fsys FS) rebaseCgroupLines(lines []CgroupLine) []CgroupLine {
+	var mounts []cgroupMount
+	for i, l := range lines {
+		if l.Path != "/.." && !strings.HasPrefix(l.Path, "/../") {
+			continue
+		}
+		if mounts == nil {
+			var err error
+			if mounts, _, _, err = fsys.cachedMounts(); err != nil {
+				return lines
+			}
+		}
+		if _, _, shown, err := resolve(mounts, l); err == nil {
+			lines[i].Path = shown
+		}
+	}
+	return lines
+}
+
+// dotDots reports whether root is "/.." repeated: a mount of an ancestor
+// of the reader's cgroup namespace root.
+func dotDots(root string) bool {
+	if root == "/" || root == "" {
+		return false
+	}
+	for c := range strings.SplitSeq(strings.TrimPrefix(root, "/"), "/") {
+		if c != ".." {
+			return false
+		}
+	}
+	return true
 }
 
 func hasAll(set map[string]bool, want []string) bool {
@@ -190,18 +261,24 @@ func (fsys FS) resolveCgroup(pid int, container bool) (*Cgroup, *cgroupReader, [
 
 	dirs := map[string]string{} // controller (or "" for unified) -> directory
 	mountDirs := map[string]string{}
-	roots := map[string]bool{} // controller -> the process sits in the hierarchy's root cgroup
+	roots := map[string]bool{}   // controller -> the process sits in the hierarchy's root cgroup
+	aboveNS := map[string]bool{} // and that root was reached through a mount above the reader's namespace
 	for _, l := range lines {
+		_, _, shown, _ := resolve(mounts, l)
 		if container {
-			if rt, own, ok := matchCgroupPath(l.Path); ok && rt.Role != "monitor" {
-				l.Path = own
+			// The container's own cgroup: trim the same tail off the
+			// kernel's path as off the one shown.
+			if rt, own, ok := matchCgroupPath(shown); ok && rt.Role != "monitor" {
+				if tail := shown[len(own):]; strings.HasSuffix(l.Path, tail) {
+					l.Path = strings.TrimSuffix(l.Path, tail)
+				}
 			}
 		}
-		cp := CgroupPath{Hierarchy: l.Hierarchy, Controllers: l.Controllers, Path: l.Path}
+		dir, mountDir, shown, err := resolve(mounts, l)
+		cp := CgroupPath{Hierarchy: l.Hierarchy, Controllers: l.Controllers, Path: shown}
 		if cp.Controllers == nil {
 			cp.Controllers = []string{}
 		}
-		dir, mountDir, err := resolve(mounts, l)
 		if err != nil {
 			cp.Error = err.Error()
 		} else {
@@ -216,11 +293,12 @@ func (fsys FS) resolveCgroup(pid int, container bool) (*Cgroup, *cgroupReader, [
 			if dir != "" {
 				dirs[k], mountDirs[k] = dir, mountDir
 			}
-			roots[k] = l.Path == "/"
+			roots[k] = shown == "/"
+			aboveNS[k] = shown == "/" && l.Path != "/"
 		}
 	}
 
-	return cg, &cgroupReader{dirs: dirs, mountDirs: mountDirs, roots: roots, hostRoot: hostRoot, v2: mode == CgroupV2}, errs
+	return cg, &cgroupReader{dirs: dirs, mountDirs: mountDirs, roots: roots, aboveNS: aboveNS, hostRoot: hostRoot, v2: mode == CgroupV2}, errs
 }
 
 // cgroupReader reads limit and usage files from the resolved directories.
@@ -229,6 +307,7 @@ type cgroupReader struct {
 	mountDirs map[string]string
 	roots     map[string]bool // the process is at "/" of the hierarchy as the reader sees it
 	hostRoot  bool            // and that "/" is the host's root cgroup
+	aboveNS   map[string]bool // the process is at the root of a mount above the reader's namespace: the host's root
 	v2        bool
 	errs      []error
 }
@@ -240,6 +319,16 @@ func (r *cgroupReader) dir(controller string) (string, bool) {
 	}
 	d, ok := r.dirs[controller]
 	return d, ok
+}
+
+// hostWide reports whether the root cgroup the process sits in is the
+// host's: the reader is in the initial cgroup namespace, or reached it
+// through a mount above its own namespace.
+func (r *cgroupReader) hostWide(controller string) bool {
+	if r.v2 {
+		controller = ""
+	}
+	return r.hostRoot || r.aboveNS[controller]
 }
 
 func (r *cgroupReader) isRoot(controller string) bool {
@@ -326,7 +415,7 @@ func (r *cgroupReader) memory(m *MemoryCgroup) {
 	}
 	m.Dir = dir
 	root := r.isRoot("memory")
-	m.HostWide = root && r.hostRoot
+	m.HostWide = root && r.hostWide("memory")
 	src := &m.Sources
 	var stat map[string]uint64
 	var statFile string
@@ -461,9 +550,9 @@ func (r *cgroupReader) cpu(c *CPUCgroup) {
 	}
 	c.Dir = dir
 	root := r.isRoot("cpu")
-	c.UsageHostWide = root && r.hostRoot
+	c.UsageHostWide = root && r.hostWide("cpu")
 	if !r.v2 {
-		c.UsageHostWide = r.isRoot("cpuacct") && r.hostRoot
+		c.UsageHostWide = r.isRoot("cpuacct") && r.hostWide("cpuacct")
 	}
 	src := &c.Sources
 	if r.v2 {
@@ -603,7 +692,7 @@ func (r *cgroupReader) pressure(p *Pressure) {
 	if !ok {
 		return
 	}
-	p.HostWide = r.roots[""] && r.hostRoot
+	p.HostWide = r.roots[""] && r.hostWide("")
 	for _, f := range []struct {
 		name string
 		dst  **PSI

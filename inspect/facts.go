@@ -74,6 +74,7 @@ const (
 const (
 	ReferenceInit    = facts.ReferenceInit
 	ReferenceSelf    = facts.ReferenceSelf
+	ReferenceHost    = facts.ReferenceHost
 	ReferenceProcess = facts.ReferenceProcess
 )
 

@@ -328,6 +328,7 @@ func (fsys FS) readProc(pid int, r *procReader) (Proc, bool) {
 		if !seen {
 			c.raw = string(b)
 			c.lines, _ = parseCgroupFile(strings.NewReader(c.raw))
+			c.lines = fsys.rebaseCgroupLines(c.lines)
 			r.cgroups[c.raw] = c
 		}
 		p.cgroupRaw, p.Cgroup = c.raw, c.lines

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
+	"strconv"
 )
 
 // HostReference picks the host's stand-in and reads it: see
@@ -18,8 +20,9 @@ func (fsys FS) HostReference(brief bool) (*Reference, error) {
 }
 
 // ChooseHostReference decides, with one readlink, which process stands for
-// the host: PID 1 when its namespaces can be read, otherwise the reader
-// itself, and says which and why. The facts are read by ReadReference.
+// the host: PID 1 when its namespaces can be read, otherwise a process in
+// the kernel's initial namespaces when the reader is not in them, otherwise
+// the reader itself, and says which and why. The facts are read by ReadReference.
 func (fsys FS) ChooseHostReference() (*Reference, error) {
 	self, err := fsys.SelfPID()
 	if err != nil {
@@ -39,9 +42,74 @@ func (fsys FS) ChooseHostReference() (*Reference, error) {
 		}
 		ref.PID, ref.Kind = self, ReferenceSelf
 		ref.Reason = fmt.Sprintf("PID 1's namespaces are not readable (%s); compared with nsinspect itself (pid %d)", why, self)
+		if pid, comm, ok := fsys.initialNamespacesProcess(self); ok {
+			ref.PID, ref.Kind = pid, ReferenceHost
+			ref.Reason = fmt.Sprintf("PID 1's namespaces are not readable (%s), and nsinspect is not in the kernel's initial ones; compared with pid %d (%s), the first process in all the namespaces of kthreadd (pid 2)", why, pid, comm)
+		}
 	}
 	return ref, nil
 }
+
+// refNamespaces are the namespaces a host process shares with kthreadd.
+// (time is left out: a kernel without it has no link.)
+var refNamespaces = []NamespaceType{NSMount, NSPID, NSNet, NSIPC, NSUTS, NSUser, NSCgroup}
+
+// initialNamespacesProcess finds a stand-in for an unreadable PID 1 when
+// nsinspect itself runs in a container that shares the host's pid
+// namespace (the exporter's DaemonSet, hostPID): kthreadd, PID 2, is a
+// kernel thread, which no process can pretend to be (PF_KTHREAD), and
+// runs in every initial namespace; the first user process in all of them
+// is the host's. It is found only if nsinspect is not in them itself.
+func (fsys FS) initialNamespacesProcess(self int) (int, string, bool) {
+	st, err := fsys.Stat(2)
+	if err != nil || st.Comm != "kthreadd" || st.Flags&pfKthread == 0 || st.PPid != 0 {
+		return 0, "", false
+	}
+	want := make([]string, len(refNamespaces))
+	same := true
+	for i, t := range refNamespaces {
+		if want[i], err = os.Readlink(fsys.pid(2, "ns", string(t))); err != nil {
+			return 0, "", false
+		}
+		if own, _ := os.Readlink(fsys.pid(self, "ns", string(t))); own != want[i] {
+			same = false
+		}
+	}
+	if same {
+		return 0, "", false
+	}
+	entries, err := os.ReadDir(fsys.procRoot)
+	if err != nil {
+		return 0, "", false
+	}
+	var pids []int
+	for _, e := range entries {
+		if pid, err := strconv.Atoi(e.Name()); err == nil && pid > 2 {
+			pids = append(pids, pid)
+		}
+	}
+	slices.Sort(pids)
+	for _, pid := range pids[:min(len(pids), maxReferenceScan)] {
+		st, err := fsys.Stat(pid)
+		if err != nil || st.Flags&pfKthread != 0 {
+			continue
+		}
+		match := true
+		for i, t := range refNamespaces {
+			if got, err := os.Readlink(fsys.pid(pid, "ns", string(t))); err != nil || got != want[i] {
+				match = false
+				break
+			}
+		}
+		if match {
+			return pid, st.Comm, true
+		}
+	}
+	return 0, "", false
+}
+
+// maxReferenceScan bounds the processes tried, a few readlinks each.
+const maxReferenceScan = 4096
 
 // ReadReference inspects ref.PID into ref.Process. For a host reference it
 // also notes whether the reader itself runs in a container, which makes the

@@ -140,7 +140,7 @@ func (s *Sampler) open(c *Container) (*counterFiles, error) {
 	g.pids = at("pids", pidsCurrent)
 	// PSI of a group at the host's root cgroup is the host's: not the
 	// container's pressure, so it is left out.
-	if dir, ok := r.dirs[""]; ok && s.Extended && !(r.roots[""] && r.hostRoot) {
+	if dir, ok := r.dirs[""]; ok && s.Extended && !(r.roots[""] && r.hostWide("")) {
 		g.psiCPU, g.psiMem, g.psiIO = openCounter(dir+"/"+pressureCPU), openCounter(dir+"/"+pressureMemory), openCounter(dir+"/"+pressureIO)
 	}
 	// Only a network namespace known to be the container's own has its

@@ -12,8 +12,13 @@ type Stat struct {
 	Comm       string
 	State      string
 	PPid       int
+	Flags      uint64 // field 9: the task's PF_* flags
 	StartTicks uint64 // field 22: start time after boot, in USER_HZ ticks
 }
+
+// pfKthread is PF_KTHREAD (include/linux/sched.h): set by the kernel on
+// its own threads, never by a process.
+const pfKthread = 0x00200000
 
 // parseStat understands /proc/<pid>/stat:
 //
@@ -31,7 +36,7 @@ func parseStat(b []byte) (*Stat, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parsing stat pid: %w", err)
 	}
-	// Fields 3 (state), 4 (ppid) and 22 (starttime), found in place: the
+	// Fields 3 (state), 4 (ppid), 9 (flags) and 22 (starttime), found in place: the
 	// scan parses every process's stat, and splitting all 52 fields cost
 	// an allocation per process.
 	var rest [20][]byte // rest[0] is field 3; field n is rest[n-3]
@@ -58,11 +63,15 @@ func parseStat(b []byte) (*Stat, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parsing stat ppid: %w", err)
 	}
+	flags, err := strconv.ParseUint(string(rest[6]), 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("parsing stat flags: %w", err)
+	}
 	start, err := strconv.ParseUint(string(rest[19]), 10, 64)
 	if err != nil {
 		return nil, fmt.Errorf("parsing stat starttime: %w", err)
 	}
-	return &Stat{PID: pid, Comm: string(b[open+1 : closing]), State: string(rest[0]), PPid: ppid, StartTicks: start}, nil
+	return &Stat{PID: pid, Comm: string(b[open+1 : closing]), State: string(rest[0]), PPid: ppid, Flags: flags, StartTicks: start}, nil
 }
 
 // asciiSpace is what bytes.Fields splits on, for the ASCII the kernel writes.

@@ -26,13 +26,13 @@ func TestParseStat(t *testing.T) {
 		text string
 		want *Stat
 	}{
-		{"plain", statCat, &Stat{PID: 7003, Comm: "cat", State: "R", PPid: 6901, StartTicks: 76502}},
-		{"comm with spaces and parentheses", statOddComm, &Stat{PID: 12794, Comm: "my (odd) comm", State: "S", PPid: 1, StartTicks: 94256}},
-		{"comm with unbalanced ')'", statParens, &Stat{PID: 7045, Comm: "a) b) c", State: "S", PPid: 1, StartTicks: 76685}},
-		{"comm with a newline", statNewline, &Stat{PID: 17763, Comm: "nl\nx\\y", State: "S", PPid: 1, StartTicks: 102434}},
-		{"comm imitating fields", statFakeFields, &Stat{PID: 4242, Comm: "x) R 7 7 7", State: "S", PPid: 1, StartTicks: 123456}},
-		{"empty comm", "1 () S 0 1 1 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 5 0 0", &Stat{PID: 1, Comm: "", State: "S", PPid: 0, StartTicks: 5}},
-		{"zombie", "99 (defunct) Z 1 99 99 0 -1 4227084 0 0 0 0 0 0 0 0 20 0 1 0 18446744073709551615 0 0", &Stat{PID: 99, Comm: "defunct", State: "Z", PPid: 1, StartTicks: 18446744073709551615}},
+		{"plain", statCat, &Stat{PID: 7003, Comm: "cat", State: "R", PPid: 6901, Flags: 4194304, StartTicks: 76502}},
+		{"comm with spaces and parentheses", statOddComm, &Stat{PID: 12794, Comm: "my (odd) comm", State: "S", PPid: 1, Flags: 4194304, StartTicks: 94256}},
+		{"comm with unbalanced ')'", statParens, &Stat{PID: 7045, Comm: "a) b) c", State: "S", PPid: 1, Flags: 4194304, StartTicks: 76685}},
+		{"comm with a newline", statNewline, &Stat{PID: 17763, Comm: "nl\nx\\y", State: "S", PPid: 1, Flags: 4194304, StartTicks: 102434}},
+		{"comm imitating fields", statFakeFields, &Stat{PID: 4242, Comm: "x) R 7 7 7", State: "S", PPid: 1, Flags: 4194560, StartTicks: 123456}},
+		{"empty comm", "1 () S 0 1 1 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 5 0 0", &Stat{PID: 1, Comm: "", State: "S", PPid: 0, Flags: 4194560, StartTicks: 5}},
+		{"zombie", "99 (defunct) Z 1 99 99 0 -1 4227084 0 0 0 0 0 0 0 0 20 0 1 0 18446744073709551615 0 0", &Stat{PID: 99, Comm: "defunct", State: "Z", PPid: 1, Flags: 4227084, StartTicks: 18446744073709551615}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -119,11 +119,15 @@ func parseStatFields(b []byte) (*Stat, error) {
 	if err != nil {
 		return nil, err
 	}
+	flags, err := strconv.ParseUint(string(rest[6]), 10, 64)
+	if err != nil {
+		return nil, err
+	}
 	start, err := strconv.ParseUint(string(rest[19]), 10, 64)
 	if err != nil {
 		return nil, err
 	}
-	return &Stat{PID: pid, Comm: string(b[open+1 : closing]), State: string(rest[0]), PPid: ppid, StartTicks: start}, nil
+	return &Stat{PID: pid, Comm: string(b[open+1 : closing]), State: string(rest[0]), PPid: ppid, Flags: flags, StartTicks: start}, nil
 }
 
 // asciiAfterComm: the kernel writes only ASCII after the comm; bytes.Fields

@@ -132,13 +132,13 @@ func TestRunPidHost(t *testing.T) {
 	hostPid, _ := os.Readlink("/proc/self/ns/pid")
 	hostMnt, _ := os.Readlink("/proc/self/ns/mnt")
 	r := nsi(t, "run", "--pid", "host", "--", "sh", "-c",
-		`readlink /proc/self/ns/pid /proc/self/ns/mnt; grep '^NSpid:' /proc/self/status | wc -w; sleep 300 & echo $!; exit 3`)
+		`readlink /proc/self/ns/pid; readlink /proc/self/ns/mnt; grep '^NSpid:' /proc/self/status | wc -w; sleep 300 & echo $!; exit 3`)
 	if r.code != 3 {
 		t.Fatalf("run --pid host: exit %d, stderr %q; want the command's 3", r.code, r.stderr)
 	}
 	lines := strings.Fields(r.stdout)
 	if len(lines) != 4 {
-		t.Fatalf("run --pid host printed %q, want 4 lines", r.stdout)
+		t.Fatalf("run --pid host printed %q (stderr %q), want 4 lines", r.stdout, r.stderr)
 	}
 	if lines[0] != hostPid {
 		t.Errorf("pid namespace %s, want the host's %s", lines[0], hostPid)

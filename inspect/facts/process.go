@@ -48,6 +48,7 @@ const (
 	ReferenceInit    = "init"    // PID 1 of the proc root
 	ReferenceSelf    = "self"    // nsinspect itself, when PID 1 cannot be read
 	ReferenceProcess = "process" // a process the user chose with --vs
+	ReferenceHost    = "host"    // a process in the kernel's initial namespaces, when PID 1 cannot be read and nsinspect is not in them
 )
 
 // Reference is the process a target is compared with.
