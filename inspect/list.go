@@ -499,7 +499,10 @@ func (fsys FS) containers(procs []Proc, opt ListOptions, names *nameCache, state
 			c.Name = byPID[c.Pid].Comm
 		}
 		if c.Name == "" {
-			c.Name = names.get(c.ID, func() (string, bool) { return fsys.containerName(c) })
+			c.Name, c.Image = names.get(c.ID, func() (string, string, bool) {
+				n, ok := fsys.containerName(c)
+				return n, c.Image, ok
+			})
 		}
 		out = append(out, *c)
 	}
@@ -633,9 +636,15 @@ func (fsys FS) containerName(c *Container) (string, bool) {
 			return rt.ContainerName, true
 		}
 	case RuntimeDocker:
-		var cfg struct{ Name string }
+		// dockerd's own record of the container, on the host: its name and
+		// the image as the user asked for it (docker ps's IMAGE).
+		var cfg struct {
+			Name   string
+			Config struct{ Image string }
+		}
 		for _, root := range fsys.docker.dataRoots() {
 			if b, err := os.ReadFile(fsys.hostPath(root + "/containers/" + rt.ContainerID + "/config.v2.json")); err == nil && json.Unmarshal(b, &cfg) == nil && cfg.Name != "" {
+				c.Image = cfg.Config.Image
 				return strings.TrimPrefix(cfg.Name, "/"), true
 			}
 		}
@@ -723,7 +732,7 @@ func (fsys FS) Describe(c Container) ContainerFacts {
 // short id was the answer) is asked again, at most every nameRetry, so
 // the name shows once it exists without a lookup in every sample.
 type nameCache struct {
-	found  map[string]string
+	found  map[string]named
 	missed map[string]time.Time
 	now    func() time.Time
 }
@@ -731,7 +740,7 @@ type nameCache struct {
 const nameRetry = time.Second
 
 func newNameCache() *nameCache {
-	return &nameCache{found: map[string]string{}, missed: map[string]time.Time{}, now: time.Now}
+	return &nameCache{found: map[string]named{}, missed: map[string]time.Time{}, now: time.Now}
 }
 
 // keepOnly forgets the misses of containers that are gone, which would
@@ -761,28 +770,31 @@ func (nc *nameCache) retryDue() bool {
 	return false
 }
 
-// get returns id's name, looking it up with lookup when not known (a nil
-// cache looks up every time).
-func (nc *nameCache) get(id string, lookup func() (string, bool)) string {
+// named is what the runtime's record says of a container.
+type named struct{ name, image string }
+
+// get returns id's name and image, looking them up with lookup when not
+// known (a nil cache looks up every time).
+func (nc *nameCache) get(id string, lookup func() (string, string, bool)) (string, string) {
 	if nc == nil {
-		n, _ := lookup()
-		return n
+		n, img, _ := lookup()
+		return n, img
 	}
 	if n, ok := nc.found[id]; ok {
-		return n
+		return n.name, n.image
 	}
 	if at, ok := nc.missed[id]; ok && nc.now().Sub(at) < nameRetry {
 		if len(id) > 12 {
-			return id[:12]
+			return id[:12], ""
 		}
-		return id
+		return id, ""
 	}
-	n, ok := lookup()
+	n, img, ok := lookup()
 	if ok {
-		nc.found[id] = n
+		nc.found[id] = named{n, img}
 		delete(nc.missed, id)
 	} else {
 		nc.missed[id] = nc.now()
 	}
-	return n
+	return n, img
 }

@@ -669,12 +669,12 @@ func TestNameCacheRetriesMisses(t *testing.T) {
 	nc.now = func() time.Time { return now }
 	id := strings.Repeat("d4", 32)
 	calls, name := 0, ""
-	lookup := func() (string, bool) {
+	lookup := func() (string, string, bool) {
 		calls++
 		if name == "" {
-			return id[:12], false
+			return id[:12], "", false
 		}
-		return name, true
+		return name, "busybox:" + name, true
 	}
 	for _, step := range []struct {
 		advance time.Duration
@@ -689,8 +689,12 @@ func TestNameCacheRetriesMisses(t *testing.T) {
 	} {
 		now = now.Add(step.advance)
 		name = step.written
-		if got := nc.get(id, lookup); got != step.want || calls != step.calls {
+		got, img := nc.get(id, lookup)
+		if got != step.want || calls != step.calls {
 			t.Errorf("after %v: name %q after %d lookups, want %q after %d", step.advance, got, calls, step.want, step.calls)
+		}
+		if wantImg := "busybox:" + got; got != id[:12] && img != wantImg {
+			t.Errorf("after %v: image %q, want %q kept with the name", step.advance, img, wantImg)
 		}
 	}
 	if nc.retryDue() {

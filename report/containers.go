@@ -34,6 +34,7 @@ type ContainerRow struct {
 	UptimeSeconds float64   `json:"uptimeSeconds"`
 	Command       []string  `json:"command"`
 	CgroupPath    string    `json:"cgroupPath"`
+	Image         string    `json:"image,omitempty"`
 	Pod           *RowPod   `json:"pod,omitempty"`
 	// limitsUnread: the cgroup could not be read (the container went
 	// while being listed), so null limits are unknown, not "no limit".
@@ -72,6 +73,7 @@ func ContainerRows(described []facts.ContainerFacts, host []facts.Namespace, now
 		r := ContainerRow{
 			ID: f.ID, Name: f.Name, Runtime: f.Runtime.Name, Pid: f.Pid, Status: "running",
 			Processes: len(f.Pids), Started: f.Started, Command: f.Cmdline, CgroupPath: f.Cgroup,
+			Image: f.Image,
 		}
 		if !f.Started.IsZero() {
 			r.UptimeSeconds = now.Sub(f.Started).Seconds()

@@ -96,9 +96,9 @@ func TestLiveDaemonSetLayout(t *testing.T) {
 	// Prometheus reaches it over the pod network.
 	var metrics string
 	want := []string{
-		fmt.Sprintf(`container_spec_memory_limit_bytes{container="",id="%s",image="",name=%q,namespace="",pod="",runtime="docker"} 6.7108864e+07`, dk.cgroup(t, web), web),
+		fmt.Sprintf(`container_spec_memory_limit_bytes{container="",id="%s",image=%q,name=%q,namespace="",pod="",runtime="docker"} 6.7108864e+07`, dk.cgroup(t, web), dk.image, web),
 		fmt.Sprintf(`container_processes{container="app",id="/nsx-k8s-%s/kubepods/burstable/pod%s/%s",image="",name="shop/cart-7d4b9/app",namespace="shop",pod="cart-7d4b9",runtime="kubernetes"} 1`, tag, uid, id),
-		fmt.Sprintf(`nsinspect_container_info{container="",host_net="false",host_pid="false",id="%s",image="",name=%q,namespace="",pod="",privileged="false",runtime="docker",seccomp="filter",user_namespace="false"} 1`, dk.cgroup(t, web), web),
+		fmt.Sprintf(`nsinspect_container_info{container="",host_net="false",host_pid="false",id="%s",image=%q,name=%q,namespace="",pod="",privileged="false",runtime="docker",seccomp="filter",user_namespace="false"} 1`, dk.cgroup(t, web), dk.image, web),
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {

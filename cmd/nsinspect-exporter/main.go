@@ -145,6 +145,9 @@ func serve(ln net.Listener, f flags, fsys inspect.FS, stderr io.Writer) error {
 		fmt.Fprintf(w, "<html><head><title>nsinspect-exporter</title></head><body><h1>nsinspect-exporter</h1><p><a href=%q>Metrics</a></p></body></html>\n", f.path)
 	})
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	if src.oomErr != nil {
+		logger.Warn("OOM kills of containers removed between scrapes are not counted: the kernel log cannot be read", "err", src.oomErr)
+	}
 	srv := &http.Server{Handler: mux}
 	return web.Serve(ln, srv, &web.FlagConfig{WebListenAddresses: &[]string{f.listen}, WebConfigFile: &f.webConfig}, logger)
 }

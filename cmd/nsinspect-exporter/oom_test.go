@@ -1,10 +1,12 @@
 package main
 
 import (
+	"path/filepath"
 	"testing"
 
 	"github.com/nsinspect/nsinspect/inspect"
 	"github.com/nsinspect/nsinspect/inspect/facts"
+	"github.com/nsinspect/nsinspect/inspect/fixture"
 	"github.com/nsinspect/nsinspect/report/metrics"
 )
 
@@ -47,5 +49,21 @@ func TestOOMCountsBound(t *testing.T) {
 	got := o.list()
 	if len(got) != 2 || got[0].Name != "a" || got[0].Count != 2 || got[1].Name != "c" || got[1].Count != 1 {
 		t.Errorf("counts %+v, want a=2 and c=1", got)
+	}
+}
+
+// A kernel log that cannot be opened (a pod that is not privileged has no
+// /dev/kmsg) is one error, at the first scrape, not one at every scrape.
+func TestOOMWatchUnavailableCountedOnce(t *testing.T) {
+	proc, cg := fixture.Node(t, filepath.Join("..", "..", "testdata", "node-v2"))
+	src := newSource(inspect.NewFS(proc, cg), nil, t.TempDir())
+	defer src.close()
+	if src.oomErr == nil {
+		t.Fatal("a directory without kmsg opened as the kernel log")
+	}
+	for i, want := range []int{1, 0, 0} {
+		if got := src.read().Errors["oom-watch"]; got != want {
+			t.Errorf("scrape %d: oom-watch errors %d, want %d", i+1, got, want)
+		}
 	}
 }

@@ -21,11 +21,12 @@ type source struct {
 	fsys    inspect.FS
 	session *inspect.StatsSession
 	oom     *inspect.OOMWatch // nil when the kernel log cannot be read
-	oomErr  error
+	oomErr  error             // why, logged at start and counted at the first scrape
 
-	mu    sync.Mutex
-	known map[string]known
-	kills *oomCounts
+	mu         sync.Mutex
+	oomCounted bool // oomErr was counted
+	known      map[string]known
+	kills      *oomCounts
 }
 
 // known is what is read once per container; a container whose init
@@ -67,7 +68,8 @@ func (s *source) read() metrics.Scrape {
 		return out
 	}
 	var ref *inspect.Reference
-	seen := map[string]bool{}
+	seen := make(map[string]bool, len(readings))
+	out.Samples = make([]metrics.Sample, 0, len(readings))
 	for _, r := range readings {
 		c := r.Container
 		seen[c.ID] = true
@@ -108,7 +110,12 @@ func (s *source) read() metrics.Scrape {
 // container seen is counted under its path.
 func (s *source) countKills(out *metrics.Scrape) {
 	if s.oom == nil {
-		if s.oomErr != nil {
+		// A kernel log that could not be opened stays closed (a pod
+		// that is not privileged has no /dev/kmsg): counted once, not
+		// at every scrape, so that an alert on the errors' rate does not
+		// fire for ever on a node where that is the layout.
+		if s.oomErr != nil && !s.oomCounted {
+			s.oomCounted = true
 			out.Errors["oom-watch"]++
 		}
 		return

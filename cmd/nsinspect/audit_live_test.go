@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nsinspect/nsinspect/report"
 )
@@ -240,7 +241,8 @@ func TestLiveAuditHostileContainer(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			name := launched(t, bin, tc.flags, "sh", "-c", tc.script)
 			// the script's setup first: its last step execs sleep as PID 1
-			waitFor(t, func() bool {
+			// (5000 files take seconds in an emulated guest)
+			waitForWithin(t, time.Minute, func() bool {
 				_, out, _ := runGuarded(t, bin, "pid", name, "--format", "{{.Process.Comm}}")
 				return strings.TrimSpace(out) == "sleep" || strings.TrimSpace(out) == "busybox"
 			})

@@ -191,12 +191,20 @@ func startLive(t *testing.T, cg *testCgroup, script string, ready func(status st
 
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+	waitForWithin(t, 5*time.Second, cond)
+}
+
+// waitForWithin is waitFor for a setup whose length depends on the
+// machine: a script's thousands of files take seconds under emulation
+// (scripts/vm).
+func waitForWithin(t *testing.T, d time.Duration, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
 		if cond() {
 			return
 		}
 	}
-	t.Fatal("condition not reached within 5s")
+	t.Fatalf("condition not reached within %v", d)
 }
 
 // sigCgtHas reports whether the shell the helper became catches sig. The

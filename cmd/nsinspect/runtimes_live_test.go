@@ -580,6 +580,7 @@ func TestLiveRealRuntimes(t *testing.T) {
 			pid, _ := strconv.Atoi(r.docker(t, "inspect", "-f", "{{.State.Pid}}", name))
 			r.compare(t, "docker", "ps "+name+": pid", row["pid"], pid)
 			r.compare(t, "docker", "ps "+name+": runtime", row["runtime"], "docker")
+			r.compare(t, "docker", "ps "+name+": image", row["image"], r.docker(t, "inspect", "-f", "{{.Config.Image}}", name))
 		}
 	})
 

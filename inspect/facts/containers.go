@@ -15,6 +15,10 @@ type Container struct {
 	Pids       []int  `json:"pids"`
 	StartTicks uint64 `json:"-"`
 	Cgroup     string `json:"cgroupPath"`
+	// Image is the image the runtime's own record names, as the user gave
+	// it (Docker's config.v2.json: what docker ps shows); empty where the
+	// host keeps no such record nsinspect reads.
+	Image string `json:"image,omitempty"`
 }
 
 // RuntimeNamespaces names a group of processes with their own namespaces
