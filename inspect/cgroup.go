@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/moby/sys/mountinfo"
+	"golang.org/x/sys/unix"
 )
 
 // cgroupMount is one cgroup filesystem in the reader's mount table.
@@ -20,6 +22,11 @@ type cgroupMount struct {
 	dir     string // mount point, rebased onto the configured cgroup root
 	v2      bool
 	options map[string]bool // super options: the v1 controllers and name=
+	// For a mount above the reader's cgroup namespace (root "/../.."):
+	// whether it is the hierarchy's root, and the path below it of the
+	// namespace's root, found by its inode (nil: not found).
+	hierarchyRoot bool
+	nsRoot        []string
 }
 
 // cgroupMounts reads the cgroup mounts of the reader (/proc/self/mountinfo)
@@ -66,6 +73,12 @@ func (fsys FS) cgroupMounts() ([]cgroupMount, CgroupMode, error) {
 		}
 		out = append(out, m)
 	}
+	for i := range out {
+		if dotDots(out[i].root) {
+			out[i].hierarchyRoot = isHierarchyRoot(out[i].dir, out[i].v2)
+			out[i].nsRoot = findNSRoot(out, out[i])
+		}
+	}
 	mode := CgroupNone
 	switch {
 	case unifiedAtRoot && !v1:
@@ -107,16 +120,18 @@ func (fsys FS) cachedMounts() ([]cgroupMount, CgroupMode, bool, error) {
 
 // resolve finds the directory of a /proc/<pid>/cgroup line: the mount of
 // that hierarchy plus the path relative to the mount's root. Both paths are
-// relative to the reader's cgroup namespace (cgroup_show_path), so a
-// process outside it shows as "/../…" (systemd/systemd#17902). Such a
-// process is found only through a mount whose root is itself above the
-// namespace's root, as the host's cgroupfs bind-mounted into the reader's
-// container shows ("/../.."); a mount of the namespace's own tree never
-// holds it. shown is the path to report: below such a mount, the path
-// relative to it, which is the host's path when the mount is the
-// hierarchy's root (the DaemonSet's /host/sys/fs/cgroup).
+// relative to the reader's cgroup namespace (cgroup_path_ns), so a process
+// outside it shows as "/../…" (systemd/systemd#17902): as many ".." as
+// lead from the namespace's root up to the closest ancestor the two share,
+// then down. Such a process is found only through a mount whose root is
+// itself above the namespace's root, as the host's cgroupfs bind-mounted
+// into the reader's container shows ("/../.."); a mount of the namespace's
+// own tree never holds it. shown is the path to report: below a mount of
+// the hierarchy's root (the DaemonSet's /host/sys/fs/cgroup), the host's
+// path.
 func resolve(mounts []cgroupMount, l CgroupLine) (dir, mountDir, shown string, err error) {
-	outside := l.Path == "/.." || strings.HasPrefix(l.Path, "/../")
+	up, rest := splitUp(l.Path)
+	outside := up > 0
 	for _, m := range mounts {
 		if m.v2 != (l.Hierarchy == 0) {
 			continue
@@ -130,8 +145,15 @@ func resolve(mounts []cgroupMount, l CgroupLine) (dir, mountDir, shown string, e
 			}
 			return path.Join(m.dir, l.Path), m.dir, l.Path, nil
 		}
-		rel, ok := "", l.Path == m.root
-		if !ok {
+		var rel string
+		ok := false
+		if depth := len(m.nsRoot); m.nsRoot != nil && outside && up <= depth {
+			// Up to the ancestor shared with the namespace's root, whose
+			// path below the mount is known, then down.
+			rel, ok = strings.Join(append(slices.Clone(m.nsRoot[:depth-up]), rest...), "/"), true
+		} else if l.Path == m.root {
+			ok = true
+		} else {
 			rel, ok = strings.CutPrefix(l.Path, m.root+"/")
 		}
 		// A ".." left below the mount's root climbs out of it: that cgroup
@@ -141,7 +163,7 @@ func resolve(mounts []cgroupMount, l CgroupLine) (dir, mountDir, shown string, e
 			continue
 		}
 		shown = l.Path
-		if dotDots(m.root) {
+		if m.hierarchyRoot {
 			shown = "/" + rel
 		}
 		return path.Join(m.dir, rel), m.dir, shown, nil
@@ -150,6 +172,88 @@ func resolve(mounts []cgroupMount, l CgroupLine) (dir, mountDir, shown string, e
 		return "", "", l.Path, fmt.Errorf("cgroup %s is outside the reader's cgroup namespace and no mount above it is visible", l.Path)
 	}
 	return "", "", l.Path, errors.New("no mount of this hierarchy is visible to the reader")
+}
+
+// splitUp splits a path relative to the reader's cgroup namespace into
+// its leading ".." components and the rest.
+func splitUp(p string) (int, []string) {
+	parts := strings.Split(strings.Trim(p, "/"), "/")
+	up := 0
+	for up < len(parts) && parts[up] == ".." {
+		up++
+	}
+	rest := parts[up:]
+	if len(rest) == 1 && rest[0] == "" {
+		rest = nil
+	}
+	return up, rest
+}
+
+// isHierarchyRoot reports whether dir is a hierarchy's root cgroup: on v2
+// the root alone has no cgroup.type, on v1 the root alone has
+// cgroup.sane_behavior (both cftypes the kernel puts on the root only or
+// never on it).
+func isHierarchyRoot(dir string, v2 bool) bool {
+	if v2 {
+		_, err := os.Lstat(dir + "/cgroup.type")
+		return errors.Is(err, fs.ErrNotExist)
+	}
+	_, err := os.Lstat(dir + "/cgroup.sane_behavior")
+	return err == nil
+}
+
+// maxNSRootSearch bounds the cgroups findNSRoot looks at.
+const maxNSRootSearch = 20000
+
+// findNSRoot finds, below a mount above the reader's cgroup namespace,
+// the directory of the namespace's root: as many levels down as the
+// mount's root has "..", the one with the inode of the reader's own mount
+// of the same hierarchy (root "/", the namespace's root itself; kernfs
+// numbers a cgroup's directory the same in every mount). Without such a
+// mount, or past the bound, it is not found (nil).
+func findNSRoot(mounts []cgroupMount, above cgroupMount) []string {
+	var want uint64
+	for _, m := range mounts {
+		if m.root == "/" && m.v2 == above.v2 && (m.v2 || maps.Equal(m.options, above.options)) {
+			var st unix.Stat_t
+			if unix.Stat(m.dir, &st) == nil {
+				want = st.Ino
+			}
+			break
+		}
+	}
+	depth := strings.Count(above.root, "..")
+	if want == 0 || depth == 0 {
+		return nil
+	}
+	level := [][]string{{}}
+	seen := 0
+	for d := 0; d < depth; d++ {
+		var next [][]string
+		for _, p := range level {
+			entries, err := os.ReadDir(path.Join(append([]string{above.dir}, p...)...))
+			if err != nil {
+				continue
+			}
+			for _, e := range entries {
+				if !e.IsDir() {
+					continue
+				}
+				if seen++; seen > maxNSRootSearch {
+					return nil
+				}
+				next = append(next, append(slices.Clone(p), e.Name()))
+			}
+		}
+		level = next
+	}
+	for _, p := range level {
+		var st unix.Stat_t
+		if unix.Stat(path.Join(append([]string{above.dir}, p...)...), &st) == nil && st.Ino == want {
+			return p
+		}
+	}
+	return nil
 }
 
 // rebaseCgroupLines shows the paths of cgroups outside the reader's
@@ -294,7 +398,7 @@ func (fsys FS) resolveCgroup(pid int, container bool) (*Cgroup, *cgroupReader, [
 				dirs[k], mountDirs[k] = dir, mountDir
 			}
 			roots[k] = shown == "/"
-			aboveNS[k] = shown == "/" && l.Path != "/"
+			aboveNS[k] = shown == "/" && l.Path != "/" && strings.HasPrefix(l.Path, "/..")
 		}
 	}
 

@@ -743,10 +743,12 @@ func newNameCache() *nameCache {
 	return &nameCache{found: map[string]named{}, missed: map[string]time.Time{}, now: time.Now}
 }
 
-// keepOnly forgets the misses of containers that are gone, which would
-// otherwise be retried (and regroup every sample) for ever.
+// keepOnly forgets the containers that are gone: their misses, which
+// would otherwise be retried (and regroup every sample) for ever, and
+// their names, which would grow a long-lived session (the exporter on a
+// node whose containers come and go) without end.
 func (nc *nameCache) keepOnly(cs []Container) {
-	if len(nc.missed) == 0 {
+	if len(nc.missed) == 0 && len(nc.found) <= len(cs) {
 		return
 	}
 	live := make(map[string]bool, len(cs))
@@ -756,6 +758,11 @@ func (nc *nameCache) keepOnly(cs []Container) {
 	for id := range nc.missed {
 		if !live[id] {
 			delete(nc.missed, id)
+		}
+	}
+	for id := range nc.found {
+		if !live[id] {
+			delete(nc.found, id)
 		}
 	}
 }

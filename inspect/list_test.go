@@ -701,3 +701,20 @@ func TestNameCacheRetriesMisses(t *testing.T) {
 		t.Errorf("retryDue with nothing missing")
 	}
 }
+
+// A name found is forgotten with its container: a session that lives as
+// long as the exporter keeps only the names of containers still there.
+func TestNameCacheForgetsGone(t *testing.T) {
+	nc := newNameCache()
+	ids := []string{strings.Repeat("a1", 32), strings.Repeat("b2", 32), strings.Repeat("c3", 32)}
+	for i, id := range ids {
+		nc.get(id, func() (string, string, bool) { return fmt.Sprint("web", i), "busybox", true })
+	}
+	nc.keepOnly([]Container{{ID: ids[1]}})
+	if len(nc.found) != 1 {
+		t.Fatalf("%d names kept, want 1: %v", len(nc.found), nc.found)
+	}
+	if n, img := nc.get(ids[1], func() (string, string, bool) { t.Error("looked up again"); return "", "", false }); n != "web1" || img != "busybox" {
+		t.Errorf("kept %q %q, want web1 busybox", n, img)
+	}
+}

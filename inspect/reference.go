@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -44,7 +45,7 @@ func (fsys FS) ChooseHostReference() (*Reference, error) {
 		ref.Reason = fmt.Sprintf("PID 1's namespaces are not readable (%s); compared with nsinspect itself (pid %d)", why, self)
 		if pid, comm, ok := fsys.initialNamespacesProcess(self); ok {
 			ref.PID, ref.Kind = pid, ReferenceHost
-			ref.Reason = fmt.Sprintf("PID 1's namespaces are not readable (%s), and nsinspect is not in the kernel's initial ones; compared with pid %d (%s), the first process in all the namespaces of kthreadd (pid 2)", why, pid, comm)
+			ref.Reason = fmt.Sprintf("PID 1's namespaces are not readable (%s), and nsinspect is not in the kernel's initial ones; compared with pid %d (%s), the first child of PID 1 run by root in all the namespaces of kthreadd (pid 2)", why, pid, comm)
 		}
 	}
 	return ref, nil
@@ -58,8 +59,8 @@ var refNamespaces = []NamespaceType{NSMount, NSPID, NSNet, NSIPC, NSUTS, NSUser,
 // nsinspect itself runs in a container that shares the host's pid
 // namespace (the exporter's DaemonSet, hostPID): kthreadd, PID 2, is a
 // kernel thread, which no process can pretend to be (PF_KTHREAD), and
-// runs in every initial namespace; the first user process in all of them
-// is the host's. It is found only if nsinspect is not in them itself.
+// runs in every initial namespace; the first child of PID 1 run by root in
+// all of them is the host's. It is found only if nsinspect is not in them itself.
 func (fsys FS) initialNamespacesProcess(self int) (int, string, bool) {
 	st, err := fsys.Stat(2)
 	if err != nil || st.Comm != "kthreadd" || st.Flags&pfKthread == 0 || st.PPid != 0 {
@@ -89,9 +90,20 @@ func (fsys FS) initialNamespacesProcess(self int) (int, string, bool) {
 		}
 	}
 	slices.Sort(pids)
-	for _, pid := range pids[:min(len(pids), maxReferenceScan)] {
+	for _, pid := range pids {
+		// A child of the host's init, run by root: the host's daemons.
+		// A container's processes that share every host namespace are
+		// children of its shim or of the shim as their subreaper
+		// (PR_SET_CHILD_SUBREAPER), not of PID 1.
 		st, err := fsys.Stat(pid)
-		if err != nil || st.Flags&pfKthread != 0 {
+		if err != nil || st.Flags&pfKthread != 0 || st.PPid != 1 {
+			continue
+		}
+		raw, err := readFile(fsys.pid(pid, "status"))
+		if err != nil {
+			continue
+		}
+		if status, err := parseStatus(bytes.NewReader(raw)); err != nil || status.UID[0] != 0 {
 			continue
 		}
 		match := true
@@ -107,9 +119,6 @@ func (fsys FS) initialNamespacesProcess(self int) (int, string, bool) {
 	}
 	return 0, "", false
 }
-
-// maxReferenceScan bounds the processes tried, a few readlinks each.
-const maxReferenceScan = 4096
 
 // ReadReference inspects ref.PID into ref.Process. For a host reference it
 // also notes whether the reader itself runs in a container, which makes the

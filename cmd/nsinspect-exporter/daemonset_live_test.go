@@ -47,6 +47,18 @@ func TestLiveDaemonSetLayout(t *testing.T) {
 	web := "nsx-web-" + tag
 	dk.docker(t, "run", "-d", "--name", web, "--memory", "64m", dk.image, "sleep", "1d")
 
+	// A container beside the exporter's: both in /nsinspect/, so the
+	// kernel shows its cgroup to the exporter as "/../<id>", up to the
+	// ancestor they share only, which the exporter must place under the
+	// host's cgroupfs and label with its host path.
+	sib := "nsx-sib-" + tag
+	t.Cleanup(func() { exec.Command(nsi, "rm", "-f", sib).Run() })
+	sibOut, err := exec.Command(nsi, "run", "-d", "--name", sib, "--memory", "32m", "--", "sleep", "1d").Output()
+	if err != nil {
+		t.Fatalf("nsinspect run %s: %v", sib, err)
+	}
+	sibID := strings.TrimSpace(string(sibOut))
+
 	// The Kubernetes-shaped container: a process in new namespaces in a
 	// cgroupfs-driver kubelet cgroup, and kubelet's names for it in a
 	// state root of the test's own (the host's /var/log is not touched).
@@ -99,6 +111,9 @@ func TestLiveDaemonSetLayout(t *testing.T) {
 		fmt.Sprintf(`container_spec_memory_limit_bytes{container="",id="%s",image=%q,name=%q,namespace="",pod="",runtime="docker"} 6.7108864e+07`, dk.cgroup(t, web), dk.image, web),
 		fmt.Sprintf(`container_processes{container="app",id="/nsx-k8s-%s/kubepods/burstable/pod%s/%s",image="",name="shop/cart-7d4b9/app",namespace="shop",pod="cart-7d4b9",runtime="kubernetes"} 1`, tag, uid, id),
 		fmt.Sprintf(`nsinspect_container_info{container="",host_net="false",host_pid="false",id="%s",image=%q,name=%q,namespace="",pod="",privileged="false",runtime="docker",seccomp="filter",user_namespace="false"} 1`, dk.cgroup(t, web), dk.image, web),
+		// the sibling, by its host path (its name is in /run/nsinspect,
+		// which the DaemonSet's layout does not mount: the short id)
+		fmt.Sprintf(`container_spec_memory_limit_bytes{container="",id="/nsinspect/%s",image="",name=%q,namespace="",pod="",runtime="nsinspect"} 3.3554432e+07`, sibID, sibID[:12]),
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {

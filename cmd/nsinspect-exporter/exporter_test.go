@@ -252,6 +252,8 @@ func freeAddr(t *testing.T) string {
 }
 
 // webLabels is the series of node-v2's Docker container web.
+// webLabels are the Docker container web's: its image is Config.Image of
+// its config.v2.json.
 func webLabels(metric string) string {
-	return metric + `{container="",id="/system.slice/docker-f83b8fa7c0fc84f9d10b69fcaa1013ee4a15e0d57d62df6f0b052edc0337b1c3.scope",image="",name="web",namespace="",pod="",runtime="docker"}`
+	return metric + `{container="",id="/system.slice/docker-f83b8fa7c0fc84f9d10b69fcaa1013ee4a15e0d57d62df6f0b052edc0337b1c3.scope",image="nginx:1.27",name="web",namespace="",pod="",runtime="docker"}`
 }
