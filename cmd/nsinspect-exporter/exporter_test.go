@@ -177,12 +177,7 @@ func TestServeLive(t *testing.T) {
 		t.Skip("live exporter test skipped: reading every container needs root; run `go test ./...` as root")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "nsinspect-exporter")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := build(t, dir, ".", "nsinspect-exporter")
 	// exporter-toolkit takes bcrypt hashes (htpasswd -nbB)
 	hash, err := bcrypt.GenerateFromPassword([]byte("secret"), bcrypt.MinCost)
 	if err != nil {

@@ -65,9 +65,10 @@ mkdir -p "$root/nsi/bin" "$root/nsi/src"
   cd "$repo"
   export CGO_ENABLED=0
   go build -o "$root/nsi/bin/nsinspect" ./cmd/nsinspect
+  go build -o "$root/nsi/bin/nsinspect-exporter" ./cmd/nsinspect-exporter
   go build -o "$root/nsi/bin/probe" ./launch/testdata/probe
   GOARCH=386 go build -o "$root/nsi/bin/probe386" ./launch/testdata/probe
-  for pkg in inspect cmd/nsinspect launch; do
+  for pkg in inspect cmd/nsinspect launch cmd/nsinspect-exporter; do
     mkdir -p "$root/nsi/src/$pkg"
     go test -c -o "$root/nsi/src/$pkg/pkg.test" "./$pkg"
     [ -d "$pkg/testdata" ] && cp -a "$pkg/testdata" "$root/nsi/src/$pkg/"
@@ -107,6 +108,12 @@ done
 for tool in containerd containerd-shim-runc-v2 ctr dockerd docker; do
   p=$(command -v "$tool") || { echo "scripts/vm/run.sh: $tool not installed here; TestLiveRealRuntimes will skip in the guest" >&2; continue; }
   rm -f "$root/bin/$tool"
+  copy_bin "$p" "/usr/bin/$tool"
+done
+# The exporter's live tests: a real Prometheus server scraping it, and
+# promtool (about 100 MiB).
+for tool in prometheus promtool; do
+  p=$(command -v "$tool") || { echo "scripts/vm/run.sh: $tool not installed here; the exporter's Prometheus test will skip in the guest" >&2; continue; }
   copy_bin "$p" "/usr/bin/$tool"
 done
 # run --init: the host's static tini, as Docker's docker-init.
