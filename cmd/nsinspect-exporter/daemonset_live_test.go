@@ -320,6 +320,10 @@ func privateDocker(t *testing.T, tag string) *dockerd {
 		"-H", "unix://"+d.sock, "--pidfile", filepath.Join(dir, "docker.pid"), "--cgroup-parent", d.cgroupParent(),
 		"--bridge=none", "--iptables=false", "--ip-masq=false", "--ip6tables=false")
 	cmd.Stdout, cmd.Stderr = log, log
+	// containerd writes a stack dump to $TMPDIR when it gets SIGUSR1,
+	// which dockerd sends it when a health check fails on a loaded
+	// machine: into this daemon's directory, removed with it, not /tmp.
+	cmd.Env = append(os.Environ(), "TMPDIR="+dir)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -86,6 +86,10 @@ func startDaemon(t *testing.T, cmd *exec.Cmd, log string) func() {
 		t.Fatal(err)
 	}
 	cmd.Stdout, cmd.Stderr = f, f
+	// containerd writes a stack dump to $TMPDIR when it gets SIGUSR1,
+	// which dockerd sends it when a health check fails on a loaded
+	// machine: into the daemon's directory, removed with it, not /tmp.
+	cmd.Env = append(os.Environ(), "TMPDIR="+filepath.Dir(log))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		f.Close()
