@@ -50,8 +50,9 @@ func (fsys FS) cgroupMounts() ([]cgroupMount, CgroupMode, error) {
 	// container's own /sys/fs/cgroup stays its own.
 	mounted := false
 	for _, in := range infos {
-		if rest, ok := strings.CutPrefix(in.Mountpoint, fsys.cgroupRoot); ok && (rest == "" || rest[0] == '/') && fsys.cgroupRoot != DefaultCgroupRoot {
-			mounted = true
+		if rest, ok := strings.CutPrefix(in.Mountpoint, fsys.cgroupRoot); ok && (rest == "" || rest[0] == '/') {
+			mounted = fsys.cgroupRoot != DefaultCgroupRoot
+			break
 		}
 	}
 	var out []cgroupMount
@@ -222,7 +223,7 @@ func findNSRoot(mounts []cgroupMount, above cgroupMount) []string {
 			break
 		}
 	}
-	depth := strings.Count(above.root, "..")
+	depth, _ := splitUp(above.root)
 	if want == 0 || depth == 0 {
 		return nil
 	}
@@ -264,7 +265,7 @@ func findNSRoot(mounts []cgroupMount, above cgroupMount) []string {
 func (fsys FS) rebaseCgroupLines(lines []CgroupLine) []CgroupLine {
 	var mounts []cgroupMount
 	for i, l := range lines {
-		if l.Path != "/.." && !strings.HasPrefix(l.Path, "/../") {
+		if !outsideNS(l.Path) {
 			continue
 		}
 		if mounts == nil {
@@ -280,18 +281,15 @@ func (fsys FS) rebaseCgroupLines(lines []CgroupLine) []CgroupLine {
 	return lines
 }
 
+// outsideNS reports whether a path relative to the reader's cgroup
+// namespace leads out of it ("/..", "/../…").
+func outsideNS(p string) bool { return p == "/.." || strings.HasPrefix(p, "/../") }
+
 // dotDots reports whether root is "/.." repeated: a mount of an ancestor
 // of the reader's cgroup namespace root.
 func dotDots(root string) bool {
-	if root == "/" || root == "" {
-		return false
-	}
-	for c := range strings.SplitSeq(strings.TrimPrefix(root, "/"), "/") {
-		if c != ".." {
-			return false
-		}
-	}
-	return true
+	up, rest := splitUp(root)
+	return up > 0 && len(rest) == 0
 }
 
 func hasAll(set map[string]bool, want []string) bool {
@@ -368,17 +366,17 @@ func (fsys FS) resolveCgroup(pid int, container bool) (*Cgroup, *cgroupReader, [
 	roots := map[string]bool{}   // controller -> the process sits in the hierarchy's root cgroup
 	aboveNS := map[string]bool{} // and that root was reached through a mount above the reader's namespace
 	for _, l := range lines {
-		_, _, shown, _ := resolve(mounts, l)
+		dir, mountDir, shown, err := resolve(mounts, l)
 		if container {
 			// The container's own cgroup: trim the same tail off the
-			// kernel's path as off the one shown.
-			if rt, own, ok := matchCgroupPath(shown); ok && rt.Role != "monitor" {
+			// kernel's path as off the one shown, and resolve that.
+			if rt, own, ok := matchCgroupPath(shown); ok && rt.Role != "monitor" && own != shown {
 				if tail := shown[len(own):]; strings.HasSuffix(l.Path, tail) {
 					l.Path = strings.TrimSuffix(l.Path, tail)
+					dir, mountDir, shown, err = resolve(mounts, l)
 				}
 			}
 		}
-		dir, mountDir, shown, err := resolve(mounts, l)
 		cp := CgroupPath{Hierarchy: l.Hierarchy, Controllers: l.Controllers, Path: shown}
 		if cp.Controllers == nil {
 			cp.Controllers = []string{}
@@ -398,7 +396,7 @@ func (fsys FS) resolveCgroup(pid int, container bool) (*Cgroup, *cgroupReader, [
 				dirs[k], mountDirs[k] = dir, mountDir
 			}
 			roots[k] = shown == "/"
-			aboveNS[k] = shown == "/" && l.Path != "/" && strings.HasPrefix(l.Path, "/..")
+			aboveNS[k] = shown == "/" && outsideNS(l.Path)
 		}
 	}
 

@@ -134,3 +134,11 @@ func TestFindNSRoot(t *testing.T) {
 		t.Errorf("v1: only the root has cgroup.sane_behavior")
 	}
 }
+
+func TestDotDots(t *testing.T) {
+	for root, want := range map[string]bool{"/": false, "": false, "/..": true, "/../..": true, "/../../": true, "/../x": false, "/x/..": false, "/docker": false} {
+		if got := dotDots(root); got != want {
+			t.Errorf("dotDots(%q) = %v, want %v", root, got, want)
+		}
+	}
+}

@@ -96,7 +96,7 @@ func (fsys FS) initialNamespacesProcess(self int) (int, string, bool) {
 		// children of its shim or of the shim as their subreaper
 		// (PR_SET_CHILD_SUBREAPER), not of PID 1.
 		st, err := fsys.Stat(pid)
-		if err != nil || st.Flags&pfKthread != 0 || st.PPid != 1 {
+		if err != nil || st.PPid != 1 {
 			continue
 		}
 		raw, err := readFile(fsys.pid(pid, "status"))

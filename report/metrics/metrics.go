@@ -76,10 +76,9 @@ type Collector struct {
 	read func() Scrape
 	now  func() time.Time
 
-	mu      sync.Mutex
-	errors  map[string]float64
-	series  map[string]*series // by container id
-	scrapes uint64
+	mu     sync.Mutex
+	errors map[string]float64
+	series map[string]*series // by container id, of the last scrape
 }
 
 // NewCollector makes the collector; now stamps the scrape duration (nil:
@@ -178,24 +177,19 @@ type row struct {
 // container not seen before (or whose labels or posture changed), and
 // forgets the series of containers this scrape did not see.
 func (c *Collector) rows(samples []Sample) []row {
-	c.scrapes++
 	rows := make([]row, len(samples))
+	next := make(map[string]*series, len(samples))
 	for i := range samples {
 		smp := &samples[i]
 		k := seriesKeyOf(smp)
 		sr := c.series[smp.Container.ID]
 		if sr == nil || sr.key != k {
 			sr = newSeries(k)
-			c.series[smp.Container.ID] = sr
 		}
-		sr.scrape = c.scrapes
+		next[smp.Container.ID] = sr
 		rows[i] = row{smp, sr}
 	}
-	for id, sr := range c.series {
-		if sr.scrape != c.scrapes {
-			delete(c.series, id)
-		}
-	}
+	c.series = next
 	return rows
 }
 

@@ -27,7 +27,6 @@ type series struct {
 	labels   []*dto.LabelPair   // the container's, cAdvisor's labels
 	info     []*dto.LabelPair   // with info's posture labels; nil without a posture
 	findings [][]*dto.LabelPair // with each distinct rule and severity, sorted
-	scrape   uint64             // the last scrape that saw the container
 }
 
 // seriesKey is what a container's label values are made from: when any
